@@ -1,0 +1,3 @@
+export * from "./nbformat";
+export * from "./kernel";
+export * from "./runner";

@@ -1,0 +1,99 @@
+/** HTML for figures: a standalone offline file, and the inline fragment used in notebooks. */
+import * as fs from "fs";
+import { FigureSpec, figureSize, plotlyJson, scriptSafeJson } from "./spec";
+
+let plotlySource: string | null = null;
+
+/** The plotly.js bundle (minified, from the npm package plotly.js-dist-min), read once. */
+export function plotlyJs(): string {
+  if (plotlySource === null) {
+    const file = require.resolve("plotly.js-dist-min/plotly.min.js");
+    plotlySource = fs.readFileSync(file, "utf8");
+  }
+  return plotlySource;
+}
+
+export function plotlyVersion(): string {
+  return (require("plotly.js-dist-min/package.json") as { version: string }).version;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function titleOf(fig: FigureSpec): string {
+  const t = fig.layout["title"];
+  if (typeof t === "string") return t;
+  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") return (t as { text: string }).text;
+  return fig.provenance?.experiment ?? "crossbar-lab figure";
+}
+
+/** A complete HTML document with plotly.js embedded: opens offline, interactive, provenance in <meta>. */
+export function standaloneHtml(fig: FigureSpec): string {
+  const { height } = figureSize(fig);
+  const p = fig.provenance;
+  const metas = p
+    ? [
+        ["crossbar-lab:experiment", p.experiment],
+        ["crossbar-lab:seed", String(p.seed)],
+        ["crossbar-lab:git-commit", p.gitCommit],
+        ["crossbar-lab:date", p.date],
+        ["crossbar-lab:parameters", JSON.stringify(p.parameters)],
+      ]
+        .map(([k, v]) => `<meta name="${k}" content="${escapeHtml(v)}">`)
+        .join("\n")
+    : "";
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(titleOf(fig))}</title>
+${metas}
+<script type="application/json" id="crossbar-lab-provenance">${scriptSafeJson(p)}</script>
+<script>${plotlyJs()}</script>
+</head>
+<body style="margin:0">
+<div id="figure" style="width:100%;height:${height}px"></div>
+<script>
+(function () {
+  var fig = ${scriptSafeJson(plotlyJson(fig))};
+  window.Plotly.newPlot("figure", fig.data, fig.layout, fig.config);
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * The inline HTML fragment for a notebook output. `embedPlotly` includes plotly.js (the first
+ * figure of a kernel session); later figures wait for it. `staticPng` (base64) is shown where
+ * scripts do not run (GitHub, nbviewer) and replaced by the interactive plot where they do.
+ */
+export function inlineHtml(fig: FigureSpec, id: string, opts: { embedPlotly: boolean; staticPngBase64?: string }): string {
+  const { height } = figureSize(fig);
+  const img = opts.staticPngBase64
+    ? `<img alt="${escapeHtml(titleOf(fig))}" src="data:image/png;base64,${opts.staticPngBase64}" style="max-width:100%">`
+    : `<div style="font:12px sans-serif;color:#888">${escapeHtml(titleOf(fig))} (interactive figure: needs JavaScript)</div>`;
+  const embed = opts.embedPlotly ? `<script>${plotlyJs()}</script>\n` : "";
+  return `${embed}<div id="${id}" class="crossbar-lab-figure" style="width:100%;min-height:${height}px">${img}</div>
+<script>
+(function () {
+  var fig = ${scriptSafeJson(plotlyJson(fig))};
+  var tries = 0;
+  function draw() {
+    var el = document.getElementById("${id}");
+    if (!el) return;
+    if (!window.Plotly) {
+      if (++tries < 100) { setTimeout(draw, 100); return; }
+      el.insertAdjacentHTML("beforeend", "<div style='font:12px sans-serif;color:#a00'>plotly.js is not loaded on this page: re-run the notebook's first figure cell.</div>");
+      return;
+    }
+    el.innerHTML = "";
+    el.style.height = "${height}px";
+    window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);
+  }
+  draw();
+})();
+</script>`;
+}

@@ -1,0 +1,5 @@
+export * from "./spec";
+export * from "./html";
+export * from "./metadata";
+export * from "./render";
+export * from "./show";

@@ -1,0 +1,5 @@
+export * from "./random";
+export * from "./mode";
+export * from "./backend";
+export * from "./provenance";
+export * from "./progress";

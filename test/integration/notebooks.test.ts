@@ -1,0 +1,75 @@
+// Every notebook in notebooks/ runs in quick mode through real Jupyter (nbconvert + tslab kernel)
+// with no error output; the Node-only runner executes notebooks too and reports failing cells.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { notebookErrors, readNotebook } from "../../lib/notebook/nbformat";
+import { CellExecutionError, runNotebook } from "../../lib/notebook/runner";
+import { installKernel, jupyterEnv, ROOT } from "../../scripts/jupyter-env";
+
+const NB_DIR = path.join(ROOT, "notebooks");
+const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sort();
+const out = fs.mkdtempSync(path.join(os.tmpdir(), "executed-"));
+const figs = fs.mkdtempSync(path.join(os.tmpdir(), "figures-"));
+const env = { CROSSBAR_LAB_MODE: "quick", CROSSBAR_LAB_FIGURES_DIR: figs, CROSSBAR_LAB_STATIC: "1" };
+
+before(() => {
+  installKernel();
+  const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, `building lib/ failed:\n${r.stdout}${r.stderr}`);
+});
+
+test("there are notebooks to run", () => {
+  assert.ok(notebooks.includes("00-getting-started.ipynb"));
+});
+
+for (const nb of notebooks) {
+  test(`jupyter nbconvert executes ${nb} (quick) without errors`, () => {
+    const name = path.basename(nb, ".ipynb");
+    const r = spawnSync(
+      "jupyter",
+      ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--ExecutePreprocessor.timeout=1800", "--output-dir", out, "--output", name, path.join(NB_DIR, nb)],
+      { env: jupyterEnv({ ...process.env, ...env }), encoding: "utf8" },
+    );
+    assert.equal(r.error, undefined, `jupyter could not start: ${r.error?.message}`);
+    assert.equal(r.status, 0, `nbconvert failed:\n${r.stderr.slice(-4000)}`);
+    const executed = readNotebook(path.join(out, `${name}.ipynb`));
+    assert.deepEqual(notebookErrors(executed), []);
+    const code = executed.cells.filter((c) => c.cell_type === "code");
+    assert.ok(code.every((c) => c.cell_type === "code" && c.outputs !== undefined));
+    const displays = code.flatMap((c) => (c.cell_type === "code" ? c.outputs : [])).filter((o) => o.output_type === "display_data");
+    assert.ok(displays.length > 0, "a notebook should show at least one figure");
+    for (const d of displays) {
+      if (d.output_type !== "display_data") continue;
+      assert.ok("application/vnd.plotly.v1+json" in d.data && "text/html" in d.data, "figure outputs carry Plotly JSON and HTML");
+      assert.match(String(d.data["text/html"]), /data:image\/png;base64,/, "static PNG fallback for GitHub");
+    }
+  });
+}
+
+test("the Node-only runner executes 00-getting-started and its figures are written", async () => {
+  const executed = await runNotebook(path.join(NB_DIR, "00-getting-started.ipynb"), { env });
+  assert.deepEqual(notebookErrors(executed), []);
+  for (const f of ["conductance-map", "bitline-currents"]) {
+    for (const ext of ["html", "png", "svg"]) assert.ok(fs.existsSync(path.join(figs, "00-getting-started", `${f}.${ext}`)), `${f}.${ext}`);
+  }
+  const text = JSON.stringify(executed);
+  assert.match(text, /tfjs backend: (wasm|tensorflow|cpu)/);
+});
+
+test("the Node-only runner stops at a failing cell and names it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failing-"));
+  const file = path.join(dir, "bad.ipynb");
+  const cell = (src: string) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: src });
+  fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell("const a = 1;\nconsole.log(a)"), cell('throw new Error("boom-42")'), cell("console.log('never')")] }));
+  await assert.rejects(runNotebook(file), (e: unknown) => {
+    assert.ok(e instanceof CellExecutionError);
+    assert.equal(e.cellIndex, 1);
+    assert.match(e.message, /boom-42/);
+    assert.match(e.message, /cell 1 failed/);
+    return true;
+  });
+});

@@ -1,0 +1,26 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const reproduce = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "reproduce.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+
+test("reproduce rejects unknown options and unknown notebooks with clear messages", () => {
+  const a = reproduce(["--fast"]);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /unknown option "--fast"/);
+  assert.match(a.stderr, /usage: npm run reproduce/);
+  const b = reproduce(["--only", "99-nothing", "--list"]);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /no notebook matches "99-nothing"/);
+  const c = reproduce(["--engine", "spark"]);
+  assert.match(c.stderr, /unknown engine "spark"/);
+});
+
+test("reproduce --list lists the notebooks", () => {
+  const r = reproduce(["--list"]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /00-getting-started\.ipynb/);
+});
