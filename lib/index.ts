@@ -5,5 +5,9 @@
 export * as runtime from "./runtime";
 export * as plot from "./plot";
 export * as crossbar from "./crossbar";
+export * as data from "./data";
+export * as devices from "./devices";
+export * as training from "./training";
+export * as experiments from "./experiments";
 export { rng, Rng, runMode, byMode, initBackend, provenance } from "./runtime";
-export { figure, show, saveFigure } from "./plot";
+export { figure, show, saveFigure, showTable } from "./plot";

@@ -3,3 +3,4 @@ export * from "./html";
 export * from "./metadata";
 export * from "./render";
 export * from "./show";
+export * from "./table";

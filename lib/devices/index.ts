@@ -1,0 +1,3 @@
+export * from "./drift-table";
+export * from "./tio2";
+export * from "./transfer";

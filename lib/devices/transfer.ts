@@ -1,0 +1,178 @@
+/**
+ * One Monte Carlo "transfer" of network parameters onto TiO2 crossbars (Drolet et al. 2023, spec
+ * §3.2–§3.8): per tensor, map weights to conductances (single- or double-column), perturb every
+ * device (tuning offset → tuning noise → biasing drift → stuck failure), map back.
+ */
+import type { Rng } from "../runtime/random";
+import { sampleDrift } from "./drift-table";
+import { driftTableOf, TiO2DeviceConfig, validateDevice } from "./tio2";
+
+export type MappingScheme = "exact" | "single" | "double";
+
+export interface TensorTransfer {
+  /** Perturbed weights, same layout as the input. */
+  readonly values: Float64Array;
+  /** 1 where a device of that weight failed (DC: either device). */
+  readonly failed: Uint8Array;
+  readonly scheme: MappingScheme;
+  /** Weight-space std implied by the hardware (for the optional KL term), when asked for. */
+  readonly sigma?: Float64Array;
+}
+
+/** A parameter tensor: values (row-major) and shape ([n] or [out, in]). */
+export interface ParamTensor {
+  readonly values: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Programming position of every element (row-major index → position): 2-D (out, in) with out > 1
+ * is programmed column-major (p = x·out + y for element (y, x)); 1-D tensors and 1×n rows in order.
+ */
+export function programmingPositions(shape: readonly number[]): Int32Array {
+  const n = sizeOf(shape);
+  const pos = new Int32Array(n);
+  if (shape.length === 2 && shape[0] > 1) {
+    const [out, inn] = shape;
+    for (let y = 0; y < out; y++) for (let x = 0; x < inn; x++) pos[y * inn + x] = x * out + y;
+  } else if (shape.length <= 2) {
+    for (let i = 0; i < n; i++) pos[i] = i;
+  } else {
+    throw new RangeError(`parameter tensors must be 1-D or 2-D, got shape [${shape.join(", ")}]`);
+  }
+  return pos;
+}
+
+/** Drift key per element: n − p (devices programmed after it, plus one), 0 for the last device. */
+export function driftKeys(shape: readonly number[]): Int32Array {
+  const n = sizeOf(shape);
+  const pos = programmingPositions(shape);
+  return Int32Array.from(pos, (p) => (p === n - 1 ? 0 : n - p));
+}
+
+/** The mapping scheme for a tensor: exact (1 element), single-column (one sign), double-column (mixed). */
+export function mappingScheme(values: ArrayLike<number>): MappingScheme {
+  if (values.length === 1) return "exact";
+  let pos = false, neg = false;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > 0) pos = true;
+    else if (values[i] < 0) neg = true;
+  }
+  return pos && neg ? "double" : "single";
+}
+
+/**
+ * Perturb one device conductance (siemens): CTI offset → CTI noise → drift (key 0: none) → SAF.
+ * `offsetSign` is +1 for double-column tensors and −1 for single-column ones (the authors' code).
+ */
+export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, key: number, rng: Rng): { g: number; failed: boolean; tuneVar: number } {
+  let tuneVar = 0;
+  if (cfg.tuning.enabled) {
+    const o = rng.normal(cfg.tuning.offsetMeanPercent, cfg.tuning.offsetStdPercent);
+    const offsetStd = (cfg.tuning.offsetStdPercent * g) / 100;
+    g += (offsetSign * o * g) / 100;
+    const s = ((cfg.tuning.relStdSlopePercentPerSiemens * g + cfg.tuning.relStdInterceptPercent) / 100) * g;
+    g += s * rng.normal();
+    tuneVar = s * s + offsetStd * offsetStd;
+  }
+  if (cfg.drift.enabled && key > 0) g += sampleDrift(driftTableOf(cfg), key, rng);
+  let failed = false;
+  const f = cfg.failures;
+  if (f.enabled) {
+    const u1 = rng.next(), u2 = rng.next();
+    const pFail = f.pStuckLrs + f.pStuckHrs;
+    if (u2 < pFail) {
+      failed = true;
+      g = u1 < f.pStuckHrs / pFail ? rng.uniform(f.hrsMinSiemens, f.hrsMaxSiemens) : rng.normal(f.lrsMeanSiemens, f.lrsStdSiemens);
+    }
+  }
+  return { g, failed, tuneVar };
+}
+
+/** Map a tensor to conductances (no noise): the device conductances a transfer starts from. */
+export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): { scheme: MappingScheme; gPlus: Float64Array; gMinus?: Float64Array; unmap: (gp: ArrayLike<number>, gm?: ArrayLike<number>) => Float64Array } {
+  const n = values.length;
+  const scheme = mappingScheme(values);
+  const gMin = cfg.gMinSiemens, span = cfg.gMaxSiemens - cfg.gMinSiemens;
+  if (scheme === "exact") return { scheme, gPlus: Float64Array.from(values), unmap: (gp) => Float64Array.from(gp) };
+  if (scheme === "single") {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) ((lo = Math.min(lo, values[i])), (hi = Math.max(hi, values[i])));
+    const r = hi - lo || 1;
+    const gPlus = Float64Array.from(values, (w) => gMin + (span * (w - lo)) / r);
+    return { scheme, gPlus, unmap: (gp) => Float64Array.from(gp, (g) => lo + ((g - gMin) * r) / span) };
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(values[i]));
+  // code: G = low + width·w±/M with low = gMin − gMax, width = 2·span; physical: low = gMin, width = span
+  const low = cfg.dcMapping === "code" ? gMin - cfg.gMaxSiemens : gMin;
+  const width = cfg.dcMapping === "code" ? 2 * span : span;
+  const gPlus = Float64Array.from(values, (w) => low + (width * Math.max(w, 0)) / m);
+  const gMinus = Float64Array.from(values, (w) => low + (width * Math.max(-w, 0)) / m);
+  return {
+    scheme,
+    gPlus,
+    gMinus,
+    unmap: (gp, gm) => Float64Array.from(gp, (g, i) => ((g - gm![i]) * m) / width),
+  };
+}
+
+/**
+ * Transfer one tensor: map, perturb every device, map back. `withSigma` also returns the
+ * hardware weight std (spec §5.3 (b)) for the optional KL term.
+ */
+export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, opts: { withSigma?: boolean } = {}): TensorTransfer {
+  const n = sizeOf(t.shape);
+  if (t.values.length !== n) throw new RangeError(`tensor has ${t.values.length} values for shape [${t.shape.join(", ")}]`);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(t.values[i])) throw new RangeError(`parameter value ${i} is ${t.values[i]}`);
+  const mapped = mapTensor(t.values, cfg);
+  const failed = new Uint8Array(n);
+  if (mapped.scheme === "exact") return { values: Float64Array.from(t.values), failed, scheme: "exact", ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}) };
+  const keys = driftKeys(t.shape);
+  const gp = new Float64Array(n);
+  const gm = mapped.gMinus ? new Float64Array(n) : undefined;
+  const varSum = new Float64Array(n);
+  const failType = new Int8Array(n * 2); // 0 none, 1 HRS, 2 LRS (per device)
+  const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
+  for (let i = 0; i < n; i++) {
+    const a = perturbConductance(mapped.gPlus[i], cfg, sign, keys[i], rng);
+    gp[i] = a.g;
+    varSum[i] += a.tuneVar;
+    if (a.failed) {
+      failed[i] = 1;
+      failType[2 * i] = a.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
+    }
+    if (gm) {
+      const b = perturbConductance(mapped.gMinus![i], cfg, sign, keys[i], rng);
+      gm[i] = b.g;
+      varSum[i] += b.tuneVar;
+      if (b.failed) {
+        failed[i] = 1;
+        failType[2 * i + 1] = b.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
+      }
+    }
+  }
+  const values = mapped.unmap(gp, gm);
+  let sigma: Float64Array | undefined;
+  if (opts.withSigma) {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) ((lo = Math.min(lo, t.values[i])), (hi = Math.max(hi, t.values[i])));
+    const perMicro = (hi - lo) / 400; // weight units per µS, as in the authors' code (spec §5.3)
+    sigma = Float64Array.from(varSum, (v, i) => {
+      const both = gm ? failType[2 * i] !== 0 && failType[2 * i] === failType[2 * i + 1] : failType[2 * i] !== 0;
+      if (both) return (failType[2 * i] === 2 ? 99.44 : 14) * perMicro;
+      return Math.sqrt(v) * 1e6 * perMicro;
+    });
+  }
+  return { values, failed, scheme: mapped.scheme, ...(sigma ? { sigma } : {}) };
+}
+
+/** Transfer every tensor of a network (one independent sample for all of them). */
+export function transferNetwork(params: readonly ParamTensor[], cfg: TiO2DeviceConfig, rng: Rng, opts: { withSigma?: boolean } = {}): TensorTransfer[] {
+  validateDevice(cfg);
+  return params.map((p) => transferTensor(p, cfg, rng, opts));
+}

@@ -1,0 +1,2 @@
+export * as drolet from "./drolet";
+export * as droletFigures from "./drolet-figures";

@@ -1,0 +1,3 @@
+export * from "./mlp";
+export * from "./hardware-aware";
+export * from "./tf-hardware-aware";
