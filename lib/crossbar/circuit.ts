@@ -142,3 +142,43 @@ export function checkDrive(t: CrossbarTopology, d: CrossbarDrive): number {
   check(d.bitTopVolt, t.cols, "bitTopVolt");
   return p;
 }
+
+/**
+ * The nodal conductance matrix and right-hand side of a linear crossbar for one input, dense
+ * (for tests and small examples). Unknowns: W(i, j) at i·n + j, then B(i, j) at N + i·n + j.
+ * Requires non-zero segment resistances.
+ */
+export function nodalSystem(t: CrossbarTopology, drive: CrossbarDrive, input = 0): { A: number[][]; b: number[] } {
+  validateTopology(t);
+  if (t.wordSegmentOhm === 0 || t.bitSegmentOhm === 0) throw new RangeError("nodalSystem needs non-zero segment resistances");
+  const { rows: m, cols: n } = t;
+  const N = m * n;
+  const A = Array.from({ length: 2 * N }, () => new Array(2 * N).fill(0));
+  const b = new Array(2 * N).fill(0);
+  const gw = 1 / t.wordSegmentOhm, gb = 1 / t.bitSegmentOhm;
+  const link = (p: number, q: number, g: number) => {
+    A[p][p] += g; A[q][q] += g; A[p][q] -= g; A[q][p] -= g;
+  };
+  const toSource = (p: number, g: number, v: number) => {
+    A[p][p] += g;
+    b[p] += g * v;
+  };
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    const w = i * n + j, bn = N + i * n + j;
+    link(w, bn, t.conductancesSiemens[i * n + j]);
+    if (j > 0) link(w - 1, w, gw);
+    if (i > 0) link(bn - n, bn, gb);
+  }
+  const v = (arr: CrossbarDrive["wordLeftVolt"] | undefined, k: number) => (arr ? arr[input][k] : 0);
+  for (let i = 0; i < m; i++) {
+    const l = t.wordLeft[i], r = t.wordRight[i];
+    if (l) toSource(i * n, 1 / (t.wordSegmentOhm + l.sourceOhm), v(drive.wordLeftVolt, i));
+    if (r) toSource(i * n + n - 1, 1 / (t.wordSegmentOhm + r.sourceOhm), v(drive.wordRightVolt, i));
+  }
+  for (let j = 0; j < n; j++) {
+    const bo = t.bitBottom[j], to = t.bitTop[j];
+    if (bo) toSource(N + (m - 1) * n + j, 1 / (t.bitSegmentOhm + bo.sourceOhm), v(drive.bitBottomVolt, j));
+    if (to) toSource(N + j, 1 / (t.bitSegmentOhm + to.sourceOhm), v(drive.bitTopVolt, j));
+  }
+  return { A, b };
+}

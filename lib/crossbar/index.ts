@@ -1,1 +1,6 @@
 export * from "./ideal";
+export * from "./circuit";
+export * from "./solver";
+export * from "./nonlinear";
+export * from "./biasing";
+export * from "./network";

@@ -1,0 +1,134 @@
+/**
+ * Crossbars of nonlinear devices, I = f(V) per device, solved by damped Newton–Raphson. Each Newton
+ * step is the linear circuit obtained by replacing every device with its companion model (differential
+ * conductance g = dI/dV in parallel with a current source i(v) − g·v), so it reuses the linear
+ * solvers and their sparsity. Reports the iterations and the final residuals.
+ */
+import type { CrossbarDrive, CrossbarTopology } from "./circuit";
+import { checkDrive } from "./circuit";
+import { CrossbarSolution, CrossbarSystem, Engine } from "./solver";
+import { pooleFrenkelConductance, pooleFrenkelCurrent, ROOM_TEMPERATURE_KELVIN } from "../devices/poole-frenkel";
+
+/** A current law: fills current (A) and dI/dV (S) of every device (row-major) at voltages v = W − B. */
+export interface DeviceCurrentLaw {
+  readonly name: string;
+  readonly devices: number;
+  evaluate(v: Float64Array, currentAmp: Float64Array, conductanceSiemens: Float64Array): void;
+}
+
+/** Ohmic devices (for checks: the nonlinear solver must reproduce the linear one). */
+export function ohmicLaw(conductancesSiemens: Float64Array): DeviceCurrentLaw {
+  return {
+    name: "ohmic",
+    devices: conductancesSiemens.length,
+    evaluate(v, i, g) {
+      for (let k = 0; k < v.length; k++) ((g[k] = conductancesSiemens[k]), (i[k] = conductancesSiemens[k] * v[k]));
+    },
+  };
+}
+
+/** Poole–Frenkel devices with per-device c (S) and dε (F). */
+export function pooleFrenkelLaw(cSiemens: Float64Array, dEpsFarad: Float64Array, temperatureKelvin = ROOM_TEMPERATURE_KELVIN): DeviceCurrentLaw {
+  if (cSiemens.length !== dEpsFarad.length) throw new RangeError(`${cSiemens.length} c values but ${dEpsFarad.length} dε values`);
+  cSiemens.forEach((c, k) => {
+    if (!(c >= 0 && Number.isFinite(c))) throw new RangeError(`Poole–Frenkel c[${k}] = ${c} S must be finite and >= 0`);
+    if (!(dEpsFarad[k] > 0 && Number.isFinite(dEpsFarad[k]))) throw new RangeError(`Poole–Frenkel dε[${k}] = ${dEpsFarad[k]} F must be finite and > 0`);
+  });
+  return {
+    name: "poole-frenkel",
+    devices: cSiemens.length,
+    evaluate(v, i, g) {
+      for (let k = 0; k < v.length; k++) {
+        i[k] = pooleFrenkelCurrent(v[k], cSiemens[k], dEpsFarad[k], temperatureKelvin);
+        g[k] = pooleFrenkelConductance(v[k], cSiemens[k], dEpsFarad[k], temperatureKelvin);
+      }
+    },
+  };
+}
+
+export interface NewtonOptions {
+  readonly engine?: Engine;
+  readonly maxIterations?: number;
+  /** Stop when the largest device-voltage update is below this (V). */
+  readonly voltageTolerance?: number;
+  /** Largest device-voltage change allowed per step (V); larger steps are scaled down (damping). */
+  readonly maxStepVolt?: number;
+}
+
+export interface NonlinearSolution extends CrossbarSolution {
+  /** Newton iterations per input. */
+  readonly newtonIterations: readonly number[];
+  /** Largest |i_law(v) − i_companion| over devices (A): how far the last linear step is from the law. */
+  readonly lawResidualAmp: number;
+  readonly newtonConverged: boolean;
+}
+
+/**
+ * Solve a crossbar whose devices follow `law`. The topology supplies geometry, wires and terminals
+ * (its conductances are ignored). Inputs are solved one at a time (each has its own Jacobian).
+ */
+export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw, drive: CrossbarDrive, opts: NewtonOptions = {}): NonlinearSolution {
+  const p = checkDrive(topology, drive);
+  const { rows: m, cols: n } = topology;
+  const N = m * n;
+  if (law.devices !== N) throw new RangeError(`the current law describes ${law.devices} devices, the crossbar has ${N}`);
+  const maxIt = opts.maxIterations ?? 60;
+  const tolV = opts.voltageTolerance ?? 1e-12;
+  const maxStep = opts.maxStepVolt ?? 0.1;
+  const engine = opts.engine ?? "gauss-seidel";
+  const v = new Float64Array(N), i = new Float64Array(N), g = new Float64Array(N), J = new Float64Array(N);
+  const iterations: number[] = [];
+  let allConverged = true;
+  let lawResidual = 0;
+  const parts: CrossbarSolution[] = [];
+  for (let k = 0; k < p; k++) {
+    const one: CrossbarDrive = {
+      wordLeftVolt: [drive.wordLeftVolt[k]],
+      ...(drive.wordRightVolt ? { wordRightVolt: [drive.wordRightVolt[k]] } : {}),
+      ...(drive.bitBottomVolt ? { bitBottomVolt: [drive.bitBottomVolt[k]] } : {}),
+      ...(drive.bitTopVolt ? { bitTopVolt: [drive.bitTopVolt[k]] } : {}),
+    };
+    v.fill(0);
+    let sol: CrossbarSolution | null = null;
+    let converged = false;
+    let it = 0;
+    for (it = 1; it <= maxIt; it++) {
+      law.evaluate(v, i, g);
+      for (let r = 0; r < N; r++) J[r] = i[r] - g[r] * v[r];
+      const next = new CrossbarSystem({ ...topology, conductancesSiemens: Float64Array.from(g) }).solve(one, { engine, deviceSourceAmp: J });
+      let step = 0;
+      for (let r = 0; r < N; r++) step = Math.max(step, Math.abs(next.wordVoltages[r] - next.bitVoltages[r] - v[r]));
+      const lambda = step > maxStep ? maxStep / step : 1;
+      for (let r = 0; r < N; r++) v[r] += lambda * (next.wordVoltages[r] - next.bitVoltages[r] - v[r]);
+      sol = next;
+      if (lambda === 1 && step <= tolV * Math.max(1, ...one.wordLeftVolt[0].map(Math.abs))) {
+        converged = true;
+        break;
+      }
+    }
+    // law vs companion currents at the returned voltages
+    const vv = new Float64Array(N);
+    for (let r = 0; r < N; r++) vv[r] = sol!.wordVoltages[r] - sol!.bitVoltages[r];
+    const ii = new Float64Array(N), gg = new Float64Array(N);
+    law.evaluate(vv, ii, gg);
+    for (let r = 0; r < N; r++) lawResidual = Math.max(lawResidual, Math.abs(ii[r] - sol!.deviceCurrents[r]));
+    iterations.push(Math.min(it, maxIt));
+    allConverged = allConverged && converged;
+    parts.push(sol!);
+  }
+  const cat = (f: (s: CrossbarSolution) => Float64Array) => {
+    const len = f(parts[0]).length;
+    const out = new Float64Array(len * p);
+    parts.forEach((s, k) => out.set(f(s), k * len));
+    return out;
+  };
+  return {
+    rows: m, cols: n, inputs: p,
+    wordVoltages: cat((s) => s.wordVoltages), bitVoltages: cat((s) => s.bitVoltages), deviceCurrents: cat((s) => s.deviceCurrents),
+    wordSegmentCurrents: cat((s) => s.wordSegmentCurrents), bitSegmentCurrents: cat((s) => s.bitSegmentCurrents),
+    wordRightCurrents: cat((s) => s.wordRightCurrents), bitTopCurrents: cat((s) => s.bitTopCurrents), outputCurrents: cat((s) => s.outputCurrents),
+    kclResidualAmp: Math.max(...parts.map((s) => s.kclResidualAmp)), kclResidualRelative: Math.max(...parts.map((s) => s.kclResidualRelative)),
+    engine: parts[0].engine, converged: parts.every((s) => s.converged), sweeps: Math.max(...parts.map((s) => s.sweeps ?? 0)),
+    newtonIterations: iterations, lawResidualAmp: lawResidual, newtonConverged: allConverged,
+  };
+}

@@ -1,0 +1,497 @@
+/**
+ * Exact DC solution of a passive crossbar (linear devices): every node voltage and branch current.
+ * Engines:
+ * - `direct`: eliminate each word line exactly (tridiagonal), leaving an SPD system on the bit-line
+ *   nodes with half-bandwidth n (columns), factorised once by banded Cholesky and reused for every
+ *   input (`CrossbarSystem`). Work ≈ m·n³/2 to factor, ≈ 2·m·n² per input.
+ * - `gauss-seidel`: line Gauss–Seidel, each word line then each bit line solved exactly (Thomas);
+ *   converges for any such circuit (SPD); cost per sweep ≈ 10·m·n per input.
+ * Zero segment resistance makes a line ideal (fixed at its source voltage), as in badcrossbar.
+ */
+import { bandCholesky, bandSolve, factorTridiag, solveTridiag, Tridiag } from "./linalg";
+import { checkDrive, CrossbarDrive, CrossbarTopology, LineEnd, validateTopology } from "./circuit";
+
+export type Engine = "direct" | "gauss-seidel";
+
+export interface SolveOptions {
+  readonly engine?: Engine;
+  /** Gauss–Seidel: stop when the KCL residual ≤ tolerance × the largest terminal current. */
+  readonly tolerance?: number;
+  readonly maxSweeps?: number;
+  /**
+   * Extra current (A) from W(i, j) to B(i, j) in parallel with each device, layout [input][row][col]:
+   * the companion sources of a Newton linearisation of nonlinear devices (see nonlinear.ts).
+   */
+  readonly deviceSourceAmp?: Float64Array;
+}
+
+export interface CrossbarSolution {
+  readonly rows: number;
+  readonly cols: number;
+  readonly inputs: number;
+  /** Node voltages (V), layout [input][row][col]. */
+  readonly wordVoltages: Float64Array;
+  readonly bitVoltages: Float64Array;
+  /** Device currents W → B (A), [input][row][col]. */
+  readonly deviceCurrents: Float64Array;
+  /** Word-line segment currents (A), rightwards; segment (i, 0) joins the left source to W(i, 0). */
+  readonly wordSegmentCurrents: Float64Array;
+  /** Bit-line segment currents (A), downwards; segment (m−1, j) joins B(m−1, j) to the bottom terminal. */
+  readonly bitSegmentCurrents: Float64Array;
+  /** Current leaving each word line through its right end, [input][row]. */
+  readonly wordRightCurrents: Float64Array;
+  /** Current leaving each bit line through its top end, [input][col]. */
+  readonly bitTopCurrents: Float64Array;
+  /** Output currents: into the bottom terminal of each bit line, [input][col]. */
+  readonly outputCurrents: Float64Array;
+  /** Largest KCL residual over all solved nodes (A), and relative to the largest terminal current. */
+  readonly kclResidualAmp: number;
+  readonly kclResidualRelative: number;
+  readonly engine: Engine | "closed-form" | "line";
+  readonly sweeps?: number;
+  readonly converged: boolean;
+}
+
+/** out[r][k] = f[r][k] + G[r]·x[r][k]: a line's right-hand side given the other family's potentials. */
+function coupledRhs(out: Float64Array, f: Float64Array, G: Float64Array, x: Float64Array, N: number, p: number): void {
+  for (let r = 0, o = 0; r < N; r++, o += p) {
+    const g = G[r];
+    for (let k = 0; k < p; k++) out[o + k] = f[o + k] + g * x[o + k];
+  }
+}
+
+/** max |G[r]·(x − prev)|: the KCL residual left on the other family after a line solve. */
+function coupledChange(G: Float64Array, x: Float64Array, prev: Float64Array, N: number, p: number): number {
+  let res = 0;
+  for (let r = 0, o = 0; r < N; r++, o += p) {
+    const g = G[r];
+    for (let k = 0; k < p; k++) {
+      const d = Math.abs(g * (x[o + k] - prev[o + k]));
+      if (d > res) res = d;
+    }
+  }
+  return res;
+}
+
+/** Value at (input k, row i, col j) of a [input][row][col] array as a matrix. */
+export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k = 0): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < sol.rows; i++) out.push(Array.from(a.subarray((k * sol.rows + i) * sol.cols, (k * sol.rows + i + 1) * sol.cols)));
+  return out;
+}
+
+type Volts = readonly (readonly number[])[];
+
+interface Outputs {
+  wv: Float64Array; bv: Float64Array; dev: Float64Array; wseg: Float64Array; bseg: Float64Array;
+  wright: Float64Array; btop: Float64Array; out: Float64Array; maxRes: number; scale: number;
+}
+
+interface EndG {
+  /** Conductance to the source (S), Infinity for an ideal connection, 0 when open. */
+  g: number;
+  open: boolean;
+  /** Resistance of the line's own end segment within that path (Ω), for the power split. */
+  segmentOhm: number;
+  sourceOhm: number;
+}
+
+function endConductance(e: LineEnd, segmentOhm: number): EndG {
+  if (!e) return { g: 0, open: true, segmentOhm, sourceOhm: 0 };
+  const total = segmentOhm + e.sourceOhm;
+  return { g: total > 0 ? 1 / total : Infinity, open: false, segmentOhm, sourceOhm: e.sourceOhm };
+}
+
+/** A crossbar prepared for repeated solves: line factorisations and (direct) the Schur factor. */
+export class CrossbarSystem {
+  readonly m: number;
+  readonly n: number;
+  private readonly G: Float64Array;
+  private readonly gw: number;
+  private readonly gb: number;
+  private readonly wl: EndG[];
+  private readonly wr: EndG[];
+  private readonly bb: EndG[];
+  private readonly bt: EndG[];
+  readonly wordFixed: boolean;
+  readonly bitFixed: boolean;
+  private wordLines: Tridiag[] | null = null;
+  private bitLines: Tridiag[] | null = null;
+  private schur: Float64Array | null = null;
+  /** Seconds spent preparing (line factors, Schur factor when built). */
+  factorSeconds = 0;
+
+  constructor(readonly topology: CrossbarTopology) {
+    validateTopology(topology);
+    const t = topology;
+    this.m = t.rows;
+    this.n = t.cols;
+    this.G = t.conductancesSiemens;
+    this.gw = t.wordSegmentOhm > 0 ? 1 / t.wordSegmentOhm : Infinity;
+    this.gb = t.bitSegmentOhm > 0 ? 1 / t.bitSegmentOhm : Infinity;
+    this.wl = t.wordLeft.map((e) => endConductance(e, t.wordSegmentOhm));
+    this.wr = t.wordRight.map((e) => endConductance(e, t.wordSegmentOhm));
+    this.bb = t.bitBottom.map((e) => endConductance(e, t.bitSegmentOhm));
+    this.bt = t.bitTop.map((e) => endConductance(e, t.bitSegmentOhm));
+    this.wordFixed = t.wordSegmentOhm === 0;
+    this.bitFixed = t.bitSegmentOhm === 0;
+  }
+
+  private wordLineFactors(): Tridiag[] {
+    if (!this.wordLines) {
+      const { m, n, G, gw } = this;
+      this.wordLines = [];
+      for (let i = 0; i < m; i++) {
+        const d = new Float64Array(n), o = new Float64Array(Math.max(0, n - 1)).fill(-gw);
+        for (let j = 0; j < n; j++) d[j] = G[i * n + j] + (j > 0 ? gw : 0) + (j < n - 1 ? gw : 0);
+        d[0] += this.wl[i].g;
+        d[n - 1] += this.wr[i].g;
+        this.wordLines.push(factorTridiag(d, o, `word line ${i}`));
+      }
+    }
+    return this.wordLines;
+  }
+
+  private bitLineFactors(): Tridiag[] {
+    if (!this.bitLines) {
+      const { m, n, G, gb } = this;
+      this.bitLines = [];
+      for (let j = 0; j < n; j++) {
+        const d = new Float64Array(m), o = new Float64Array(Math.max(0, m - 1)).fill(-gb);
+        for (let i = 0; i < m; i++) d[i] = G[i * n + j] + (i > 0 ? gb : 0) + (i < m - 1 ? gb : 0);
+        d[m - 1] += this.bb[j].g;
+        d[0] += this.bt[j].g;
+        this.bitLines.push(factorTridiag(d, o, `bit line ${j}`));
+      }
+    }
+    return this.bitLines;
+  }
+
+  /** Schur complement on the bit-line nodes after eliminating the word lines; banded Cholesky. */
+  private schurFactor(): Float64Array {
+    if (!this.schur) {
+      const t0 = Date.now();
+      const { m, n, G, gb } = this;
+      const T = this.wordLineFactors();
+      const b = n, w = b + 1, N = m * n;
+      const band = new Float64Array(N * w);
+      const col = new Float64Array(n);
+      for (let i = 0; i < m; i++) {
+        // S_ii block = D_i − D_i T_i⁻¹ D_i (lower triangle), plus bit-line terms below
+        for (let k = 0; k < n; k++) {
+          const gk = G[i * n + k];
+          if (gk === 0) continue;
+          col.fill(0);
+          col[k] = 1;
+          solveTridiag(T[i], col, 0, 1, 1); // column k of T_i⁻¹
+          for (let j = k; j < n; j++) {
+            const gj = G[i * n + j];
+            if (gj === 0) continue;
+            const r = i * n + j, c = i * n + k;
+            band[r * w + c - r + b] -= gj * col[j] * gk;
+          }
+        }
+        for (let j = 0; j < n; j++) {
+          const r = i * n + j;
+          band[r * w + b] += G[r] + (i > 0 ? gb : 0) + (i < m - 1 ? gb : 0) + (i === m - 1 ? this.bb[j].g : 0) + (i === 0 ? this.bt[j].g : 0);
+          if (i > 0) band[r * w + (r - n) - r + b] = -gb;
+        }
+      }
+      bandCholesky(band, N, b, "crossbar (bit-line Schur complement)");
+      this.schur = band;
+      this.factorSeconds += (Date.now() - t0) / 1000;
+    }
+    return this.schur;
+  }
+
+  /** Prepare the factors an engine needs (otherwise done lazily on the first solve). */
+  factor(engine: Engine = "direct"): this {
+    const t0 = Date.now();
+    if (!this.wordFixed) this.wordLineFactors();
+    if (!this.bitFixed) this.bitLineFactors();
+    this.factorSeconds += (Date.now() - t0) / 1000;
+    if (engine === "direct" && !this.wordFixed && !this.bitFixed) this.schurFactor();
+    return this;
+  }
+
+  /**
+   * Solve for every input of the drive. Inputs are processed in chunks of `chunk` (default 64 direct,
+   * 16 Gauss–Seidel) so the
+   * working set stays in cache; the factors are shared by all of them.
+   */
+  solve(drive: CrossbarDrive, opts: SolveOptions & { chunk?: number } = {}): CrossbarSolution {
+    const engine = opts.engine ?? "direct";
+    if (engine !== "direct" && engine !== "gauss-seidel") throw new Error(`unknown engine "${engine}": use "direct" or "gauss-seidel"`);
+    const p = checkDrive(this.topology, drive);
+    const { m, n } = this;
+    const N = m * n;
+    const zeros = (len: number) => Array.from({ length: p }, () => new Array(len).fill(0));
+    const VL = drive.wordLeftVolt, VR = drive.wordRightVolt ?? zeros(m), VB = drive.bitBottomVolt ?? zeros(n), VT = drive.bitTopVolt ?? zeros(n);
+    const out: Outputs = {
+      wv: new Float64Array(p * N), bv: new Float64Array(p * N), dev: new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N),
+      wright: new Float64Array(p * m), btop: new Float64Array(p * n), out: new Float64Array(p * n), maxRes: 0, scale: 0,
+    };
+    if (opts.deviceSourceAmp && opts.deviceSourceAmp.length !== p * N) throw new RangeError(`deviceSourceAmp has ${opts.deviceSourceAmp.length} entries, expected inputs × rows × cols = ${p * N}`);
+    const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 16)));
+    let used: CrossbarSolution["engine"] = "closed-form";
+    let sweeps: number | undefined;
+    let converged = true;
+    for (let k0 = 0; k0 < p; k0 += C) {
+      const k1 = Math.min(p, k0 + C);
+      const J = opts.deviceSourceAmp ? opts.deviceSourceAmp.subarray(k0 * N, k1 * N) : null;
+      const r = this.solveChunk(VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), engine, opts, J);
+      this.assemble(r.W, r.B, VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), k1 - k0, k0, out, J);
+      used = r.used;
+      if (r.sweeps !== undefined) sweeps = Math.max(sweeps ?? 0, r.sweeps);
+      converged = converged && r.converged;
+    }
+    return {
+      rows: m, cols: n, inputs: p,
+      wordVoltages: out.wv, bitVoltages: out.bv, deviceCurrents: out.dev, wordSegmentCurrents: out.wseg, bitSegmentCurrents: out.bseg,
+      wordRightCurrents: out.wright, bitTopCurrents: out.btop, outputCurrents: out.out,
+      kclResidualAmp: out.maxRes, kclResidualRelative: out.scale > 0 ? out.maxRes / out.scale : 0,
+      engine: used, sweeps, converged,
+    };
+  }
+
+  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number; converged: boolean } {
+    const p = VL.length;
+    const { m, n, G } = this;
+    const N = m * n;
+    // node potentials, layout [node][input]
+    const W = new Float64Array(N * p), B = new Float64Array(N * p);
+    // source terms
+    const fW = new Float64Array(N * p), fB = new Float64Array(N * p);
+    for (let k = 0; k < p; k++) {
+      for (let i = 0; i < m; i++) {
+        if (Number.isFinite(this.wl[i].g)) fW[(i * n) * p + k] += this.wl[i].g * VL[k][i];
+        if (Number.isFinite(this.wr[i].g)) fW[(i * n + n - 1) * p + k] += this.wr[i].g * VR[k][i];
+      }
+      for (let j = 0; j < n; j++) {
+        if (Number.isFinite(this.bb[j].g)) fB[((m - 1) * n + j) * p + k] += this.bb[j].g * VB[k][j];
+        if (Number.isFinite(this.bt[j].g)) fB[j * p + k] += this.bt[j].g * VT[k][j];
+      }
+      if (J) {
+        for (let r = 0; r < N; r++) {
+          fW[r * p + k] -= J[k * N + r];
+          fB[r * p + k] += J[k * N + r];
+        }
+      }
+    }
+    const fixedLine = (left: EndG, right: EndG, vl: number, vr: number, what: string): number => {
+      const li = left.g === Infinity, ri = right.g === Infinity;
+      if (li && ri && Math.abs(vl - vr) > 1e-12 * Math.max(1, Math.abs(vl), Math.abs(vr))) throw new RangeError(`${what}: ideal wire driven at both ends with different voltages (${vl} V, ${vr} V): short circuit`);
+      return li ? vl : vr;
+    };
+    if (this.wordFixed) {
+      for (let k = 0; k < p; k++) for (let i = 0; i < m; i++) {
+        const v = fixedLine(this.wl[i], this.wr[i], VL[k][i], VR[k][i], `word line ${i}`);
+        for (let j = 0; j < n; j++) W[(i * n + j) * p + k] = v;
+      }
+    }
+    if (this.bitFixed) {
+      for (let k = 0; k < p; k++) for (let j = 0; j < n; j++) {
+        const v = fixedLine(this.bb[j], this.bt[j], VB[k][j], VT[k][j], `bit line ${j}`);
+        for (let i = 0; i < m; i++) B[(i * n + j) * p + k] = v;
+      }
+    }
+    let used: CrossbarSolution["engine"] = "closed-form";
+    let sweeps: number | undefined;
+    let converged = true;
+    const solveWordLines = () => {
+      const T = this.wordLineFactors();
+      coupledRhs(W, fW, G, B, N, p);
+      for (let i = 0; i < m; i++) solveTridiag(T[i], W, i * n * p, p, p);
+    };
+    const solveBitLines = () => {
+      const T = this.bitLineFactors();
+      coupledRhs(B, fB, G, W, N, p);
+      for (let j = 0; j < n; j++) solveTridiag(T[j], B, j * p, n * p, p);
+    };
+    if (this.wordFixed && !this.bitFixed) {
+      solveBitLines();
+      used = "line";
+    } else if (!this.wordFixed && this.bitFixed) {
+      solveWordLines();
+      used = "line";
+    } else if (!this.wordFixed && !this.bitFixed) {
+      used = engine;
+      if (engine === "direct") {
+        const S = this.schurFactor();
+        const T = this.wordLineFactors();
+        const u = fW.slice();
+        for (let i = 0; i < m; i++) solveTridiag(T[i], u, i * n * p, p, p);
+        for (let r = 0; r < N; r++) for (let k = 0; k < p; k++) B[r * p + k] = fB[r * p + k] + G[r] * u[r * p + k];
+        bandSolve(S, N, n, B, p);
+        solveWordLines();
+      } else {
+        const tol = opts.tolerance ?? 1e-12;
+        const maxSweeps = opts.maxSweeps ?? 20000;
+        const prevB = new Float64Array(N * p);
+        let scale = 0;
+        converged = false;
+        for (sweeps = 1; sweeps <= maxSweeps; sweeps++) {
+          solveWordLines();
+          prevB.set(B);
+          solveBitLines();
+          // after the bit-line solve, only word-line KCL is violated, by G·ΔB at each node
+          const res = coupledChange(G, B, prevB, N, p);
+          if (sweeps === 1 || sweeps % 8 === 0) scale = this.terminalScale(W, B, VL, VR, VB, VT, p);
+          if (res <= tol * Math.max(scale, 1e-300)) {
+            converged = true;
+            break;
+          }
+        }
+        if (!converged) sweeps = maxSweeps;
+      }
+    }
+    return { W, B, used, sweeps, converged };
+  }
+
+  /** Largest current through any terminal (A): the scale for relative residuals. */
+  private terminalScale(W: Float64Array, B: Float64Array, VL: Volts, VR: Volts, VB: Volts, VT: Volts, p: number): number {
+    const { m, n, G } = this;
+    let s = 0;
+    for (let k = 0; k < p; k++) {
+      for (let i = 0; i < m; i++) {
+        if (Number.isFinite(this.wl[i].g)) s = Math.max(s, Math.abs(this.wl[i].g * (VL[k][i] - W[i * n * p + k])));
+        if (Number.isFinite(this.wr[i].g)) s = Math.max(s, Math.abs(this.wr[i].g * (W[(i * n + n - 1) * p + k] - VR[k][i])));
+      }
+      for (let j = 0; j < n; j++) {
+        if (Number.isFinite(this.bb[j].g)) s = Math.max(s, Math.abs(this.bb[j].g * (B[((m - 1) * n + j) * p + k] - VB[k][j])));
+        if (Number.isFinite(this.bt[j].g)) s = Math.max(s, Math.abs(this.bt[j].g * (VT[k][j] - B[j * p + k])));
+      }
+      for (let r = 0; r < m * n; r++) s = Math.max(s, Math.abs(G[r] * (W[r * p + k] - B[r * p + k])));
+    }
+    return s;
+  }
+
+  /** Branch currents and KCL residual from the chunk's potentials ([node][input]), written at input offset k0. */
+  private assemble(W: Float64Array, B: Float64Array, VL: Volts, VR: Volts, VB: Volts, VT: Volts, p: number, k0: number, res: Outputs, J: Float64Array | null): void {
+    const { m, n, G, gw, gb } = this;
+    const N = m * n;
+    const { wv, bv, dev, wseg, bseg, out } = res;
+    const wright = res.wright, btop = res.btop;
+    let maxRes = res.maxRes;
+    for (let kc = 0; kc < p; kc++) {
+      const k = k0 + kc;
+      const o = k * N;
+      for (let r = 0; r < N; r++) {
+        wv[o + r] = W[r * p + kc];
+        bv[o + r] = B[r * p + kc];
+        dev[o + r] = G[r] * (wv[o + r] - bv[o + r]) + (J ? J[kc * N + r] : 0);
+      }
+      // word lines
+      for (let i = 0; i < m; i++) {
+        const row = o + i * n;
+        const left = this.wl[i], right = this.wr[i];
+        const outR = right.open ? 0 : Number.isFinite(right.g) ? right.g * (wv[row + n - 1] - VR[kc][i]) : NaN;
+        if (!this.wordFixed) {
+          wseg[row] = left.open ? 0 : left.g * (VL[kc][i] - wv[row]);
+          for (let j = 1; j < n; j++) wseg[row + j] = gw * (wv[row + j - 1] - wv[row + j]);
+          wright[k * m + i] = outR;
+        } else if (left.g === Infinity && right.g !== Infinity) {
+          let acc = outR;
+          for (let j = n - 1; j >= 0; j--) ((acc += dev[row + j]), (wseg[row + j] = acc));
+          wright[k * m + i] = outR;
+        } else if (right.g === Infinity && left.g !== Infinity) {
+          let acc = left.open ? 0 : left.g * (VL[kc][i] - wv[row]);
+          wseg[row] = acc;
+          for (let j = 1; j < n; j++) ((acc -= dev[row + j - 1]), (wseg[row + j] = acc));
+          wright[k * m + i] = acc - dev[row + n - 1];
+        } else {
+          for (let j = 0; j < n; j++) wseg[row + j] = NaN; // ideal wire driven at both ends: split undefined
+          wright[k * m + i] = NaN;
+        }
+      }
+      // bit lines
+      for (let j = 0; j < n; j++) {
+        const bottom = this.bb[j], top = this.bt[j];
+        const at = (i: number) => o + i * n + j;
+        const topIn = top.open ? 0 : Number.isFinite(top.g) ? top.g * (VT[kc][j] - bv[at(0)]) : NaN;
+        if (!this.bitFixed) {
+          for (let i = 0; i < m - 1; i++) bseg[at(i)] = gb * (bv[at(i)] - bv[at(i + 1)]);
+          bseg[at(m - 1)] = bottom.open ? 0 : bottom.g * (bv[at(m - 1)] - VB[kc][j]);
+          btop[k * n + j] = -topIn;
+        } else if (bottom.g === Infinity && top.g !== Infinity) {
+          let acc = topIn;
+          for (let i = 0; i < m; i++) ((acc += dev[at(i)]), (bseg[at(i)] = acc));
+          btop[k * n + j] = -topIn;
+        } else if (top.g === Infinity && bottom.g !== Infinity) {
+          let acc = bottom.open ? 0 : bottom.g * (bv[at(m - 1)] - VB[kc][j]);
+          bseg[at(m - 1)] = acc;
+          for (let i = m - 2; i >= 0; i--) ((acc -= dev[at(i + 1)]), (bseg[at(i)] = acc));
+          btop[k * n + j] = -(acc - dev[at(0)]);
+        } else {
+          for (let i = 0; i < m; i++) bseg[at(i)] = NaN;
+          btop[k * n + j] = NaN;
+        }
+        out[k * n + j] = bseg[at(m - 1)];
+      }
+      // KCL at every solved node: current in = current out
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        const r = o + i * n + j;
+        if (!this.wordFixed) {
+          const inflow = wseg[r];
+          const outflow = (j < n - 1 ? wseg[r + 1] : wright[k * m + i]) + dev[r];
+          maxRes = Math.max(maxRes, Math.abs(inflow - outflow));
+        }
+        if (!this.bitFixed) {
+          const inflow = (i > 0 ? bseg[r - n] : -btop[k * n + j]) + dev[r];
+          maxRes = Math.max(maxRes, Math.abs(inflow - bseg[r]));
+        }
+      }
+    }
+    res.maxRes = maxRes;
+    res.scale = Math.max(res.scale, this.terminalScale(W, B, VL, VR, VB, VT, p));
+  }
+
+  /** Power per input: devices, wires (segments), source/output resistances, and delivered by the sources (W). */
+  power(sol: CrossbarSolution, drive: CrossbarDrive): Array<{ devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number; sourcesWatt: number }> {
+    const { m, n, G, gw, gb } = this;
+    const N = m * n, p = sol.inputs;
+    const zeros = (len: number) => Array.from({ length: p }, () => new Array(len).fill(0));
+    const VR = drive.wordRightVolt ?? zeros(m), VB = drive.bitBottomVolt ?? zeros(n), VT = drive.bitTopVolt ?? zeros(n);
+    const res = [];
+    for (let k = 0; k < p; k++) {
+      const o = k * N;
+      let dev = 0, wires = 0, srcR = 0, src = 0;
+      for (let r = 0; r < N; r++) dev += sol.deviceCurrents[o + r] * (sol.wordVoltages[o + r] - sol.bitVoltages[o + r]);
+      for (let i = 0; i < m; i++) {
+        for (let j = 1; j < n; j++) if (Number.isFinite(gw)) wires += gw * (sol.wordVoltages[o + i * n + j - 1] - sol.wordVoltages[o + i * n + j]) ** 2;
+        const iL = sol.wordSegmentCurrents[o + i * n], iR = sol.wordRightCurrents[k * m + i];
+        if (!this.wl[i].open) {
+          wires += iL * iL * this.wl[i].segmentOhm;
+          srcR += iL * iL * this.wl[i].sourceOhm;
+          src += drive.wordLeftVolt[k][i] * iL;
+        }
+        if (!this.wr[i].open) {
+          wires += iR * iR * this.wr[i].segmentOhm;
+          srcR += iR * iR * this.wr[i].sourceOhm;
+          src -= VR[k][i] * iR;
+        }
+      }
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < m - 1; i++) if (Number.isFinite(gb)) wires += gb * (sol.bitVoltages[o + i * n + j] - sol.bitVoltages[o + (i + 1) * n + j]) ** 2;
+        const iB = sol.outputCurrents[k * n + j], iT = sol.bitTopCurrents[k * n + j];
+        if (!this.bb[j].open) {
+          wires += iB * iB * this.bb[j].segmentOhm;
+          srcR += iB * iB * this.bb[j].sourceOhm;
+          src -= VB[k][j] * iB;
+        }
+        if (!this.bt[j].open) {
+          wires += iT * iT * this.bt[j].segmentOhm;
+          srcR += iT * iT * this.bt[j].sourceOhm;
+          src -= VT[k][j] * iT;
+        }
+      }
+      res.push({ devicesWatt: dev, wiresWatt: wires, sourceResistorsWatt: srcR, sourcesWatt: src });
+    }
+    return res;
+  }
+}
+
+/** Solve a crossbar once (prepares and discards the factors). */
+export function solveCrossbar(topology: CrossbarTopology, drive: CrossbarDrive, opts: SolveOptions = {}): CrossbarSolution {
+  return new CrossbarSystem(topology).solve(drive, opts);
+}
