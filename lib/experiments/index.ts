@@ -1,2 +1,3 @@
 export * as drolet from "./drolet";
 export * as droletFigures from "./drolet-figures";
+export * as crossbarStudy from "./crossbar-study";

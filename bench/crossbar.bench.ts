@@ -1,0 +1,58 @@
+/**
+ * Crossbar solver speed (spec crossbar-circuits.md): one input and 100 inputs at 32², 64², 128², 256²,
+ * R ~ U(1 kΩ, 100 kΩ), 1 Ω segments. Reference: badcrossbar on SciPy SuperLU, 2-core machine:
+ * 1 input 15 / 50 / 223 / 1210 ms; 100 inputs 29 / 107 / 468 / 2590 ms.
+ */
+import { topologyFromConductances } from "../lib/crossbar/circuit";
+import { CrossbarSystem, Engine } from "../lib/crossbar/solver";
+import { rng } from "../lib/runtime/random";
+import { BenchRecord, time } from "./harness";
+
+export const suite = "crossbar";
+
+const BADCROSSBAR_MS: Record<number, { one: number; hundred: number }> = { 32: { one: 15, hundred: 29 }, 64: { one: 50, hundred: 107 }, 128: { one: 223, hundred: 468 }, 256: { one: 1210, hundred: 2590 } };
+
+function arrayBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+export async function run(quick: boolean): Promise<BenchRecord[]> {
+  const out: BenchRecord[] = [];
+  const sizes = quick ? [32, 64, 128] : [32, 64, 128, 256];
+  for (const n of sizes) {
+    const r = rng(`bench/${n}`);
+    const g = Float64Array.from({ length: n * n }, () => 1 / r.uniform(1e3, 1e5));
+    const topo = topologyFromConductances(g, n, n, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
+    const one = { wordLeftVolt: [Array.from({ length: n }, () => r.uniform(0, 1))] };
+    const hundred = { wordLeftVolt: Array.from({ length: 100 }, () => Array.from({ length: n }, () => r.uniform(0, 1))) };
+    for (const engine of ["gauss-seidel", "direct"] as Engine[]) {
+      if (engine === "direct" && n === 256 && quick) continue;
+      const repeats = n >= 256 || (engine === "direct" && n >= 128) ? 1 : 5;
+      for (const [label, drive] of [["1 input", one], ["100 inputs", hundred]] as const) {
+        // setup (assembly, factorisation) + solve, as badcrossbar's compute() does
+        let sweeps: number | undefined;
+        let residual = 0;
+        const before = arrayBytes();
+        let peak = before;
+        const t = await time(() => {
+          const sol = new CrossbarSystem(topo).solve(drive, { engine });
+          sweeps = sol.sweeps;
+          residual = sol.kclResidualRelative;
+          peak = Math.max(peak, arrayBytes());
+        }, { repeats, warmup: repeats > 1 ? 1 : 0 });
+        const ref = BADCROSSBAR_MS[n][label === "1 input" ? "one" : "hundred"];
+        out.push({
+          suite, name: `${engine}, ${label}`, params: { n, inputs: drive.wordLeftVolt.length, engine, segmentOhm: 1 },
+          ...t,
+          extra: {
+            badcrossbarMs: ref, speedupVsBadcrossbar: +(ref / t.medianMs).toFixed(2), sweeps, kclResidualRelative: residual,
+            factorBytes: engine === "direct" ? n * n * (n + 1) * 8 : 0, approxPeakArrayMiB: +((peak - before) / 2 ** 20).toFixed(1),
+          },
+        });
+        console.error(`  crossbar ${n}² ${engine} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms)`);
+      }
+    }
+  }
+  return out;
+}
