@@ -1,1 +1,2 @@
 export * from "./moons";
+export * from "./mnist";

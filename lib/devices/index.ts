@@ -2,3 +2,4 @@ export * from "./drift-table";
 export * from "./tio2";
 export * from "./transfer";
 export * from "./poole-frenkel";
+export * from "./joksas";

@@ -3,3 +3,4 @@ export * from "./mode";
 export * from "./backend";
 export * from "./provenance";
 export * from "./progress";
+export * from "./normal";

@@ -1,3 +1,5 @@
 export * from "./mlp";
 export * from "./hardware-aware";
 export * from "./tf-hardware-aware";
+export * from "./memristive";
+export * from "./memristive-mlp";

