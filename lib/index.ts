@@ -9,5 +9,6 @@ export * as data from "./data";
 export * as devices from "./devices";
 export * as training from "./training";
 export * as experiments from "./experiments";
+export * as grid from "./grid";
 export { rng, Rng, runMode, byMode, initBackend, provenance } from "./runtime";
 export { figure, show, saveFigure, showTable } from "./plot";

@@ -1,2 +1,3 @@
 export * from "./moons";
 export * from "./mnist";
+export * from "./cifar10";

@@ -3,3 +3,4 @@ export * from "./tio2";
 export * from "./transfer";
 export * from "./poole-frenkel";
 export * from "./joksas";
+export * from "./pf-extraction";

@@ -8,7 +8,7 @@ import * as path from "path";
 import { createHash } from "crypto";
 import type { RunMode } from "../runtime/mode";
 import { rng as makeRng } from "../runtime/random";
-import { repoRoot } from "../runtime/provenance";
+import { resultsDir } from "../runtime/provenance";
 import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
 import { mnistSplits, MnistSplits } from "../data/mnist";
 import {
@@ -126,9 +126,7 @@ export function loadJoksasData(protocol: JoksasProtocol, seed: number | string =
 /** Bump when training code changes in a way that invalidates cached networks. */
 export const JOKSAS_CACHE_VERSION = 1;
 
-export function resultsDir(): string {
-  return process.env.CROSSBAR_LAB_RESULTS_DIR ?? path.join(repoRoot(), "results");
-}
+export { resultsDir };
 
 export interface TrainedNetwork {
   readonly config: TrainingConfig & { l1Gamma?: number };

@@ -16,6 +16,11 @@ export function repoRoot(): string {
   return path.resolve(__dirname, "..", "..");
 }
 
+/** The results directory: $CROSSBAR_LAB_RESULTS_DIR, or results/ in the repository. */
+export function resultsDir(): string {
+  return process.env.CROSSBAR_LAB_RESULTS_DIR ?? path.join(repoRoot(), "results");
+}
+
 /** The current git commit (with "+dirty" if the tree has changes), or "unknown" outside git. */
 export function gitCommit(cwd: string = repoRoot()): string {
   try {
