@@ -1,6 +1,6 @@
 /**
  * `npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--seed S] [--json FILE]`
- * Train Joksas et al. 2022 configurations headless (weights cached in results/joksas/) and print the
+ * Train Joksas et al. 2022 configurations headless (weights cached in results/networks/joksas/) and print the
  * inference summary (median error, power, efficiency) on each configuration's setups.
  * --epochs/--lr override the mode's protocol; the quick L1 γ is rescaled to keep the paper's
  * cumulative shrinkage lr·γ·steps.

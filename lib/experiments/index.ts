@@ -4,3 +4,7 @@ export * as crossbarStudy from "./crossbar-study";
 export * as joksas from "./joksas";
 export * as joksasEnergy from "./joksas-energy";
 export * as joksasFigures from "./joksas-figures";
+export * as joksasRobustness from "./joksas-robustness";
+export * as joksasWeights from "./joksas-weights";
+export * as joksasStuck from "./joksas-stuck";
+export * as joksasCnn from "./joksas-cnn";

@@ -12,7 +12,7 @@ import { resultsDir } from "../runtime/provenance";
 import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
 import { mnistSplits, MnistSplits } from "../data/mnist";
 import {
-  MemristiveMlp, MemristiveTrainResult, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
+  InferenceRepeat, MemristiveMlp, MemristiveTrainResult, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
 } from "../training/memristive-mlp";
 
 export type SetupId = keyof typeof JOKSAS_SETUPS;
@@ -124,7 +124,7 @@ export function loadJoksasData(protocol: JoksasProtocol, seed: number | string =
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */
-export const JOKSAS_CACHE_VERSION = 1;
+export const JOKSAS_CACHE_VERSION = 2;
 
 export { resultsDir };
 
@@ -143,8 +143,11 @@ function l1Of(cfg: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtoc
 }
 
 /**
- * Train one network of a configuration (or load it from the cache under `results/joksas/`, keyed by
- * the configuration, protocol, seed and cache version). `monitor` adds test-set curves under setups.
+ * Train one network of a configuration (or load it from the cache under `results/networks/joksas/`, beside, never inside, the grid experiments' result folders, keyed by
+ * the configuration, protocol, seed and cache version). `monitor` adds test-set curves under setups;
+ * monitoring draws from a generator of its own, so it does not change the network: a cached network
+ * serves every request whose monitored setups it already has, and one that lacks some is trained again
+ * (to the same weights) with the union of both lists.
  */
 export function trainJoksas(
   config: TrainingConfig & { l1Gamma?: number },
@@ -156,27 +159,34 @@ export function trainJoksas(
   const setup = JOKSAS_SETUPS[config.setup];
   if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
   const l1 = l1Of(config, protocol);
-  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, weights: config.weights, l1, seed, data: data.source, monitor: opts.monitor ?? [], protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
+  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, weights: config.weights, l1, seed, data: data.source, protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
   const hash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 12);
-  const file = path.join(resultsDir(), "joksas", `${config.key}-${hash}.json`);
+  const file = path.join(resultsDir(), "networks", "joksas", `${config.key}-${hash}.json`);
   const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights }, makeRng(`init/${seed}`));
   if (setup.gOffSiemens !== null) model.trainingSetup = setup;
+  let monitored: SetupId[] = [...new Set(opts.monitor ?? [])];
+  for (const id of monitored) if (!JOKSAS_SETUPS[id]) throw new Error(`unknown monitor setup "${id}": use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);
   if (opts.cache !== false && fs.existsSync(file)) {
     try {
-      const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { weights: number[][]; result: MemristiveTrainResult };
-      model.restore(saved.weights.map((w) => Float32Array.from(w)));
-      return { config, seed, model, result: saved.result, cached: true, cacheFile: file };
+      const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { weights: number[][]; result: MemristiveTrainResult; monitored: SetupId[] };
+      if (!Array.isArray(saved.monitored) || !Array.isArray(saved.weights)) throw new Error("not a cached network of this version");
+      if (monitored.every((id) => saved.monitored.includes(id))) {
+        model.restore(saved.weights.map((w) => Float32Array.from(w)));
+        return { config, seed, model, result: saved.result, cached: true, cacheFile: file };
+      }
+      monitored = [...new Set([...saved.monitored, ...monitored])];
+      opts.onLog?.(`${config.key}: cached network lacks test curves on ${monitored.filter((id) => !saved.monitored.includes(id)).join(", ")}; training again with curves on ${monitored.join(", ")}`);
     } catch (e) {
       opts.onLog?.(`cache file ${file} is unreadable (${(e as Error).message}); training again`);
     }
   }
   const cfg = joksasTraining(setup, { epochs: protocol.epochs, batchSize: protocol.batchSize, learningRate: protocol.learningRate, l1, validateEvery: protocol.validateEvery, validationRepeats: protocol.validationRepeats });
-  const monitor = opts.monitor?.length ? { data: data.test, setups: opts.monitor.map((id) => JOKSAS_SETUPS[id]), repeats: protocol.monitorRepeats } : undefined;
+  const monitor = monitored.length ? { data: data.test, setups: monitored.map((id) => JOKSAS_SETUPS[id]), repeats: protocol.monitorRepeats, rng: makeRng(`monitor/${config.key}/${seed}`) } : undefined;
   const result = trainMemristiveMlp(model, data.train, data.validation, cfg, makeRng(`train/${config.key}/${seed}`), { onLog: opts.onLog ? (s) => opts.onLog!(`${config.key}: ${s}`) : undefined, monitor });
   if (opts.cache !== false) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ identity, weights: model.snapshot().map((w) => Array.from(w)), result }));
+    fs.writeFileSync(tmp, JSON.stringify({ identity, monitored, weights: model.snapshot().map((w) => Array.from(w)), result }));
     fs.renameSync(tmp, file);
   }
   return { config, seed, model, result, cached: false, cacheFile: file };
@@ -198,16 +208,61 @@ export function inferJoksas(net: TrainedNetwork, setupId: SetupId, data: MnistSp
   const setup = setupOverride ?? JOKSAS_SETUPS[setupId];
   if (!setup) throw new Error(`unknown device setup "${setupId}"`);
   const reps = inferenceRepeats(net.model, data.test, setup, protocol.inferenceRepeats, makeRng(`infer/${net.config.key}/${net.seed}/${seed}`), { randomness: protocol.randomness });
+  return summariseRepeats(net.config.key, setupId, reps, net.model.synapses());
+}
+
+/** Median error, mean power and η of a network's inference repeats on one setup. */
+export function summariseRepeats(training: string, setup: SetupId, reps: readonly InferenceRepeat[], synapses: number): InferenceSummary {
   const powers = reps.map((r) => r.powerWatt);
   const known = powers.filter((p): p is number => p !== null);
   const meanPower = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
   return {
-    training: net.config.key,
-    setup: setupId,
+    training,
+    setup,
     errors: reps.map((r) => r.error),
     powersWatt: powers,
     medianErrorPercent: 100 * median(reps.map((r) => r.error)),
     meanPowerWatt: meanPower,
-    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(net.model.synapses(), meanPower) : null,
+    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(synapses, meanPower) : null,
+  };
+}
+
+/** Networks of one configuration pooled: all repeats' errors together, mean power averaged (the paper's boxes of 5 × 25). */
+export function poolSummaries(parts: readonly InferenceSummary[]): InferenceSummary {
+  if (parts.length === 0) throw new Error("poolSummaries: nothing to pool");
+  const { training, setup } = parts[0];
+  if (parts.some((p) => p.training !== training || p.setup !== setup)) throw new Error(`poolSummaries: mixes ${[...new Set(parts.map((p) => `${p.training} on ${p.setup}`))].join(", ")}`);
+  const errors = parts.flatMap((p) => p.errors);
+  const powers = parts.map((p) => p.meanPowerWatt);
+  const meanPower = powers.every((p): p is number => p !== null) ? powers.reduce((a, b) => a + b, 0) / powers.length : null;
+  return {
+    training, setup, errors, powersWatt: parts.flatMap((p) => p.powersWatt),
+    medianErrorPercent: 100 * median(errors), meanPowerWatt: meanPower,
+    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(JOKSAS_PAPER.synapses, meanPower) : null,
+  };
+}
+
+/** An inference summary read back from a results-store row of the "joksas" grid experiments. */
+export function summaryFromRow(training: string, row: Readonly<Record<string, unknown>>): InferenceSummary {
+  const num = (k: string) => {
+    const v = row[k];
+    if (v !== null && typeof v !== "number") throw new TypeError(`row of ${training}: ${k} should be a number or null, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const list = <T>(k: string, ok: (x: unknown) => boolean): T[] => {
+    const v = row[k];
+    if (!Array.isArray(v) || !v.every(ok)) throw new TypeError(`row of ${training}: ${k} should be a list, got ${JSON.stringify(v)?.slice(0, 80)}`);
+    return v as T[];
+  };
+  const setup = row.setup as SetupId;
+  if (!JOKSAS_SETUPS[setup]) throw new TypeError(`row of ${training}: unknown setup ${JSON.stringify(row.setup)}`);
+  const errors = list<number>("errors", (x) => typeof x === "number"), meanPowerWatt = num("meanPowerWatt");
+  return {
+    training, setup, errors,
+    // a software stage (D0) has no power: the row then stores none
+    powersWatt: row.powersWatt === undefined && meanPowerWatt === null ? errors.map(() => null) : list<number>("powersWatt", (x) => typeof x === "number"),
+    medianErrorPercent: num("medianErrorPercent")!,
+    meanPowerWatt,
+    efficiencyTopsPerWatt: num("efficiencyTopsPerWatt"),
   };
 }

@@ -9,6 +9,8 @@ import { initBackend } from "../runtime/backend";
 import { idealVsExactError } from "../experiments/crossbar-study";
 import { droletRunConfig, runDrolet } from "../experiments/drolet";
 import { JOKSAS_TRAININGS, SetupId, inferJoksas, joksasProtocol, loadJoksasData, trainJoksas } from "../experiments/joksas";
+import { ROBUSTNESS_SETUPS, ROBUSTNESS_TRAININGS } from "../experiments/joksas-robustness";
+import { median } from "../training/memristive-mlp";
 import type { Cell, GridSpec } from "./grid";
 import type { RunOutput } from "./store";
 
@@ -80,7 +82,7 @@ const droletTransfer: GridExperiment = {
 
 const joksas: GridExperiment = {
   name: "joksas",
-  version: "1",
+  version: "2",
   description: "Joksas et al. 2022: train one configuration (T0–T16) on MNIST and run the inference protocol on each of its setups (median test error, power, TOPS/W).",
   parameters: { training: "configuration key T0…T16 (spec §7.1)" },
   defaultGrid: (mode) => ({
@@ -89,34 +91,55 @@ const joksas: GridExperiment = {
     axes: { training: Object.keys(JOKSAS_TRAININGS) },
     seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4],
   }),
-  async run(cell, ctx) {
-    const key = param<string>(cell, "training", "string");
-    const cfg = JOKSAS_TRAININGS[key];
-    if (!cfg) throw new Error(`joksas: unknown training "${key}": use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
-    const backend = await initBackend();
-    const protocol = joksasProtocol(cell.mode);
-    const data = loadJoksasData(protocol, cell.seed);
-    const net = trainJoksas(cfg, protocol, data, cell.seed, { onLog: ctx.log });
-    const rows = (cfg.inference as SetupId[]).map((setup) => {
-      const s = inferJoksas(net, setup, data, protocol);
-      ctx.log(`${key} on ${setup}: median error ${s.medianErrorPercent.toFixed(2)} %`);
-      return { setup, medianErrorPercent: s.medianErrorPercent, meanPowerWatt: s.meanPowerWatt, efficiencyTopsPerWatt: s.efficiencyTopsPerWatt, errors: [...s.errors] };
-    });
-    // scalar metrics: inference on the setup the network was trained on (null for T0, trained ideal: see rows)
-    const own = rows.find((r) => r.setup === cfg.setup);
-    return {
-      metrics: { trainedOn: cfg.setup, medianErrorPercent: own?.medianErrorPercent ?? null, meanPowerWatt: own?.meanPowerWatt ?? null, efficiencyTopsPerWatt: own?.efficiencyTopsPerWatt ?? null, bestEpoch: net.result.bestEpoch },
-      rows,
-      curves: { trainLoss: net.result.curve.map((c) => c.trainLoss), trainError: net.result.curve.map((c) => c.trainError) },
-      backend: backend.name,
-    };
-  },
+  run: (cell, ctx) => runJoksasCell(cell, ctx, (cfg) => cfg.inference as SetupId[]),
+};
+
+const known = (xs: readonly (number | null)[]): xs is readonly number[] => xs.every((x) => x !== null);
+
+/** Train (or load from the weight cache) one configuration, infer it on `setups`, one row per setup. */
+async function runJoksasCell(cell: Cell, ctx: RunContext, setups: (cfg: (typeof JOKSAS_TRAININGS)[string]) => readonly SetupId[]): Promise<RunOutput> {
+  const key = param<string>(cell, "training", "string");
+  const cfg = JOKSAS_TRAININGS[key];
+  if (!cfg) throw new Error(`${cell.experiment}: unknown training "${key}": use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
+  const backend = await initBackend();
+  const protocol = joksasProtocol(cell.mode);
+  const data = loadJoksasData(protocol, cell.seed);
+  // test curves on the paper's inference setups of this configuration (monitoring does not change the network)
+  const net = trainJoksas(cfg, protocol, data, cell.seed, { onLog: ctx.log, monitor: cfg.inference });
+  const rows = setups(cfg).map((setup) => {
+    const s = inferJoksas(net, setup, data, protocol);
+    ctx.log(`${key} on ${setup}: median error ${s.medianErrorPercent.toFixed(2)} %`);
+    return { setup, medianErrorPercent: s.medianErrorPercent, meanPowerWatt: s.meanPowerWatt, efficiencyTopsPerWatt: s.efficiencyTopsPerWatt, errors: [...s.errors], ...(known(s.powersWatt) ? { powersWatt: [...s.powersWatt] } : {}) };
+  });
+  // scalar metrics: inference on the setup the network was trained on (null for T0, trained ideal: see rows)
+  const own = rows.find((r) => r.setup === cfg.setup);
+  return {
+    metrics: { trainedOn: cfg.setup, medianErrorPercent: own?.medianErrorPercent ?? null, meanPowerWatt: own?.meanPowerWatt ?? null, efficiencyTopsPerWatt: own?.efficiencyTopsPerWatt ?? null, bestEpoch: net.result.bestEpoch },
+    rows,
+    curves: {
+      trainLoss: net.result.curve.map((c) => c.trainLoss),
+      trainError: net.result.curve.map((c) => c.trainError),
+      ...Object.fromEntries(cfg.inference.map((id) => [`testErrorMedian/${id}`, net.result.monitor.filter((m) => m.setupId === id).map((m) => median(m.errors))])),
+      monitorEpochs: [...new Set(net.result.monitor.map((m) => m.epoch))],
+    },
+    backend: backend.name,
+  };
+}
+
+const joksasRobustness: GridExperiment = {
+  name: "joksas-robustness",
+  version: "1",
+  description: "Joksas et al. 2022 robustness heatmap: each of the 13 trainings T0–T8, T13–T16 inferred on all 9 setups D0–D8 (median test error per cell).",
+  parameters: { training: "configuration key (ROBUSTNESS_TRAININGS)" },
+  defaultGrid: (mode) => ({ experiment: "joksas-robustness", mode, axes: { training: [...ROBUSTNESS_TRAININGS] }, seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4] }),
+  run: (cell, ctx) => runJoksasCell(cell, ctx, () => ROBUSTNESS_SETUPS),
 };
 
 export const GRID_EXPERIMENTS: Readonly<Record<string, GridExperiment>> = Object.freeze({
   [crossbarIrDrop.name]: crossbarIrDrop,
   [droletTransfer.name]: droletTransfer,
   [joksas.name]: joksas,
+  [joksasRobustness.name]: joksasRobustness,
 });
 
 export function gridExperiment(name: string): GridExperiment {

@@ -120,6 +120,14 @@ export class Rng {
   fork(label: string | number): Rng {
     return new Rng(`${this.seed}/${label}/${this.int(2 ** 31)}`);
   }
+
+  /**
+   * A child stream named by `label` alone: it does not advance this generator, so the same label gives
+   * the same stream whatever else was drawn (use it for streams that must not depend on each other).
+   */
+  derive(label: string | number): Rng {
+    return new Rng(`${this.seed}/${label}`);
+  }
 }
 
 /** Create a seeded generator. */

@@ -3,3 +3,4 @@ export * from "./hardware-aware";
 export * from "./tf-hardware-aware";
 export * from "./memristive";
 export * from "./memristive-mlp";
+export * from "./memristive-cnn";

@@ -17,9 +17,29 @@ export interface MemristiveMlpSpec {
   readonly weights: WeightImplementation;
 }
 
+/**
+ * What training, evaluation and inference need of a network whose weight layers are crossbars: the
+ * MLP below, or a network with a digital front end (`MemristiveCnn`).
+ */
+export interface MemristiveNetwork {
+  /** The setup the network was trained on (its window maps double weights at an ideal stage). */
+  trainingSetup: DeviceSetup | null;
+  /** Every trainable tensor. */
+  variables(): tf.Variable[];
+  /** The tensors of the crossbar layers (what L1 regularises). */
+  crossbarVariables(): tf.Variable[];
+  /** Synapses on crossbars, bias included (for η). */
+  synapses(): number;
+  clipNonNegative(): void;
+  snapshot(): Float32Array[];
+  restore(values: readonly Float32Array[]): void;
+  dispose(): void;
+  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts?: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void }): { probs: tf.Tensor2D; power: tf.Tensor1D | null };
+}
+
 type LayerVars = { w: tf.Variable; b: tf.Variable } | { wPlus: tf.Variable; wMinus: tf.Variable; bPlus: tf.Variable; bMinus: tf.Variable };
 
-export class MemristiveMlp {
+export class MemristiveMlp implements MemristiveNetwork {
   readonly layers: LayerVars[] = [];
   /** The setup the network was trained on (its window maps double weights at an ideal stage). */
   trainingSetup: DeviceSetup | null = null;
@@ -47,6 +67,10 @@ export class MemristiveMlp {
 
   variables(): tf.Variable[] {
     return this.layers.flatMap((l) => ("w" in l ? [l.w, l.b] : [l.wPlus, l.wMinus, l.bPlus, l.bMinus]));
+  }
+
+  crossbarVariables(): tf.Variable[] {
+    return this.variables();
   }
 
   /** Synaptic weights per layer, bias included: Σ (n_in + 1)·n_out. */
@@ -182,7 +206,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Error and mean power per example over a data set, in batches with fresh randomness per batch (or per repeat). */
-export function evaluate(model: MemristiveMlp, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
+export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
   const bs = opts.batchSize ?? 100;
   const seed = opts.randomness === "per-repeat" ? `${rng.seed}/${rng.int(2 ** 31)}` : null;
   let wrong = 0, lossSum = 0, powerSum = 0, hasPower = false;
@@ -209,15 +233,21 @@ export function evaluate(model: MemristiveMlp, data: ImageSet, stage: DeviceSetu
 
 /** Train with SGD (plain, no momentum), L1, clipping of double weights, and checkpoints. */
 export function trainMemristiveMlp(
-  model: MemristiveMlp,
+  model: MemristiveNetwork,
   train: ImageSet,
   validation: ImageSet,
   cfg: MemristiveTrainConfig,
   rng: Rng,
   opts: {
     onLog?: (s: string) => void;
-    /** At the memristive-checkpoint epochs (1 and multiples of validateEvery), evaluate `data` `repeats` times under each setup. */
-    monitor?: { data: ImageSet; setups: readonly DeviceSetup[]; repeats: number };
+    /**
+     * At the memristive-checkpoint epochs (1 and multiples of validateEvery), evaluate `data` `repeats`
+     * times under each setup, drawing devices from `rng` — a generator of its own, so that watching the
+     * training never changes the trained network.
+     */
+    monitor?: { data: ImageSet; setups: readonly DeviceSetup[]; repeats: number; rng: Rng };
+    /** Data augmentation of each training batch (pixels [batch·features]), from a stream of its own. */
+    augment?: (x: Float32Array, batch: number, rng: Rng) => Float32Array;
   } = {},
 ): MemristiveTrainResult {
   for (const [k, v] of [["epochs", cfg.epochs], ["batchSize", cfg.batchSize], ["validateEvery", cfg.validateEvery], ["validationRepeats", cfg.validationRepeats]] as const) {
@@ -248,14 +278,15 @@ export function trainMemristiveMlp(
         const stepRng = rng.fork(`step`);
         const { lossV, wrongV } = tf.tidy(() => {
           const ids = tf.tensor1d(idx, "int32");
-          const x = tf.gather(X, ids) as tf.Tensor2D;
+          let x = tf.gather(X, ids) as tf.Tensor2D;
+          if (opts.augment) x = tf.tensor2d(opts.augment(x.dataSync() as Float32Array, idx.length, rng.derive(`augment/${epoch}/${s}`)), x.shape);
           const y = tf.gather(Y, ids) as tf.Tensor1D;
           let predWrong = 0;
           const { value, grads } = tf.variableGrads(() => {
             const { probs } = model.forward(x, stage, stepRng, { power: false });
             predWrong = tf.sum(tf.notEqual(tf.argMax(probs, 1), y)).dataSync()[0];
             let loss = crossEntropy(probs, y);
-            if (cfg.l1 > 0) loss = tf.add(loss, tf.mul(cfg.l1, tf.addN(vars.map((v) => tf.sum(tf.abs(v)))))) as tf.Scalar;
+            if (cfg.l1 > 0) loss = tf.add(loss, tf.mul(cfg.l1, tf.addN(model.crossbarVariables().map((v) => tf.sum(tf.abs(v)))))) as tf.Scalar;
             return loss;
           }, vars);
           const lossNow = value.dataSync()[0];
@@ -279,7 +310,7 @@ export function trainMemristiveMlp(
       }
       if (opts.monitor && (epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs)) {
         for (const setup of opts.monitor.setups) {
-          const errors = Array.from({ length: opts.monitor.repeats }, (_, k) => evaluate(model, opts.monitor!.data, setup.gOffSiemens === null ? null : setup, rng.fork(`monitor/${epoch}/${setup.id}/${k}`)).error);
+          const errors = Array.from({ length: opts.monitor.repeats }, (_, k) => evaluate(model, opts.monitor!.data, setup.gOffSiemens === null ? null : setup, opts.monitor!.rng.derive(`${epoch}/${setup.id}/${k}`)).error);
           monitor.push({ epoch, setupId: setup.id, errors });
         }
       }
@@ -303,7 +334,7 @@ export interface InferenceRepeat {
 }
 
 /** The inference protocol: `repeats` evaluations of the test set under a setup (fresh randomness per batch by default). */
-export function inferenceRepeats(model: MemristiveMlp, test: ImageSet, stage: DeviceSetup, repeats: number, rng: Rng, opts: { randomness?: "per-batch" | "per-repeat" } = {}): InferenceRepeat[] {
+export function inferenceRepeats(model: MemristiveNetwork, test: ImageSet, stage: DeviceSetup, repeats: number, rng: Rng, opts: { randomness?: "per-batch" | "per-repeat" } = {}): InferenceRepeat[] {
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
   return Array.from({ length: repeats }, (_, k) => {
     const r = evaluate(model, test, stage.gOffSiemens === null ? null : stage, rng.fork(`infer/${stage.id}/${k}`), { randomness: opts.randomness });

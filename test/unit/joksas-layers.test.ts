@@ -258,15 +258,19 @@ test("MemristiveMlp: 784-25-10 has 19 885 synapses, double weights stay non-nega
   small.dispose();
 });
 
-test("a few training steps under D2 reduce the loss and the memristive checkpoint keeps the best median", () => {
-  const r = rng(5);
-  const n = 256;
+/** Two classes of 16-pixel images (rising vs falling ramps with noise). */
+function rampData(n: number, seed: number) {
+  const r = rng(seed);
   const x = new Float32Array(n * 16), labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 2;
     for (let f = 0; f < 16; f++) x[i * 16 + f] = Math.min(1, Math.max(0, (labels[i] ? f / 16 : 1 - f / 16) + r.normal(0, 0.15)));
   }
-  const data = { x, labels, n, features: 16 };
+  return { x, labels, n, features: 16 };
+}
+
+test("a few training steps under D2 reduce the loss and the memristive checkpoint keeps the best median", () => {
+  const data = rampData(256, 5);
   const m = new MemristiveMlp({ sizes: [16, 6, 2], weights: { kind: "double" } }, rng(6));
   const res = trainMemristiveMlp(m, data, data, joksasTraining(JOKSAS_SETUPS.D2, { epochs: 6, learningRate: 0.2, validateEvery: 2, validationRepeats: 3 }), rng(7));
   assert.ok(res.curve[5].trainLoss < res.curve[0].trainLoss, `loss ${res.curve[0].trainLoss} -> ${res.curve[5].trainLoss}`);
@@ -276,6 +280,22 @@ test("a few training steps under D2 reduce the loss and the memristive checkpoin
   assert.equal(res.checkpoints.find((c) => c.epoch === res.bestEpoch)!.medianValidationError, best);
   assert.ok(arr(m.variables()[0]).every((v) => v >= 0), "double weights non-negative after training");
   m.dispose();
+});
+
+test("watching the training (test curves under other setups) leaves the trained network unchanged", () => {
+  const data = rampData(128, 8);
+  const cfg = joksasTraining(JOKSAS_SETUPS.D2, { epochs: 4, learningRate: 0.2, validateEvery: 2, validationRepeats: 2 });
+  const plain = new MemristiveMlp({ sizes: [16, 6, 2], weights: { kind: "double" } }, rng(9));
+  const watched = new MemristiveMlp({ sizes: [16, 6, 2], weights: { kind: "double" } }, rng(9));
+  const a = trainMemristiveMlp(plain, data, data, cfg, rng(10));
+  const b = trainMemristiveMlp(watched, data, data, cfg, rng(10), { monitor: { data, setups: [JOKSAS_SETUPS.D3, JOKSAS_SETUPS.D7], repeats: 2, rng: rng(11) } });
+  assert.equal(a.monitor.length, 0);
+  assert.deepEqual(b.monitor.map((m) => `${m.epoch}/${m.setupId}`), ["1/D3", "1/D7", "2/D3", "2/D7", "4/D3", "4/D7"]);
+  assert.deepEqual(b.curve, a.curve);
+  assert.deepEqual(b.checkpoints, a.checkpoints);
+  plain.snapshot().forEach((w, i) => assert.deepEqual(watched.snapshot()[i], w));
+  plain.dispose();
+  watched.dispose();
 });
 
 function idxBuffer(dims: number[], data: Uint8Array, magicDims = dims.length): Buffer {

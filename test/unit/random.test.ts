@@ -44,6 +44,15 @@ test("fork gives reproducible, independent child streams", () => {
   assert.notEqual(p.fork("x").next(), p.fork("x").next());
 });
 
+test("derive names a stream by its label alone and leaves the parent untouched", () => {
+  const p = rng(5), q = rng(5);
+  const first = p.derive("x").next();
+  q.next();
+  assert.equal(q.derive("x").next(), first, "what the parent drew does not matter");
+  assert.notEqual(p.derive("y").next(), first);
+  assert.equal(p.next(), rng(5).next(), "deriving did not advance the parent");
+});
+
 test("tfSeed makes tfjs random ops reproducible", async () => {
   const tf = await import("@tensorflow/tfjs");
   await tf.setBackend("cpu");

@@ -1,0 +1,45 @@
+// The Joksas weight cache: a cached network serves every request whose monitored setups it has, one
+// that lacks some is trained again to the same weights with the union, and damaged files are retrained.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { initBackend } from "../../lib/runtime/backend";
+import { JOKSAS_TRAININGS, joksasProtocol, loadJoksasData, trainJoksas } from "../../lib/experiments/joksas";
+
+test("weight cache: monitor subsets reuse, supersets retrain to identical weights, unreadable files retrain", async () => {
+  await initBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "joksas-cache-"));
+  const before = process.env.CROSSBAR_LAB_RESULTS_DIR;
+  process.env.CROSSBAR_LAB_RESULTS_DIR = dir;
+  try {
+    const protocol = joksasProtocol("quick", { epochs: 2, validateEvery: 1, validationRepeats: 1, monitorRepeats: 1 });
+    const data = loadJoksasData(protocol, 0);
+    const logs: string[] = [];
+    const onLog = (s: string) => logs.push(s);
+    const a = trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { monitor: ["D1"], onLog });
+    assert.equal(a.cached, false);
+    assert.deepEqual([...new Set(a.result.monitor.map((m) => m.setupId))], ["D1"]);
+    const b = trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { onLog });
+    assert.equal(b.cached, true, "no monitor requested: the cached network serves");
+    assert.equal(b.cacheFile, a.cacheFile);
+    const c = trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { monitor: ["D2"], onLog });
+    assert.equal(c.cached, false, "D2 curves missing: trained again");
+    assert.ok(logs.some((s) => /lacks test curves on D2/.test(s)), logs.join("\n"));
+    assert.deepEqual([...new Set(c.result.monitor.map((m) => m.setupId))].sort(), ["D1", "D2"]);
+    a.model.snapshot().forEach((w, i) => assert.deepEqual(c.model.snapshot()[i], w, `layer ${i}: same weights with more monitoring`));
+    assert.deepEqual(c.result.monitor.filter((m) => m.setupId === "D1"), a.result.monitor, "the D1 curve is the same too");
+    const d = trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { monitor: ["D2", "D1"], onLog });
+    assert.equal(d.cached, true);
+    assert.throws(() => trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { monitor: ["D9" as never] }), /unknown monitor setup "D9"/);
+    fs.writeFileSync(a.cacheFile, "{\"weights\": [[1, 2");
+    const e = trainJoksas(JOKSAS_TRAININGS.T0, protocol, data, 0, { onLog });
+    assert.equal(e.cached, false);
+    assert.ok(logs.some((s) => /is unreadable/.test(s)));
+    for (const n of [a, b, c, d, e]) n.model.dispose();
+  } finally {
+    if (before === undefined) delete process.env.CROSSBAR_LAB_RESULTS_DIR;
+    else process.env.CROSSBAR_LAB_RESULTS_DIR = before;
+  }
+});
