@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
 import type { DeviceSetup } from "../devices/joksas";
 import type { LayerTrace } from "./memristive";
-import { MemristiveMlp, MemristiveNetwork, WeightImplementation } from "./memristive-mlp";
+import { MemristiveMlp, MemristiveNetwork, WeightImplementation, restoreVariables, snapshotVariables } from "./memristive-mlp";
 
 export const CIFAR_IMAGE: readonly [number, number, number] = Object.freeze([32, 32, 3] as [number, number, number]);
 const CONVS = Object.freeze([
@@ -79,13 +79,11 @@ export class MemristiveCnn implements MemristiveNetwork {
   }
 
   snapshot(): Float32Array[] {
-    return this.variables().map((v) => v.dataSync().slice() as Float32Array);
+    return snapshotVariables(this.variables());
   }
 
   restore(values: readonly Float32Array[]): void {
-    const vars = this.variables();
-    if (values.length !== vars.length) throw new RangeError(`snapshot has ${values.length} tensors, the network ${vars.length}`);
-    vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape)));
+    restoreVariables(this.variables(), values);
   }
 
   dispose(): void {

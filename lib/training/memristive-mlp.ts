@@ -37,6 +37,17 @@ export interface MemristiveNetwork {
   forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts?: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void }): { probs: tf.Tensor2D; power: tf.Tensor1D | null };
 }
 
+/** Copies of the values of `vars` (a checkpoint). */
+export function snapshotVariables(vars: readonly tf.Variable[]): Float32Array[] {
+  return vars.map((v) => v.dataSync().slice() as Float32Array);
+}
+
+/** Assign a checkpoint of `snapshotVariables` back; the tensor count must match. */
+export function restoreVariables(vars: readonly tf.Variable[], values: readonly Float32Array[]): void {
+  if (values.length !== vars.length) throw new RangeError(`snapshot has ${values.length} tensors, the network ${vars.length}`);
+  vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape)));
+}
+
 type LayerVars = { w: tf.Variable; b: tf.Variable } | { wPlus: tf.Variable; wMinus: tf.Variable; bPlus: tf.Variable; bMinus: tf.Variable };
 
 export class MemristiveMlp implements MemristiveNetwork {
@@ -87,13 +98,11 @@ export class MemristiveMlp implements MemristiveNetwork {
   }
 
   snapshot(): Float32Array[] {
-    return this.variables().map((v) => v.dataSync().slice() as Float32Array);
+    return snapshotVariables(this.variables());
   }
 
   restore(values: readonly Float32Array[]): void {
-    const vars = this.variables();
-    if (values.length !== vars.length) throw new RangeError(`snapshot has ${values.length} tensors, the network ${vars.length}`);
-    vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape)));
+    restoreVariables(this.variables(), values);
   }
 
   dispose(): void {
