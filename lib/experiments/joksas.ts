@@ -143,8 +143,9 @@ function l1Of(cfg: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtoc
 }
 
 /**
- * Train one network of a configuration (or load it from the cache under `results/networks/joksas/`, beside, never inside, the grid experiments' result folders, keyed by
- * the configuration, protocol, seed and cache version). `monitor` adds test-set curves under setups;
+ * Train one network of a configuration (or load it from the cache under `results/networks/joksas/`,
+ * apart from the grid experiments' result folders, keyed by the configuration, protocol, seed and
+ * cache version). `monitor` adds test-set curves under setups;
  * monitoring draws from a generator of its own, so it does not change the network: a cached network
  * serves every request whose monitored setups it already has, and one that lacks some is trained again
  * (to the same weights) with the union of both lists.
@@ -227,9 +228,13 @@ export function summariseRepeats(training: string, setup: SetupId, reps: readonl
   };
 }
 
-/** Networks of one configuration pooled: all repeats' errors together, mean power averaged (the paper's boxes of 5 × 25). */
-export function poolSummaries(parts: readonly InferenceSummary[]): InferenceSummary {
+/**
+ * Networks of one configuration pooled: all repeats' errors together, mean power averaged (the
+ * paper's boxes of 5 × 25); η from the pooled power and the network's `synapses` on crossbars.
+ */
+export function poolSummaries(parts: readonly InferenceSummary[], synapses: number): InferenceSummary {
   if (parts.length === 0) throw new Error("poolSummaries: nothing to pool");
+  if (!(Number.isInteger(synapses) && synapses > 0)) throw new RangeError(`synapses must be a positive integer, got ${synapses}`);
   const { training, setup } = parts[0];
   if (parts.some((p) => p.training !== training || p.setup !== setup)) throw new Error(`poolSummaries: mixes ${[...new Set(parts.map((p) => `${p.training} on ${p.setup}`))].join(", ")}`);
   const errors = parts.flatMap((p) => p.errors);
@@ -238,7 +243,7 @@ export function poolSummaries(parts: readonly InferenceSummary[]): InferenceSumm
   return {
     training, setup, errors, powersWatt: parts.flatMap((p) => p.powersWatt),
     medianErrorPercent: 100 * median(errors), meanPowerWatt: meanPower,
-    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(JOKSAS_PAPER.synapses, meanPower) : null,
+    efficiencyTopsPerWatt: meanPower ? efficiencyTopsPerWatt(synapses, meanPower) : null,
   };
 }
 

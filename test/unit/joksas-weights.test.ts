@@ -75,11 +75,13 @@ test("stored grid rows read back as inference summaries; networks of one configu
   assert.throws(() => summaryFromRow("T9", { ...row, setup: "D11" }), /unknown setup "D11"/);
   assert.throws(() => summaryFromRow("T9", { ...row, errors: "0.1" }), /errors should be a list/);
   const b = summaryFromRow("T9", { ...row, meanPowerWatt: 4e-3, errors: [0.5], powersWatt: [4e-3] });
-  const p = poolSummaries([a, b]);
+  const p = poolSummaries([a, b], 19885);
   assert.deepEqual(p.errors, [0.1, 0.2, 0.3, 0.5]);
   assert.ok(Math.abs(p.medianErrorPercent - 25) < 1e-9, "median of the pooled repeats");
   assert.ok(Math.abs(p.meanPowerWatt! - 3e-3) < 1e-15);
   assert.ok(Math.abs(p.efficiencyTopsPerWatt! - (2 * 19885) / (50e-9 * 3e-3) / 1e12) < 1e-9);
-  assert.throws(() => poolSummaries([a, { ...b, setup: "D6" }]), /mixes T9 on D5, T9 on D6/);
-  assert.throws(() => poolSummaries([]), /nothing to pool/);
+  assert.throws(() => poolSummaries([a, { ...b, setup: "D6" }], 19885), /mixes T9 on D5, T9 on D6/);
+  assert.throws(() => poolSummaries([a], 0), /synapses must be a positive integer/);
+  assert.ok(Math.abs(poolSummaries([a], 25885).efficiencyTopsPerWatt! - (2 * 25885) / (50e-9 * 2e-3) / 1e12) < 1e-9, "η counts the network's own synapses");
+  assert.throws(() => poolSummaries([], 19885), /nothing to pool/);
 });
