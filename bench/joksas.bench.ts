@@ -4,7 +4,7 @@
  * = 750 steps). Goal: an aware epoch within 3× of the ideal (software) one.
  */
 import { rng } from "../lib/runtime/random";
-import { JOKSAS_SETUPS, DeviceSetup } from "../lib/devices/joksas";
+import { JOKSAS_SETUPS, DeviceSetup, PF_RESIDUAL_COVARIANCE_ASSUMED_2026, withResidualCovariance } from "../lib/devices/joksas";
 import { mnistSplits, subset } from "../lib/data/mnist";
 import { MemristiveMlp, WeightImplementation, joksasTraining, trainMemristiveMlp } from "../lib/training/memristive-mlp";
 import { BenchRecord } from "./harness";
@@ -21,6 +21,7 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
     ["ideal (software, standard weights)", S.D0, { kind: "standard", rule: "min-G" }],
     ["D1 low I–V nonlin. (PF), double", S.D1, { kind: "double" }],
     ["D2 high I–V nonlin. (PF), double", S.D2, { kind: "double" }],
+    ["D2 with the earlier assumed PF residual covariance, double", withResidualCovariance(S.D2, PF_RESIDUAL_COVARIANCE_ASSUMED_2026), { kind: "double" }],
     ["D3 stuck at G_off, double", S.D3, { kind: "double" }],
     ["D4 high nonlin. + stuck at G_on, double", S.D4, { kind: "double" }],
     ["D5 more uniform D2D, double", S.D5, { kind: "double" }],
@@ -42,7 +43,7 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
     const epochSeconds = (750 * msPerStep) / 1000;
     console.error(`  joksas ${name}: ${msPerStep.toFixed(1)} ms/step → ${epochSeconds.toFixed(0)} s per 48k-image epoch (${(msPerStep / idealMs).toFixed(1)}× ideal)`);
     out.push({
-      suite, name, params: { setup: setup.id, weights: weights.kind === "standard" ? `standard ${weights.rule}` : "double", batch: 64, timedSteps: steps },
+      suite, name, params: { setup: setup.id, ...(setup.currentModel ? { pfResidualCovariance: setup.currentModel.residualCovariance === JOKSAS_SETUPS[setup.id as "D2"].currentModel?.residualCovariance ? "calibrated default" : "earlier assumption" } : {}), weights: weights.kind === "standard" ? `standard ${weights.rule}` : "double", batch: 64, timedSteps: steps },
       medianMs: msPerStep, minMs: msPerStep, repeats: steps,
       extra: { msPerStep: +msPerStep.toFixed(2), epochSeconds48k: +epochSeconds.toFixed(1), ratioToIdeal: +(msPerStep / idealMs).toFixed(2), goalRatio: 3 },
     });

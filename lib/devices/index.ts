@@ -4,3 +4,4 @@ export * from "./transfer";
 export * from "./poole-frenkel";
 export * from "./joksas";
 export * from "./pf-extraction";
+export * from "./pf-residuals";

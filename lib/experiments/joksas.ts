@@ -124,7 +124,7 @@ export function loadJoksasData(protocol: JoksasProtocol, seed: number | string =
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */
-export const JOKSAS_CACHE_VERSION = 2;
+export const JOKSAS_CACHE_VERSION = 3;
 
 export { resultsDir };
 
@@ -160,7 +160,7 @@ export function trainJoksas(
   const setup = JOKSAS_SETUPS[config.setup];
   if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
   const l1 = l1Of(config, protocol);
-  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, weights: config.weights, l1, seed, data: data.source, protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
+  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, setupDefinition: setup, weights: config.weights, l1, seed, data: data.source, protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
   const hash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 12);
   const file = path.join(resultsDir(), "networks", "joksas", `${config.key}-${hash}.json`);
   const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights }, makeRng(`init/${seed}`));

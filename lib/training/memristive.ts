@@ -35,7 +35,7 @@ function pairColumns(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D, layout: ColumnLayo
 
 /** Standard signed weights (augmented with the bias row) → paired conductances and k_G. */
 export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number, rule: PairRule = "min-G", layout: ColumnLayout = "interleaved"): { g: tf.Tensor2D; kG: tf.Scalar } {
-  const maxW = tf.max(tf.abs(wAug)) as tf.Scalar;
+  const maxW = maxOf(tf.abs(wAug));
   const kG = tf.div(gOnSiemens - gOffSiemens, maxW) as tf.Scalar;
   const gEff = tf.mul(kG, wAug) as tf.Tensor2D;
   let gp: tf.Tensor2D, gm: tf.Tensor2D;
@@ -54,7 +54,7 @@ export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: 
 
 /** Double weights (non-negative, already interleaved [rows, 2·out]) → conductances: max ↦ G_on, 0 ↦ G_off. */
 export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number): { g: tf.Tensor2D; kG: tf.Scalar } {
-  const kG = tf.div(gOnSiemens - gOffSiemens, tf.max(d)) as tf.Scalar;
+  const kG = tf.div(gOnSiemens - gOffSiemens, maxOf(d)) as tf.Scalar;
   return { g: tf.add(tf.mul(kG, d), gOffSiemens) as tf.Tensor2D, kG };
 }
 
@@ -129,11 +129,13 @@ export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, 
   let lnD = tf.add(tf.mul(m.lnDEps.slope, lnR), m.lnDEps.intercept) as tf.Tensor2D;
   const [[s11, s12], [, s22]] = m.residualCovariance;
   if (rng && (s11 > 0 || s22 > 0)) {
-    const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, l22 = Math.sqrt(Math.max(0, s22 - l21 * l21));
-    const z1 = tf.randomNormal(g.shape, 0, 1, "float32", rng.tfSeed());
-    const z2 = tf.randomNormal(g.shape, 0, 1, "float32", rng.tfSeed());
+    const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, rest = s22 - l21 * l21;
+    const l22 = rest > 1e-12 * s22 ? Math.sqrt(rest) : 0;
+    // A rank-one Σ (residuals on a line, as for the calibrated SiOx defaults) needs one draw per device.
+    const z1 = tf.tensor2d(rng.normalsFloat32(g.size), g.shape);
     lnC = tf.add(lnC, tf.mul(l11, z1)) as tf.Tensor2D;
-    lnD = tf.add(lnD, tf.add(tf.mul(l21, z1), tf.mul(l22, z2))) as tf.Tensor2D;
+    lnD = tf.add(lnD, tf.mul(l21, z1)) as tf.Tensor2D;
+    if (l22 > 0) lnD = tf.add(lnD, tf.mul(l22, tf.tensor2d(rng.normalsFloat32(g.size), g.shape))) as tf.Tensor2D;
   }
   return { lnC, lnDEps: lnD };
 }
@@ -185,50 +187,78 @@ export function pfSeriesTerms(yMax: number, tol = PF_SERIES_TOLERANCE): number {
 }
 
 /**
- * Σ_k A_k·(c ⊙ y^k) as one matrix product [batch, K·rows]·[K·rows, cols], with a hand-written
- * gradient for c and y (Horner sums of A_kᵀ·dC; tfjs-wasm's transposed matmul kernels are ~6× slower
- * than explicit transposes). When `aIsInput` the gradient also flows to A (hidden layers).
+ * max(x) whose gradient goes to one maximal element (the first). tfjs's own max gradient builds an
+ * equality mask with a broadcast comparison that costs ~5 ms per step for a 785×50 layer on wasm; the
+ * two differ only when several elements tie for the maximum exactly.
  */
-function seriesProduct(A: tf.Tensor2D, c: tf.Tensor2D, y: tf.Tensor2D, K: number, aIsInput: boolean): tf.Tensor2D {
-  const buildM = (cc: tf.Tensor2D, yy: tf.Tensor2D): tf.Tensor2D => {
-    const parts: tf.Tensor2D[] = [cc];
-    for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], yy) as tf.Tensor2D);
-    return tf.concat(parts, 0) as tf.Tensor2D;
+export function maxOf(x: tf.Tensor): tf.Scalar {
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([t]);
+    return {
+      value: tf.max(t) as tf.Scalar,
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const st = saved[0];
+        // int32 one-hot, then cast: tfjs-wasm's oneHot with dtype "float32" writes integer bit patterns
+        const hot = tf.cast(tf.oneHot(tf.argMax(tf.reshape(st, [-1])), st.size), "float32");
+        return tf.reshape(tf.mul(hot, dy), st.shape);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Scalar;
+}
+
+/**
+ * Σ_k A_k·(c ⊙ y^k) as one matrix product [batch, K·rows]·[K·rows, cols], with a hand-written
+ * gradient for c and y: with the stacked powers P = [1; y; …; y^(K−1)] and G = Aᵀ·dC (one matmul),
+ * dc = Σ_k G_k ⊙ y^k and dy = c ⊙ Σ_k k·G_k ⊙ y^(k−1), each one product and one sum over the stack.
+ * Aᵀ is built by `aT.build` from the tensors `aT.from` (cheaper than transposing A: tfjs-wasm's transposed matmul kernels
+ * are ~6× slower than explicit transposes, and a [batch, K·rows] transpose costs more than forming
+ * the K blocks in transposed layout). When `aIsInput` the gradient also flows to A (hidden layers).
+ */
+function seriesProduct(A: tf.Tensor2D, aT: { from: tf.Tensor[]; build: (from: tf.Tensor[]) => tf.Tensor2D }, c: tf.Tensor2D, y: tf.Tensor2D, K: number, aIsInput: boolean): tf.Tensor2D {
+  const [rows, cols] = c.shape;
+  const powers = (yy: tf.Tensor2D): tf.Tensor2D => {
+    const parts: tf.Tensor2D[] = [tf.onesLike(yy)];
+    for (let k = 1; k < K; k++) parts.push(k === 1 ? yy : (tf.mul(parts[k - 1], yy) as tf.Tensor2D));
+    return tf.concat(parts, 0) as tf.Tensor2D; // [K·rows, cols]
   };
-  const gradCY = (a: tf.Tensor2D, cc: tf.Tensor2D, yy: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
-    const G = tf.split(tf.matMul(tf.transpose(a), dy), K, 0) as tf.Tensor2D[]; // G_k = A_kᵀ·dC
-    let dc = G[K - 1];
-    for (let k = K - 2; k >= 0; k--) dc = tf.add(G[k], tf.mul(yy, dc)) as tf.Tensor2D;
-    let dyy: tf.Tensor2D = tf.zerosLike(yy);
-    if (K > 1) {
-      dyy = tf.mul(K - 1, G[K - 1]) as tf.Tensor2D;
-      for (let k = K - 2; k >= 1; k--) dyy = tf.add(tf.mul(k, G[k]), tf.mul(yy, dyy)) as tf.Tensor2D;
-      dyy = tf.mul(cc, dyy) as tf.Tensor2D;
-    }
+  const weighted = (P: tf.Tensor2D, cc: tf.Tensor2D): tf.Tensor2D => tf.reshape(tf.mul(tf.reshape(P, [K, rows * cols]), tf.reshape(cc, [1, rows * cols])), [K * rows, cols]);
+  const nFrom = aT.from.length;
+  const gradCY = (P: tf.Tensor2D, cc: tf.Tensor2D, from: tf.Tensor[], dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
+    const G = tf.reshape(tf.matMul(aT.build(from), dy), [K, rows * cols]); // G_k = A_kᵀ·dC
+    const Pk = tf.reshape(P, [K, rows * cols]);
+    const dc = tf.reshape(tf.sum(tf.mul(G, Pk), 0), [rows, cols]) as tf.Tensor2D;
+    if (K === 1) return [dc, tf.zerosLike(cc)];
+    const kw = tf.tensor2d(Array.from({ length: K - 1 }, (_, k) => k + 1), [K - 1, 1]);
+    const hi = tf.slice(G, [1, 0], [K - 1, rows * cols]), lo = tf.slice(Pk, [0, 0], [K - 1, rows * cols]);
+    const dyy = tf.mul(cc, tf.reshape(tf.sum(tf.mul(tf.mul(hi, lo), kw), 0), [rows, cols])) as tf.Tensor2D;
     return [dc, dyy];
   };
-  // Tensors the gradient needs must go through `save` (closures are disposed after the forward pass).
+  // Tensors the gradient needs must go through `save` (tensors made during the forward pass are disposed
+  // after it unless saved; save is a no-op when no gradient is being recorded).
   if (aIsInput) {
     const f = tf.customGrad(((a: tf.Tensor2D, cc: tf.Tensor2D, yy: tf.Tensor2D, save: tf.GradSaveFunc) => {
-      save([a, cc, yy]);
+      const P = powers(yy), M = weighted(P, cc);
+      save([P, cc, M, ...aT.from]);
       return {
-        value: tf.matMul(a, buildM(cc, yy)),
+        value: tf.matMul(a, M),
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [sa, sc, sy] = saved as tf.Tensor2D[];
-          const da = tf.matMul(dy, tf.transpose(buildM(sc, sy)));
-          return [da, ...gradCY(sa, sc, sy, dy)];
+          const [sP, sc, sM] = saved as tf.Tensor2D[];
+          const da = tf.matMul(dy, tf.transpose(sM));
+          return [da, ...gradCY(sP, sc, saved.slice(3, 3 + nFrom), dy)];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return f(A, c, y) as tf.Tensor2D;
   }
   const f = tf.customGrad(((cc: tf.Tensor2D, yy: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    save([cc, yy, A]);
+    const P = powers(yy);
+    save([P, cc, ...aT.from]);
     return {
-      value: tf.matMul(A, buildM(cc, yy)),
+      value: tf.matMul(A, weighted(P, cc)),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [sc, sy, sa] = saved as tf.Tensor2D[];
-        return gradCY(sa, sc, sy, dy);
+        const [sP, sc] = saved as tf.Tensor2D[];
+        return gradCY(sP, sc, saved.slice(2, 2 + nFrom), dy);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -241,10 +271,12 @@ function seriesProduct(A: tf.Tensor2D, c: tf.Tensor2D, y: tf.Tensor2D, K: number
  *
  * PF evaluation without batch×rows×cols exponentials: with u = √|V| and a per-row centre s̄_i
  * (mid-range of s over the row, a constant), exp(s·u) = exp(s̄·u)·Σ_k (u^k/k!)·(s − s̄)^k, so
- *   I_bj = Σ_k Σ_i A_k,bi·M_k,ij,  A_k = V·exp(s̄u)·u^k/k!,  M_k = c ⊙ (s − s̄)^k,
+ *   I_bj = Σ_k Σ_i A_k,bi·M_k,ij,  A_k = V·exp(s̄u)·(h·u)^k/k!,  M_k = c ⊙ ((s − s̄)/h)^k,
  * one matrix product [batch, K·rows]·[K·rows, cols] built by running products. K is chosen from the
- * largest |s − s̄|·u so that the truncation error is below PF_SERIES_TOLERANCE relative (typically
- * 6–10 terms for the SiOx devices); beyond PF_SERIES_MAX_TERMS the devices are evaluated directly.
+ * largest |s − s̄|·u (h = the largest |s − s̄|) so that the truncation error is below
+ * PF_SERIES_TOLERANCE relative: 13–17 terms for a 785×50 layer of SiOx devices with the calibrated
+ * residual covariance (s spreads over a factor ~10), 7–9 with the earlier assumed one; beyond
+ * PF_SERIES_MAX_TERMS the devices are evaluated directly.
  * Gradients are exact derivatives of the evaluated series (custom gradient, see seriesProduct).
  * √|V| is guarded as √(|V| + PF_SQRT_GUARD_VOLT), the analogue of the spec's 1e-18 under the square
  * root: it keeps the gradient finite at V = 0 (a hidden sigmoid that underflows to 0) and changes
@@ -283,12 +315,23 @@ export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficie
     const iDev = tf.mul(tf.mul(tf.expandDims(v, 2), tf.expandDims(pf.c, 0)), tf.exp(arg));
     return { currents: tf.sum(iDev, 1) as tf.Tensor2D, power: wantPower ? (tf.sum(tf.mul(iDev, tf.expandDims(v, 2)), [1, 2]) as tf.Tensor1D) : null };
   }
+  // y = (s − s̄)/h ∈ [−1, 1] and the powers of h go to the A side, (h·u)^k/k! ≤ e^(h·u): no term overflows
+  // float32 however wide the spread (y^k alone would overflow beyond |s − s̄| ≈ 9.5 at 40 terms).
+  const h = half > 0 ? half : 1;
   const sBarT = tf.tensor1d(sBar);
   const parts: tf.Tensor2D[] = [tf.mul(v, tf.exp(tf.mul(u, sBarT))) as tf.Tensor2D];
-  for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], tf.mul(u, 1 / k)) as tf.Tensor2D);
+  for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], tf.mul(u, h / k)) as tf.Tensor2D);
   const A = tf.concat(parts, 1) as tf.Tensor2D; // [batch, K·rows]
-  const y = tf.sub(pf.s, tf.expandDims(sBarT, 1)) as tf.Tensor2D;
-  const currents = seriesProduct(A, pf.c, y, K, opts.inputGradient ?? true);
+  // Aᵀ for the gradient, formed block by block in [rows, batch] layout (only when a gradient is taken)
+  const transposedA = (from: tf.Tensor[]): tf.Tensor2D => {
+    const [sv, su, sb] = from as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const vT = tf.transpose(sv), uT = tf.transpose(su);
+    const partsT: tf.Tensor2D[] = [tf.mul(vT, tf.exp(tf.mul(uT, tf.reshape(sb, [rows, 1])))) as tf.Tensor2D];
+    for (let k = 1; k < K; k++) partsT.push(tf.mul(partsT[k - 1], tf.mul(uT, h / k)) as tf.Tensor2D);
+    return tf.concat(partsT, 0) as tf.Tensor2D; // [K·rows, batch]
+  };
+  const y = tf.mul(tf.sub(pf.s, tf.expandDims(sBarT, 1)), 1 / h) as tf.Tensor2D;
+  const currents = seriesProduct(A, { from: [v, u, sBarT], build: transposedA }, pf.c, y, K, opts.inputGradient ?? true);
   if (!wantPower) return { currents, power: null };
   // |V_i|·|I_ij| = V_i·I_ij (a PF current has the sign of its voltage): P_b = Σ_k Σ_i V_i·A_k,bi·Σ_j M_k,ij
   const rowSums: tf.Tensor2D[] = [];

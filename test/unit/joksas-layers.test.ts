@@ -10,7 +10,7 @@ import { rng } from "../../lib/runtime/random";
 import { JOKSAS_SETUPS, PF_HIGH, PF_LOW, deviceSetup } from "../../lib/devices/joksas";
 import { pooleFrenkelCurrent } from "../../lib/devices/poole-frenkel";
 import {
-  crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters, sampleKde,
+  crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters, sampleKde,
 } from "../../lib/training/memristive";
 import { MemristiveMlp, crossEntropy, efficiencyTopsPerWatt, evaluate, trainMemristiveMlp, joksasTraining } from "../../lib/training/memristive-mlp";
 import { mnistSplits, parseIdx, readIdxPair, idxMnist } from "../../lib/data/mnist";
@@ -113,6 +113,57 @@ test("PF power equals Σ_ij |V_i|·|I_ij| computed device by device, with negati
   close(arr(power!), expP, 1e-4, "PF power");
 });
 
+test("maxOf: value and gradient equal tfjs's max (no ties), and through the double mapping", () => {
+  const r = rng(21);
+  const x0 = Array.from({ length: 7 * 5 }, () => r.normal());
+  const viaTf = (t: tf.Tensor) => tf.mul(tf.div(1, tf.max(tf.abs(t))), tf.sum(tf.mul(t, tf.range(0, 35).reshape([7, 5])))) as tf.Scalar;
+  const viaMaxOf = (t: tf.Tensor) => tf.mul(tf.div(1, maxOf(tf.abs(t))), tf.sum(tf.mul(t, tf.range(0, 35).reshape([7, 5])))) as tf.Scalar;
+  const [a, b] = tf.tidy(() => [arr(tf.grad(viaTf)(tf.tensor2d(x0, [7, 5]))), arr(tf.grad(viaMaxOf)(tf.tensor2d(x0, [7, 5])))]);
+  close(b, a, 1e-6, "gradient of 1/max|x|·Σ k·x_k");
+  assert.equal(tf.tidy(() => maxOf(tf.tensor2d(x0, [7, 5])).dataSync()[0]), Math.max(...new Float32Array(x0)));
+  // the mappings' k_G carries a gradient to the largest weight
+  const d0 = x0.map(Math.abs);
+  const lossD = (d: tf.Tensor) => tf.sum(tf.square(mapDouble(d as tf.Tensor2D, 1e-6, 5e-6).g)) as tf.Scalar;
+  const gD = tf.tidy(() => arr(tf.grad(lossD)(tf.tensor2d(d0, [7, 5]))));
+  const h = 1e-3, k = d0.indexOf(Math.max(...d0));
+  const fd = (lossAt: (v: number[]) => number) => { const up = d0.slice(), dn = d0.slice(); up[k] += h; dn[k] -= h; return (lossAt(up) - lossAt(dn)) / (2 * h); };
+  const lossAtD = (v: number[]) => { const m = Math.max(...v); return v.reduce((s, x) => s + (1e-6 + (4e-6 * x) / m) ** 2, 0); };
+  assert.ok(Math.abs(gD[k] / fd(lossAtD) - 1) < 1e-2, `double mapping: gradient at the max ${gD[k]} vs ${fd(lossAtD)}`);
+});
+
+test("PF series stays finite and exact for a very wide spread of devices (terms rescaled by the half-range), values and gradients", () => {
+  // s from 1 to 31 V^-1/2 in every row (|s − s̄| up to 15) and |V| ≤ 0.19 V: 37 terms, where (s − s̄)^k alone
+  // would overflow float32; compared with the law evaluated device by device in tfjs
+  const r = rng(11);
+  const rows = 12, cols = 10, batch = 6;
+  const s0 = Array.from({ length: rows * cols }, (_, k) => (k % cols === 0 ? 1 : k % cols === 1 ? 31 : r.uniform(1, 31)));
+  const c0 = Array.from({ length: rows * cols }, () => r.uniform(0.5e-6, 2e-6));
+  const v0 = Array.from({ length: batch * rows }, (_, k) => (k === 0 ? 0.19 : r.uniform(-0.19, 0.19)));
+  assert.ok(pfSeriesTerms(15 * Math.sqrt(0.19)) >= 36 && pfSeriesTerms(15 * Math.sqrt(0.19)) <= 40);
+  const loss = (c: tf.Tensor2D, sc: tf.Tensor2D, series: boolean) => {
+    const v = tf.tensor2d(v0, [batch, rows]);
+    let i: tf.Tensor2D;
+    if (series) i = crossbarCurrents(v, tf.onesLike(c) as tf.Tensor2D, { c, s: sc }, { power: false, inputGradient: false }).currents;
+    else {
+      const arg = tf.mul(tf.expandDims(sc, 0), tf.expandDims(tf.sqrt(tf.add(tf.abs(v), 1e-12)), 2));
+      i = tf.sum(tf.mul(tf.mul(tf.expandDims(v, 2), tf.expandDims(c, 0)), tf.exp(arg)), 1) as tf.Tensor2D;
+    }
+    return tf.sum(tf.square(tf.mul(i, 1e4))) as tf.Scalar;
+  };
+  const C = () => tf.tensor2d(c0, [rows, cols]), S = () => tf.tensor2d(s0, [rows, cols]);
+  const [vs, vd] = tf.tidy(() => [loss(C(), S(), true).dataSync()[0], loss(C(), S(), false).dataSync()[0]]);
+  assert.ok(Number.isFinite(vs) && Math.abs(vs / vd - 1) < 1e-4, `series ${vs} vs direct ${vd}`);
+  {
+    const gs = tf.tidy(() => tf.grads((c: tf.Tensor, sc: tf.Tensor) => loss(c as tf.Tensor2D, sc as tf.Tensor2D, true))([C(), S()]).map(arr));
+    const gd = tf.tidy(() => tf.grads((c: tf.Tensor, sc: tf.Tensor) => loss(c as tf.Tensor2D, sc as tf.Tensor2D, false))([C(), S()]).map(arr));
+    for (const k of [0, 1]) {
+      const scale = Math.max(...gd[k].map(Math.abs));
+      assert.ok(gs[k].every(Number.isFinite), "finite gradients");
+      assert.ok(gs[k].every((x, j) => Math.abs(x - gd[k][j]) < 1e-3 * scale), `series gradient ${k ? "ds" : "dc"} equals the direct law's`);
+    }
+  }
+});
+
 test("PF series: term count bound and gradients equal finite differences", () => {
   assert.equal(pfSeriesTerms(0), 1);
   assert.ok(pfSeriesTerms(0.5) <= 12 && pfSeriesTerms(0.5) >= 6);
@@ -169,14 +220,17 @@ test("§4.7 correlated regression: ln R = [1..4], slopes [2, 0], intercepts [1, 
   const { lnC, lnDEps } = pooleFrenkelLogParameters(g, model, rng(1));
   close(arr(lnC), [3, 5, 7, 9], 1e-5, "ln c");
   close(arr(lnDEps), [-2, -2, -2, -2], 1e-5, "ln dε");
-  // the residual covariance is honoured (correlation -0.5, sd 0.2)
+  // the residual covariance is honoured: the rank-one default (one draw per device) and a full-rank one
   const big = tf.fill([200, 100], 1e-6) as tf.Tensor2D;
-  const p = pooleFrenkelLogParameters(big, PF_HIGH, rng(2));
-  const a = arr(p.lnC), b = arr(p.lnDEps);
-  const ma = a.reduce((x, y) => x + y) / a.length, mb = b.reduce((x, y) => x + y) / b.length;
-  let saa = 0, sbb = 0, sab = 0;
-  a.forEach((x, i) => ((saa += (x - ma) ** 2), (sbb += (b[i] - mb) ** 2), (sab += (x - ma) * (b[i] - mb))));
-  close([saa / a.length, sbb / a.length, sab / a.length], [0.04, 0.04, -0.02], 0.05, "residual covariance");
+  const full = [[0.04, -0.02], [-0.02, 0.04]] as const;
+  for (const [name, cov] of [["calibrated default", PF_HIGH.residualCovariance], ["full rank", full]] as const) {
+    const p = pooleFrenkelLogParameters(big, { ...PF_HIGH, residualCovariance: cov }, rng(2));
+    const a = arr(p.lnC), b = arr(p.lnDEps);
+    const ma = a.reduce((x, y) => x + y) / a.length, mb = b.reduce((x, y) => x + y) / b.length;
+    let saa = 0, sbb = 0, sab = 0;
+    a.forEach((x, i) => ((saa += (x - ma) ** 2), (sbb += (b[i] - mb) ** 2), (sab += (x - ma) * (b[i] - mb))));
+    close([saa / a.length, sbb / a.length, sab / a.length], [cov[0][0], cov[1][1], cov[0][1]], 0.05, `residual covariance (${name})`);
+  }
 });
 
 test("§4.7 stuck-at: p = 0 leaves G, p = 1 sets every element; 5 % rate within binomial tolerance", () => {
