@@ -17,9 +17,19 @@
  */
 import { normalQuantile } from "../runtime/normal";
 import type { PooleFrenkelModel } from "./joksas";
-import { pooleFrenkelCurrent } from "./poole-frenkel";
+import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, pooleFrenkelCurrent } from "./poole-frenkel";
 
 type Covariance = PooleFrenkelModel["residualCovariance"];
+
+/**
+ * Lower Cholesky factor [[l11, 0], [l21, l22]] of a residual covariance; l22 is exactly 0 when the
+ * covariance is rank one up to rounding (then one normal draw per device suffices).
+ */
+export function residualCholesky(cov: Covariance): { l11: number; l21: number; l22: number } {
+  const [[s11, s12], [, s22]] = cov;
+  const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, rest = s22 - l21 * l21;
+  return { l11, l21, l22: rest > 1e-12 * s22 ? Math.sqrt(rest) : 0 };
+}
 
 /** Spread of n = I(0.5 V)/I(0.25 V) over the SiOx devices, paper v1 (spec §3.2; sample sd, N−1). */
 export const SIOX_V1_NONLINEARITY = Object.freeze({
@@ -39,8 +49,8 @@ export function tiedResidualSlope(model: PooleFrenkelModel, window: { gOffSiemen
   checkWindow(window);
   const lnR = -0.5 * (Math.log(window.gOffSiemens) + Math.log(window.gOnSiemens));
   const dEps = Math.exp(model.lnDEps.slope * lnR + model.lnDEps.intercept);
-  const q = 1.602176634e-19, kB = 1.380649e-23;
-  const s = (q / (kB * model.temperatureKelvin)) * Math.sqrt(q / (Math.PI * dEps));
+  const q = ELEMENTARY_CHARGE_COULOMB;
+  const s = (q / (BOLTZMANN_JOULE_PER_KELVIN * model.temperatureKelvin)) * Math.sqrt(q / (Math.PI * dEps));
   return (s * Math.sqrt(readVoltageVolt)) / 2;
 }
 
@@ -66,7 +76,7 @@ export function nonlinearitySpread(
   const vLow = opts.vLowVolt ?? 0.25, vHigh = opts.vHighVolt ?? 0.5, nG = opts.gPoints ?? 24, nZ = opts.zPoints ?? 200;
   const [[s11, s12], [, s22]] = cov;
   if (!(s11 >= 0 && s22 >= 0 && s11 * s22 - s12 * s12 >= -1e-15)) throw new RangeError("residual covariance must be positive semi-definite");
-  const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, l22 = Math.sqrt(Math.max(0, s22 - l21 * l21));
+  const { l11, l21, l22 } = residualCholesky(cov);
   const z = Array.from({ length: nZ }, (_, k) => normalQuantile((k + 0.5) / nZ));
   const z2 = l22 > 0 ? z : [0];
   let sum = 0, sumSq = 0, count = 0;

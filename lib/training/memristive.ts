@@ -12,6 +12,7 @@ import type { Rng } from "../runtime/random";
 import { normalCdf, normalQuantile } from "../runtime/normal";
 import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB } from "../devices/poole-frenkel";
+import { residualCholesky } from "../devices/pf-residuals";
 
 export type PairRule = "min-G" | "avg";
 
@@ -127,10 +128,9 @@ export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, 
   const lnR = tf.neg(tf.log(g));
   let lnC = tf.add(tf.mul(m.lnC.slope, lnR), m.lnC.intercept) as tf.Tensor2D;
   let lnD = tf.add(tf.mul(m.lnDEps.slope, lnR), m.lnDEps.intercept) as tf.Tensor2D;
-  const [[s11, s12], [, s22]] = m.residualCovariance;
+  const [[s11], [, s22]] = m.residualCovariance;
   if (rng && (s11 > 0 || s22 > 0)) {
-    const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, rest = s22 - l21 * l21;
-    const l22 = rest > 1e-12 * s22 ? Math.sqrt(rest) : 0;
+    const { l11, l21, l22 } = residualCholesky(m.residualCovariance);
     // A rank-one Σ (residuals on a line, as for the calibrated SiOx defaults) needs one draw per device.
     const z1 = tf.tensor2d(rng.normalsFloat32(g.size), g.shape);
     lnC = tf.add(lnC, tf.mul(l11, z1)) as tf.Tensor2D;

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   IvCurve, PF_HIGH, PF_LOW, PF_RESIDUAL_CALIBRATION, PF_RESIDUAL_COVARIANCE_ASSUMED_2026, SIOX_V1_NONLINEARITY,
-  calibrateResidualCovariance, extractPooleFrenkel, nonlinearitySpread, pooleFrenkelCurrent, tiedResidualCovariance, tiedResidualSlope,
+  calibrateResidualCovariance, extractPooleFrenkel, nonlinearitySpread, pooleFrenkelCurrent, residualCholesky, tiedResidualCovariance, tiedResidualSlope,
 } from "../../lib/devices";
 import { rng } from "../../lib/runtime/random";
 
@@ -60,8 +60,7 @@ test("calibration reproduces the stored defaults and the paper's v1 nonlinearity
 test("with the calibrated covariance the conductance at the 0.1 V read point hardly scatters (it defines R)", () => {
   const r = rng("read");
   const spreadAt01 = (cov: typeof PF_HIGH.residualCovariance): number => {
-    const [[s11, s12], [, s22]] = cov;
-    const l11 = Math.sqrt(s11), l21 = s12 / l11, l22 = Math.sqrt(Math.max(0, s22 - l21 * l21));
+    const { l11, l21, l22 } = residualCholesky(cov);
     const x: number[] = [];
     for (let k = 0; k < 4000; k++) {
       const G = HIGH.gOffSiemens + (HIGH.gOnSiemens - HIGH.gOffSiemens) * r.next(), lnR = -Math.log(G), z1 = r.normal(), z2 = r.normal();
