@@ -323,15 +323,16 @@ export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficie
   for (let k = 1; k < K; k++) parts.push(tf.mul(parts[k - 1], tf.mul(u, h / k)) as tf.Tensor2D);
   const A = tf.concat(parts, 1) as tf.Tensor2D; // [batch, K·rows]
   // Aᵀ for the gradient, formed block by block in [rows, batch] layout (only when a gradient is taken)
+  // from the forward pass's first block V·exp(s̄u) (its exponential is not computed twice)
   const transposedA = (from: tf.Tensor[]): tf.Tensor2D => {
-    const [sv, su, sb] = from as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const vT = tf.transpose(sv), uT = tf.transpose(su);
-    const partsT: tf.Tensor2D[] = [tf.mul(vT, tf.exp(tf.mul(uT, tf.reshape(sb, [rows, 1])))) as tf.Tensor2D];
+    const [first, su] = from as [tf.Tensor2D, tf.Tensor2D];
+    const uT = tf.transpose(su);
+    const partsT: tf.Tensor2D[] = [tf.transpose(first)];
     for (let k = 1; k < K; k++) partsT.push(tf.mul(partsT[k - 1], tf.mul(uT, h / k)) as tf.Tensor2D);
     return tf.concat(partsT, 0) as tf.Tensor2D; // [K·rows, batch]
   };
   const y = tf.mul(tf.sub(pf.s, tf.expandDims(sBarT, 1)), 1 / h) as tf.Tensor2D;
-  const currents = seriesProduct(A, { from: [v, u, sBarT], build: transposedA }, pf.c, y, K, opts.inputGradient ?? true);
+  const currents = seriesProduct(A, { from: [parts[0], u], build: transposedA }, pf.c, y, K, opts.inputGradient ?? true);
   if (!wantPower) return { currents, power: null };
   // |V_i|·|I_ij| = V_i·I_ij (a PF current has the sign of its voltage): P_b = Σ_k Σ_i V_i·A_k,bi·Σ_j M_k,ij
   const rowSums: tf.Tensor2D[] = [];
