@@ -104,7 +104,8 @@ export class MemristiveCnn implements MemristiveNetwork {
   }
 
   forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
-    return this.head.forward(this.features(x), stage, rng, opts);
+    // the crossbar head's input comes from the trainable convolutions: its first layer passes gradients on
+    return this.head.forward(this.features(x), stage, rng, { ...opts, inputGradient: true });
   }
 }
 

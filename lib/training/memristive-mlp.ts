@@ -113,8 +113,10 @@ export class MemristiveMlp implements MemristiveNetwork {
    * Class probabilities [batch, classes] and power per example [batch] (W, summed over layers; null
    * for a software stage). `stage` null or the ideal setup D0: standard weights run as plain dense
    * layers; double weights on ideal ohmic crossbars with the training window (spec §4.6).
+   * `inputGradient`: whether x itself depends on trainable variables (a digital front end, as in the
+   * CNN), so that gradients must flow through the first crossbar to it; false for pixels (default).
    */
-  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
+  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void; inputGradient?: boolean } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
     const ideal = !stage || stage.gOffSiemens === null;
     let a: tf.Tensor2D = x;
     let power: tf.Tensor1D | null = null;
@@ -134,7 +136,7 @@ export class MemristiveMlp implements MemristiveNetwork {
           ? { kind: "standard" as const, w: layer.w as tf.Tensor2D, b: layer.b as tf.Tensor1D, rule: (this.spec.weights as { rule: PairRule }).rule }
           : { kind: "double" as const, wPlus: layer.wPlus as tf.Tensor2D, wMinus: layer.wMinus as tf.Tensor2D, bPlus: layer.bPlus as tf.Tensor1D, bMinus: layer.bMinus as tf.Tensor1D };
         const trace = opts.trace;
-        const r = memristiveForward(a, weights, setup, rng, { power: opts.power, inputGradient: l > 0, trace: trace ? (t) => trace(l, t) : undefined });
+        const r = memristiveForward(a, weights, setup, rng, { power: opts.power, inputGradient: l > 0 || (opts.inputGradient ?? false), trace: trace ? (t) => trace(l, t) : undefined });
         z = r.y;
         if (r.power) power = power ? (tf.add(power, r.power) as tf.Tensor1D) : r.power;
       }

@@ -52,6 +52,26 @@ test("CNN shapes: 32×32×3 → 1024 features → crossbars 1025×25 and 26×10 
   other.dispose();
 });
 
+test("CNN: the convolutions get gradients through the crossbar head under I–V nonlinearity (D2) and ohmic devices (D3)", async () => {
+  await initBackend();
+  const { JOKSAS_SETUPS } = await import("../../lib/devices/joksas");
+  const m = new MemristiveCnn({ weights: { kind: "double" } }, rng(3));
+  m.head.trainingSetup = JOKSAS_SETUPS.D2;
+  const x = tf.randomUniform([4, 3072], 0, 1, "float32", 2) as tf.Tensor2D;
+  const convVars = m.variables().filter((v) => !m.head.variables().includes(v));
+  assert.equal(convVars.length, 6);
+  for (const id of ["D2", "D3"] as const) {
+    const { grads } = tf.variableGrads(() => tf.neg(tf.sum(tf.log(tf.slice(m.forward(x, JOKSAS_SETUPS[id], rng(4)).probs, [0, 0], [4, 1])))) as tf.Scalar, convVars as tf.Variable[]);
+    for (const v of convVars) {
+      const g = grads[v.name];
+      const n = tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]);
+      assert.ok(Number.isFinite(n) && n > 0, `${id}: conv variable ${v.name} gets gradient ${n}`);
+    }
+    tf.dispose(Object.values(grads));
+  }
+  m.dispose();
+});
+
 test("the im2col convolution equals tf.conv2d (valid, stride 1)", async () => {
   await initBackend();
   tf.tidy(() => {
