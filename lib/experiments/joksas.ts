@@ -124,7 +124,7 @@ export function loadJoksasData(protocol: JoksasProtocol, seed: number | string =
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */
-export const JOKSAS_CACHE_VERSION = 3;
+export const JOKSAS_CACHE_VERSION = 4;
 
 export { resultsDir };
 

@@ -82,7 +82,7 @@ const droletTransfer: GridExperiment = {
 
 const joksas: GridExperiment = {
   name: "joksas",
-  version: "3",
+  version: "4",
   description: "Joksas et al. 2022: train one configuration (T0–T16) on MNIST and run the inference protocol on each of its setups (median test error, power, TOPS/W).",
   parameters: { training: "configuration key T0…T16 (spec §7.1)" },
   defaultGrid: (mode) => ({
@@ -128,7 +128,7 @@ async function runJoksasCell(cell: Cell, ctx: RunContext, setups: (cfg: (typeof 
 
 const joksasRobustness: GridExperiment = {
   name: "joksas-robustness",
-  version: "2",
+  version: "3",
   description: "Joksas et al. 2022 robustness heatmap: each of the 13 trainings T0–T8, T13–T16 inferred on all 9 setups D0–D8 (median test error per cell).",
   parameters: { training: "configuration key (ROBUSTNESS_TRAININGS)" },
   defaultGrid: (mode) => ({ experiment: "joksas-robustness", mode, axes: { training: [...ROBUSTNESS_TRAININGS] }, seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4] }),

@@ -10,7 +10,7 @@ import { rng } from "../../lib/runtime/random";
 import { JOKSAS_SETUPS, PF_HIGH, PF_LOW, deviceSetup } from "../../lib/devices/joksas";
 import { pooleFrenkelCurrent } from "../../lib/devices/poole-frenkel";
 import {
-  crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters, sampleKde,
+  activeRows, crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters, sampleKde,
 } from "../../lib/training/memristive";
 import { MemristiveMlp, crossEntropy, efficiencyTopsPerWatt, evaluate, trainMemristiveMlp, joksasTraining } from "../../lib/training/memristive-mlp";
 import { mnistSplits, parseIdx, readIdxPair, idxMnist } from "../../lib/data/mnist";
@@ -162,6 +162,42 @@ test("PF series stays finite and exact for a very wide spread of devices (terms 
       assert.ok(gs[k].every((x, j) => Math.abs(x - gd[k][j]) < 1e-3 * scale), `series gradient ${k ? "ds" : "dc"} equals the direct law's`);
     }
   }
+});
+
+test("PF currents: word lines at 0 V in the whole batch are left out without changing currents, power or gradients", () => {
+  assert.deepEqual(activeRows([0, 1, 0, 0, 0, 0, 0, -2], 2, 4), [1, 3]);
+  assert.deepEqual(activeRows([0, 0, 0, 0], 2, 2), []);
+  const r = rng("blank-rows");
+  const rows = 7, cols = 4, batch = 3;
+  // rows 1, 4 and 5 are at 0 V in every example (blank pixels); row 6 is the bias line
+  const vData = Array.from({ length: batch * rows }, (_, k) => ([1, 4, 5].includes(k % rows) ? 0 : 0.05 + 0.45 * r.uniform()));
+  const v = tf.tensor2d(vData, [batch, rows]);
+  const g = tf.tensor2d(Array.from({ length: rows * cols }, () => 5.25e-7 + 2e-6 * r.uniform()), [rows, cols]);
+  const pf = pooleFrenkelCoefficients(g, JOKSAS_SETUPS.D2.currentModel!, r);
+  const run = (inputGradient: boolean) => {
+    const out = crossbarCurrents(v, g, pf, { inputGradient });
+    const loss = (c: tf.Tensor, s: tf.Tensor) => {
+      const o = crossbarCurrents(v, g, { c: c as tf.Tensor2D, s: s as tf.Tensor2D }, { inputGradient });
+      return tf.add(tf.sum(tf.square(tf.mul(o.currents, 1e5))), tf.mul(tf.sum(o.power!), 1e5));
+    };
+    const [dc, ds] = tf.grads(loss)([pf.c, pf.s]);
+    return { i: arr(out.currents), p: arr(out.power!), dc: arr(dc), ds: arr(ds) };
+  };
+  const reduced = run(false), full = run(true); // inputGradient: true keeps every word line
+  const scale = (a: number[]) => Math.max(...a.map(Math.abs));
+  const near = (a: number[], b: number[], what: string) => close(a.map((x) => x / scale(b)), b.map((x) => x / scale(b)), 1e-5, what);
+  near(reduced.i, full.i, "currents");
+  near(reduced.p, full.p, "power");
+  near(reduced.dc, full.dc, "dLoss/dc");
+  near(reduced.ds, full.ds, "dLoss/ds");
+  // devices on blank word lines get exactly zero gradient
+  for (const i of [1, 4, 5]) for (let j = 0; j < cols; j++) assert.equal(reduced.ds[i * cols + j], 0, `ds[${i},${j}]`);
+  assert.ok(scale(reduced.ds) > 0 && scale(reduced.dc) > 0);
+  assert.throws(() => crossbarCurrents(v, g, { c: pf.c, s: tf.zeros([rows, cols + 1]) as tf.Tensor2D }), /coefficients s \[7,5\] do not match the conductances \[7,4\]/);
+  // an all-blank batch gives zero currents and power
+  const zero = crossbarCurrents(tf.zeros([2, rows]) as tf.Tensor2D, g, pf, { inputGradient: false });
+  assert.deepEqual(arr(zero.currents), new Array(2 * cols).fill(0));
+  assert.deepEqual(arr(zero.power!), [0, 0]);
 });
 
 test("PF series: term count bound and gradients equal finite differences", () => {
