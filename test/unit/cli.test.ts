@@ -24,3 +24,14 @@ test("reproduce --list lists the notebooks", () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /00-getting-started\.ipynb/);
 });
+
+test("npm run joksas rejects unknown options, trainings and monitor setups before training", () => {
+  const joksas = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "joksas.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const a = joksas(["--fast"]);
+  assert.equal(a.status, 1);
+  assert.match(a.stderr, /unknown option "--fast"/);
+  assert.match(a.stderr, /--monitor D2/);
+  assert.match(joksas(["--trainings", "T0,T99"]).stderr, /unknown training\(s\) T99/);
+  assert.match(joksas(["--monitor", "D2,D11"]).stderr, /unknown monitor setup\(s\) D11: use D0, D1/);
+  assert.match(joksas(["--validate-every", "x"]).stderr, /--validate-every needs a number, got "x"/);
+});
