@@ -323,25 +323,30 @@ export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficie
   for (const [name, t] of [["c", pf.c], ["s", pf.s]] as const) {
     if (t.shape[0] !== g.shape[0] || t.shape[1] !== g.shape[1]) throw new RangeError(`Poole–Frenkel coefficients ${name} [${t.shape}] do not match the conductances [${g.shape}]`);
   }
-  return pfCurrents(v, pf, wantPower, opts.inputGradient ?? true);
+  const inputGradient = opts.inputGradient ?? true;
+  if (inputGradient) return pfCurrents(v, pf, wantPower, true);
+  const kept = withoutBlankRows(v, pf);
+  if (!kept) return { currents: tf.zeros([v.shape[0], g.shape[1]]), power: wantPower ? tf.zeros([v.shape[0]]) : null };
+  return pfCurrents(kept.v, kept.pf, wantPower, false);
+}
+
+/**
+ * V and the PF coefficients without the word lines at 0 V in every example of the batch (blank
+ * pixels), which carry no current; null when every line is blank. No gradient flows to the returned V.
+ */
+function withoutBlankRows(v: tf.Tensor2D, pf: PfCoefficients): { v: tf.Tensor2D; pf: PfCoefficients } | null {
+  const [batch, rows] = v.shape, vData = v.dataSync();
+  const active = activeRows(vData, batch, rows);
+  if (active.length === rows) return { v, pf };
+  if (active.length === 0) return null;
+  const vSub = new Float32Array(batch * active.length);
+  for (let b = 0; b < batch; b++) for (let a = 0; a < active.length; a++) vSub[b * active.length + a] = vData[b * rows + active[a]];
+  return { v: tf.tensor2d(vSub, [batch, active.length]), pf: { c: takeRows(pf.c, active), s: takeRows(pf.s, active) } };
 }
 
 /** The Poole–Frenkel branch of crossbarCurrents (voltages [batch, rows], coefficients [rows, cols]). */
 function pfCurrents(v: tf.Tensor2D, pf: PfCoefficients, wantPower: boolean, inputGradient: boolean): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
   const [rows, cols] = pf.c.shape;
-  if (!inputGradient) {
-    // Word lines at 0 V in every example of the batch (blank pixels) carry no current: leave them out.
-    const vData = v.dataSync();
-    const active = activeRows(vData, v.shape[0], rows);
-    if (active.length < rows) {
-      const batch = v.shape[0];
-      if (active.length === 0) return { currents: tf.zeros([batch, cols]), power: wantPower ? tf.zeros([batch]) : null };
-      const vSub = new Float32Array(batch * active.length);
-      for (let b = 0; b < batch; b++) for (let a = 0; a < active.length; a++) vSub[b * active.length + a] = vData[b * rows + active[a]];
-      const sub = { c: takeRows(pf.c, active), s: takeRows(pf.s, active) };
-      return pfCurrents(tf.tensor2d(vSub, [batch, active.length]), sub, wantPower, false);
-    }
-  }
   const u = tf.sqrt(tf.add(tf.abs(v), PF_SQRT_GUARD_VOLT)); // [batch, rows]
   const sData = pf.s.dataSync();
   const uMax = tf.tidy(() => tf.max(u).dataSync()[0]);
