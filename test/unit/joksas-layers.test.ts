@@ -437,6 +437,14 @@ test("packaged MNIST: 10 000 real digits, 7000/1000/2000 split, deterministic pe
   assert.ok(counts.every((c) => c > 500), `class counts ${counts}`);
   assert.throws(() => mnistSplits("package", rng(1), { packageSplit: [9000, 1000, 2000] }), /needs 12000 digits/);
   assert.throws(() => mnistSplits("kaggle" as never, rng(1)), /unknown MNIST source "kaggle"/);
+  // a smaller training set: the first N of the same split; validation and test unchanged
+  const small = mnistSplits("package", rng(1), { limitTrain: 1750 });
+  assert.equal(small.train.n, 1750);
+  assert.deepEqual(Array.from(small.train.labels), Array.from(a.train.labels.slice(0, 1750)));
+  assert.deepEqual(Array.from(small.validation.labels), Array.from(a.validation.labels));
+  assert.deepEqual(Array.from(small.test.x.slice(0, 784 * 3)), Array.from(a.test.x.slice(0, 784 * 3)));
+  assert.match(small.source, /training on the first 1750/);
+  for (const bad of [0, 2.5, 7001]) assert.throws(() => mnistSplits("package", rng(1), { limitTrain: bad }), /must be a whole number from 1 to 7000, the size of the training split; got /);
 });
 
 test("PF gradient with respect to the voltages is finite at V = 0 (hidden layer inputs that underflow)", () => {
