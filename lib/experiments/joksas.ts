@@ -26,6 +26,8 @@ export interface JoksasProtocol {
   readonly data: "package" | "idx";
   /** Train on the first N digits of the training split only (absent: all of it); validation and test unchanged. */
   readonly trainDigits?: number;
+  /** Quick mode: the packaged digits' train/validation/test split (absent: 7000/1000/2000). */
+  readonly packageSplit?: readonly [number, number, number];
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -64,12 +66,14 @@ export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = 
     return { ...paper, ...change, deviations: change.deviations ?? deviations };
   }
   const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
-  const steps = epochs * Math.ceil((change.trainDigits ?? 7000) / batch);
+  const split = change.packageSplit ?? [7000, 1000, 2000];
+  if (change.packageSplit !== undefined && !(split.length === 3 && split.every((n) => Number.isInteger(n) && n >= 1) && split[0] + split[1] + split[2] <= 10000)) throw new RangeError(`package split must be three whole numbers >= 1 (train/validation/test) summing to at most 10 000, got ${split.join("/")}`);
+  const steps = epochs * Math.ceil((change.trainDigits ?? split[0]) / batch);
   const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
   return {
     mode, data: "package", epochs, batchSize: batch, learningRate: lr, l1Gamma: Number(gamma.toPrecision(3)), validateEvery: 2, validationRepeats: 5, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, randomness: "per-batch",
     deviations: [
-      `data: the 10 000 packaged MNIST digits split 7000/1000/2000 instead of 48k/12k/10k${change.trainDigits !== undefined ? `, training on the first ${change.trainDigits}` : ""}`,
+      `data: the 10 000 packaged MNIST digits split ${split.join("/")} instead of 48k/12k/10k${change.trainDigits !== undefined ? `, training on the first ${change.trainDigits}` : ""}`,
       `${epochs} epochs (${steps} SGD steps) instead of 1000 (750 000), learning rate ${lr} instead of 0.01`,
       `L1 γ = ${gamma.toPrecision(3)} instead of 1e-4, keeping the cumulative shrinkage lr·γ·steps of the paper`,
       `1 network per configuration instead of 5; 5 inference repeats instead of 25; validation every 2 epochs × 5 instead of every 20 × 20`,
@@ -125,7 +129,7 @@ export function trainingConfig(key: string, change: Partial<TrainingConfig> & { 
 }
 
 export function loadJoksasData(protocol: JoksasProtocol, seed: number | string = 0, dir?: string): MnistSplits {
-  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir, limitTrain: protocol.trainDigits });
+  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir, limitTrain: protocol.trainDigits, packageSplit: protocol.packageSplit });
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */

@@ -36,4 +36,6 @@ test("npm run joksas rejects unknown options, trainings and monitor setups befor
   assert.match(joksas(["--validate-every", "x"]).stderr, /--validate-every needs a number, got "x"/);
   assert.match(joksas(["--train-digits", "0"]).stderr, /--train-digits must be a whole number >= 1, got 0/);
   assert.match(joksas(["--train-digits", "2.5"]).stderr, /--train-digits must be a whole number >= 1, got 2.5/);
+  assert.match(joksas(["--split", "5000/3000"]).stderr, /--split needs three whole numbers TRAIN\/VAL\/TEST, got "5000\/3000"/);
+  assert.match(joksas(["--split", "5000/3000/2000", "--mode", "full"]).stderr, /--split applies to the quick mode's packaged digits/);
 });

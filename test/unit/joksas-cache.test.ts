@@ -44,14 +44,18 @@ test("weight cache: monitor subsets reuse, supersets retrain to identical weight
   }
 });
 
-test("Joksas protocol: quick L1 γ keeps the paper's cumulative shrinkage lr·γ·steps; smaller training sets and changed fields are listed as deviations", () => {
+test("Joksas protocol: quick L1 γ keeps the paper's cumulative shrinkage lr·γ·steps; smaller training sets, other splits and changed fields are listed as deviations", () => {
   const q = joksasProtocol("quick");
-  assert.ok(Math.abs(q.l1Gamma * q.learningRate * 8 * 110 - 0.75) < 1e-3, `quick γ ${q.l1Gamma}`);
+  assert.ok(Math.abs(q.l1Gamma * q.learningRate * 8 * 110 - 0.75) < 0.005, `quick γ ${q.l1Gamma}`);
   assert.ok(!("trainDigits" in q), "no training-set limit unless asked (keeps cached networks' identity)");
   const small = joksasProtocol("quick", { trainDigits: 3500, epochs: 480 });
   assert.equal(small.trainDigits, 3500);
-  assert.ok(Math.abs(small.l1Gamma * 0.1 * 480 * 55 - 0.75) < 1e-3, `γ for 55 steps per epoch: ${small.l1Gamma}`);
+  assert.ok(Math.abs(small.l1Gamma * 0.1 * 480 * 55 - 0.75) < 0.005, `γ for 55 steps per epoch: ${small.l1Gamma}`);
   assert.match(small.deviations.join("\n"), /training on the first 3500/);
+  const split = joksasProtocol("quick", { packageSplit: [5000, 3000, 2000] });
+  assert.ok(Math.abs(split.l1Gamma * 0.1 * 8 * Math.ceil(5000 / 64) - 0.75) < 0.005, `γ for a 5000-digit training split: ${split.l1Gamma}`);
+  assert.match(split.deviations[0], /split 5000\/3000\/2000/);
+  assert.throws(() => joksasProtocol("quick", { packageSplit: [7000, 3000, 2000] }), /summing to at most 10 000, got 7000\/3000\/2000/);
   const full = joksasProtocol("full");
   assert.deepEqual([full.epochs, full.learningRate, full.l1Gamma, full.deviations.length], [1000, 0.01, 1e-4, 0]);
   const changed = joksasProtocol("full", { epochs: 200, trainDigits: 12000 });
