@@ -53,8 +53,8 @@ async function main(): Promise<void> {
   const badSetups = monitor.filter((id) => !(id in JOKSAS_SETUPS));
   if (badSetups.length) throw new Error(`unknown monitor setup(s) ${badSetups.join(", ")}: use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);
   if (bad.length) throw new Error(`unknown training(s) ${bad.join(", ")}: use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
-  const backend = await initBackend();
   if (split && mode !== "quick") throw new Error(`--split applies to the quick mode's packaged digits; the full protocol splits standard MNIST 48 000/12 000/10 000`);
+  const backend = await initBackend();
   const change: { -readonly [K in keyof JoksasProtocol]?: JoksasProtocol[K] } = {};
   if (epochs !== undefined) change.epochs = epochs;
   if (lr !== undefined) change.learningRate = lr;
