@@ -67,7 +67,6 @@ export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = 
   }
   const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
   const split = change.packageSplit ?? [7000, 1000, 2000];
-  if (change.packageSplit !== undefined && !(split.length === 3 && split.every((n) => Number.isInteger(n) && n >= 1) && split[0] + split[1] + split[2] <= 10000)) throw new RangeError(`package split must be three whole numbers >= 1 (train/validation/test) summing to at most 10 000, got ${split.join("/")}`);
   const steps = epochs * Math.ceil((change.trainDigits ?? split[0]) / batch);
   const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
   return {

@@ -55,7 +55,8 @@ test("Joksas protocol: quick L1 γ keeps the paper's cumulative shrinkage lr·γ
   const split = joksasProtocol("quick", { packageSplit: [5000, 3000, 2000] });
   assert.ok(Math.abs(split.l1Gamma * 0.1 * 8 * Math.ceil(5000 / 64) - 0.75) < 0.005, `γ for a 5000-digit training split: ${split.l1Gamma}`);
   assert.match(split.deviations[0], /split 5000\/3000\/2000/);
-  assert.throws(() => joksasProtocol("quick", { packageSplit: [7000, 3000, 2000] }), /summing to at most 10 000, got 7000\/3000\/2000/);
+  assert.throws(() => loadJoksasData(joksasProtocol("quick", { packageSplit: [7000, 3000, 2000] })), /package split 7000\/3000\/2000 needs 12000 digits; the package has 10000/);
+  assert.throws(() => loadJoksasData(joksasProtocol("quick", { packageSplit: [5000, 0, 2000] })), /package split must be three whole numbers >= 1 \(train\/validation\/test\), got 5000\/0\/2000/);
   const full = joksasProtocol("full");
   assert.deepEqual([full.epochs, full.learningRate, full.l1Gamma, full.deviations.length], [1000, 0.01, 1e-4, 0]);
   const changed = joksasProtocol("full", { epochs: 200, trainDigits: 12000 });
