@@ -114,6 +114,9 @@ export function idxMnist(dir = path.join(repoRoot(), "data", "mnist")): { train:
   };
 }
 
+/** Default train / validation / test split of the 10 000 packaged digits. */
+export const PACKAGE_SPLIT: readonly [number, number, number] = Object.freeze([7000, 1000, 2000]) as readonly [number, number, number];
+
 /**
  * Train/validation/test splits.
  * - "package": the 10 000 packaged digits, shuffled by `rng` and split `packageSplit` (default 7000/1000/2000);
@@ -143,7 +146,7 @@ export function mnistSplits(source: "package" | "idx", rng: Rng, opts: { dir?: s
   }
   if (source !== "package") throw new Error(`unknown MNIST source "${source}": use "package" or "idx"`);
   const all = packagedMnist();
-  const [a, b, c] = opts.packageSplit ?? [7000, 1000, 2000];
+  const [a, b, c] = opts.packageSplit ?? PACKAGE_SPLIT;
   if (![a, b, c].every((n) => Number.isInteger(n) && n >= 1)) throw new RangeError(`package split must be three whole numbers >= 1 (train/validation/test), got ${[a, b, c].join("/")}`);
   if (a + b + c > all.n) throw new RangeError(`package split ${a}/${b}/${c} needs ${a + b + c} digits; the package has ${all.n}`);
   const idx = rng.shuffle(Array.from({ length: all.n }, (_, i) => i));

@@ -10,7 +10,7 @@ import type { RunMode } from "../runtime/mode";
 import { rng as makeRng } from "../runtime/random";
 import { resultsDir } from "../runtime/provenance";
 import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
-import { mnistSplits, MnistSplits } from "../data/mnist";
+import { PACKAGE_SPLIT, mnistSplits, MnistSplits } from "../data/mnist";
 import {
   InferenceRepeat, MemristiveMlp, MemristiveTrainResult, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
 } from "../training/memristive-mlp";
@@ -66,7 +66,7 @@ export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = 
     return { ...paper, ...change, deviations: change.deviations ?? deviations };
   }
   const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
-  const split = change.packageSplit ?? [7000, 1000, 2000];
+  const split = change.packageSplit ?? PACKAGE_SPLIT;
   const steps = epochs * Math.ceil((change.trainDigits ?? split[0]) / batch);
   const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
   return {
