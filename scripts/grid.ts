@@ -4,6 +4,7 @@
  *   --mode quick|full        the grid of this mode (default quick)
  *   --grid FILE.json         a grid declared elsewhere (notebook, Slurm submission) instead of EXPERIMENT
  *   --axis NAME=v1,v2        replace one axis's values (repeatable); --seeds 0,1,2 replaces the seeds
+ *   --dataset NAME           joksas experiments: mnist (default) or fashion-mnist
  *   --results DIR            results directory (default $CROSSBAR_LAB_RESULTS_DIR or ./results)
  *   --workers N              N worker processes (default 1; 0 = in this process)
  *   --shard I/N              only every N-th cell starting at I (what a Slurm array task runs)
@@ -28,7 +29,7 @@ import { progressLine, runCells } from "../lib/grid/runner";
 import { ResultsDb, numericMetrics } from "../lib/grid/query";
 import { SLURM_DEFAULTS, SlurmOptions, slurmScripts, submitSlurm, waitForSlurmJobs } from "../lib/grid/slurm";
 
-const USAGE = `usage: npm run grid -- EXPERIMENT [--mode quick|full] [--grid FILE] [--axis NAME=v1,v2] [--seeds 0,1] [--results DIR] [--workers N] [--shard I/N] [--status] [--check] [--aggregate [--by a,b]] [--export FILE] [--slurm [--partition P --time T --cpus C --mem M --tasks K --max-parallel M --account A --setup LINE --dry-run --wait]]
+const USAGE = `usage: npm run grid -- EXPERIMENT [--mode quick|full] [--dataset mnist|fashion-mnist] [--grid FILE] [--axis NAME=v1,v2] [--seeds 0,1] [--results DIR] [--workers N] [--shard I/N] [--status] [--check] [--aggregate [--by a,b]] [--export FILE] [--slurm [--partition P --time T --cpus C --mem M --tasks K --max-parallel M --account A --setup LINE --dry-run --wait]]
 experiments: ${Object.keys(GRID_EXPERIMENTS).join(", ")}`;
 
 function parseValue(s: string): AxisValue {
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
   const setup: string[] = [];
   let experiment: string | null = null;
   const flags = new Set(["--status", "--check", "--aggregate", "--slurm", "--dry-run", "--wait"]);
-  const valued = new Set(["--mode", "--grid", "--seeds", "--results", "--workers", "--shard", "--by", "--export", "--partition", "--time", "--cpus", "--mem", "--tasks", "--max-parallel", "--account"]);
+  const valued = new Set(["--mode", "--dataset", "--grid", "--seeds", "--results", "--workers", "--shard", "--by", "--export", "--partition", "--time", "--cpus", "--mem", "--tasks", "--max-parallel", "--account"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--help" || a === "-h") return (console.log(USAGE), 0);
@@ -92,6 +93,10 @@ async function main(): Promise<number> {
     }
     const seeds = typeof o["--seeds"] === "string" ? o["--seeds"].split(",").map(Number) : grid.seeds;
     grid = { ...grid, axes: newAxes, seeds };
+  }
+  if (typeof o["--dataset"] === "string") {
+    if (!("dataset" in exp.parameters)) throw new Error(`--dataset: ${grid.experiment} has no dataset parameter`);
+    grid = { ...grid, axes: { ...grid.axes, dataset: [o["--dataset"]] } };
   }
   validateGrid(grid);
   const dir = path.resolve((o["--results"] as string) ?? resultsDir());

@@ -87,9 +87,9 @@ function notebooks(only: string[]): string[] {
 }
 
 function build(): void {
-  const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { stdio: "inherit", cwd: ROOT });
+  const r = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit", cwd: ROOT });
   if (r.status !== 0) {
-    console.error("reproduce: building lib/ (tsc -p tsconfig.build.json) failed");
+    console.error(`reproduce: building lib/ and its WebAssembly kernels (npm run build) failed${r.error ? `: ${r.error.message}` : ""}`);
     process.exit(1);
   }
 }

@@ -5,3 +5,4 @@ export * from "./poole-frenkel";
 export * from "./joksas";
 export * from "./pf-extraction";
 export * from "./pf-residuals";
+export * from "./draws";

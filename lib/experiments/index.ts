@@ -2,6 +2,8 @@ export * as drolet from "./drolet";
 export * as droletFigures from "./drolet-figures";
 export * as crossbarStudy from "./crossbar-study";
 export * as joksas from "./joksas";
+export * as joksasParallel from "./joksas-parallel";
+export * as joksasClaims from "./joksas-claims";
 export * as joksasEnergy from "./joksas-energy";
 export * as joksasFigures from "./joksas-figures";
 export * as joksasRobustness from "./joksas-robustness";

@@ -7,7 +7,7 @@ import type { Provenance } from "../runtime/provenance";
 import type { Rng } from "../runtime/random";
 import { figure, FigureSpec, Trace } from "../plot/spec";
 import type { DeviceSetup } from "../devices/joksas";
-import { sampleKde } from "../training/memristive";
+import { sampleKde } from "../devices/draws";
 import type { SetupId } from "./joksas";
 
 export interface StuckStudy {

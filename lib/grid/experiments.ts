@@ -82,9 +82,9 @@ const droletTransfer: GridExperiment = {
 
 const joksas: GridExperiment = {
   name: "joksas",
-  version: "4",
+  version: "5",
   description: "Joksas et al. 2022: train one configuration (T0–T16) on MNIST and run the inference protocol on each of its setups (median test error, power, TOPS/W).",
-  parameters: { training: "configuration key T0…T16 (spec §7.1)" },
+  parameters: { training: "configuration key T0…T16 (spec §7.1)", dataset: "optional: mnist (default) or fashion-mnist" },
   defaultGrid: (mode) => ({
     experiment: "joksas",
     mode,
@@ -101,9 +101,12 @@ async function runJoksasCell(cell: Cell, ctx: RunContext, setups: (cfg: (typeof 
   const key = param<string>(cell, "training", "string");
   const cfg = JOKSAS_TRAININGS[key];
   if (!cfg) throw new Error(`${cell.experiment}: unknown training "${key}": use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
+  const dataset = cell.params.dataset ?? "mnist";
+  if (dataset !== "mnist" && dataset !== "fashion-mnist") throw new Error(`${cell.experiment}: parameter "dataset" must be "mnist" or "fashion-mnist", got ${JSON.stringify(dataset)}`);
   const backend = await initBackend();
-  const protocol = joksasProtocol(cell.mode);
-  const data = loadJoksasData(protocol, cell.seed);
+  const protocol = joksasProtocol(cell.mode, { dataset });
+  // one split for every seed, as in the paper (a fixed split; the seed draws the network and its training)
+  const data = loadJoksasData(protocol);
   // test curves on the paper's inference setups of this configuration (monitoring does not change the network)
   const net = trainJoksas(cfg, protocol, data, cell.seed, { onLog: ctx.log, monitor: cfg.inference });
   const rows = setups(cfg).map((setup) => {
@@ -128,9 +131,9 @@ async function runJoksasCell(cell: Cell, ctx: RunContext, setups: (cfg: (typeof 
 
 const joksasRobustness: GridExperiment = {
   name: "joksas-robustness",
-  version: "3",
+  version: "4",
   description: "Joksas et al. 2022 robustness heatmap: each of the 13 trainings T0–T8, T13–T16 inferred on all 9 setups D0–D8 (median test error per cell).",
-  parameters: { training: "configuration key (ROBUSTNESS_TRAININGS)" },
+  parameters: { training: "configuration key (ROBUSTNESS_TRAININGS)", dataset: "optional: mnist (default) or fashion-mnist" },
   defaultGrid: (mode) => ({ experiment: "joksas-robustness", mode, axes: { training: [...ROBUSTNESS_TRAININGS] }, seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4] }),
   run: (cell, ctx) => runJoksasCell(cell, ctx, () => ROBUSTNESS_SETUPS),
 };

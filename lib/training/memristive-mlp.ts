@@ -9,12 +9,21 @@ import { rng as makeRng } from "../runtime/random";
 import type { DeviceSetup } from "../devices/joksas";
 import type { ImageSet } from "../data/mnist";
 import { memristiveForward, PairRule, LayerTrace } from "./memristive";
+import { FusedMlp } from "./fused-mlp";
 
 export type WeightImplementation = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
+
+/**
+ * How training and evaluation run: "fused" (default), the WebAssembly SIMD engine of fused-mlp.ts;
+ * "tfjs", the tfjs layers of memristive.ts (the reference). `forward` and traces are always tfjs.
+ */
+export type MlpEngine = "fused" | "tfjs";
 
 export interface MemristiveMlpSpec {
   readonly sizes: readonly number[];
   readonly weights: WeightImplementation;
+  /** Training and evaluation engine (default "fused"). */
+  readonly engine?: MlpEngine;
 }
 
 /**
@@ -57,6 +66,7 @@ export class MemristiveMlp implements MemristiveNetwork {
 
   constructor(readonly spec: MemristiveMlpSpec, rng: Rng) {
     const s = spec.sizes;
+    if (spec.engine !== undefined && spec.engine !== "fused" && spec.engine !== "tfjs") throw new Error(`unknown engine "${spec.engine as string}": use "fused" or "tfjs"`);
     if (s.length < 2 || s.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`layer sizes must be >= 2 positive integers, got [${s.join(", ")}]`);
     if (spec.weights.kind !== "standard" && spec.weights.kind !== "double") throw new Error(`unknown weight implementation "${(spec.weights as { kind: string }).kind}"`);
     for (let l = 1; l < s.length; l++) {
@@ -107,6 +117,18 @@ export class MemristiveMlp implements MemristiveNetwork {
 
   dispose(): void {
     this.variables().forEach((v) => v.dispose());
+  }
+
+  /** The engine that trains and evaluates this network. */
+  get engine(): MlpEngine {
+    return this.spec.engine ?? "fused";
+  }
+
+  /** A fused engine holding this network's current weights, for batches of up to `maxBatch`. */
+  fused(maxBatch: number): FusedMlp {
+    const f = new FusedMlp(this.spec.sizes, this.spec.weights, maxBatch);
+    f.importParams(this.snapshot());
+    return f;
   }
 
   /**
@@ -216,30 +238,113 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Error and mean power per example over a data set, in batches with fresh randomness per batch (or per repeat). */
-export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
+/** One batch's evaluation: wrong predictions, summed loss and summed power (W; null on a software stage). */
+type BatchEvaluator = (x: Float32Array, labels: ArrayLike<number>, n: number, stage: DeviceSetup | null, rng: Rng) => { wrong: number; loss: number; power: number | null };
+
+function tfjsBatches(model: MemristiveNetwork, features: number): BatchEvaluator {
+  return (xs, labels, n, stage, r) => tidyValue(() => {
+    const x = tf.tensor2d(xs, [n, features]);
+    const y = tf.tensor1d(Int32Array.from(labels), "int32");
+    const { probs, power } = model.forward(x, stage, r);
+    const pred = tf.argMax(probs, 1);
+    return {
+      wrong: tf.sum(tf.notEqual(pred, y)).dataSync()[0],
+      loss: crossEntropy(probs, y).dataSync()[0] * n,
+      power: power ? tf.sum(power).dataSync()[0] : null,
+    };
+  });
+}
+
+function fusedBatches(f: FusedMlp, trainingSetup: DeviceSetup | null): BatchEvaluator {
+  return (xs, labels, n, stage, r) => {
+    const { power } = f.forward(xs, n, stage, trainingSetup, r, { power: true });
+    const { loss, wrong } = f.score(labels);
+    return { wrong, loss: loss * n, power: power ? power.reduce((a, b) => a + b, 0) : null };
+  };
+}
+
+function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" }): { error: number; loss: number; powerWatt: number | null } {
   const bs = opts.batchSize ?? 100;
   const seed = opts.randomness === "per-repeat" ? `${rng.seed}/${rng.int(2 ** 31)}` : null;
   let wrong = 0, lossSum = 0, powerSum = 0, hasPower = false;
   for (let s = 0; s < data.n; s += bs) {
     const e = Math.min(data.n, s + bs);
-    const r = seed ? makeRng(seed) : rng;
-    const res = tidyValue(() => {
-      const x = tf.tensor2d(data.x.subarray(s * data.features, e * data.features), [e - s, data.features]);
-      const y = tf.tensor1d(data.labels.subarray(s, e), "int32");
-      const { probs, power } = model.forward(x, stage, r);
-      const pred = tf.argMax(probs, 1);
-      return {
-        wrong: tf.sum(tf.notEqual(pred, y)).dataSync()[0],
-        loss: crossEntropy(probs, y).dataSync()[0] * (e - s),
-        power: power ? tf.sum(power).dataSync()[0] : null,
-      };
-    });
+    const res = evalBatch(data.x.subarray(s * data.features, e * data.features), data.labels.subarray(s, e), e - s, stage, seed ? makeRng(seed) : rng);
     wrong += res.wrong;
     lossSum += res.loss;
     if (res.power !== null) ((powerSum += res.power), (hasPower = true));
   }
   return { error: wrong / data.n, loss: lossSum / data.n, powerWatt: hasPower ? powerSum / data.n : null };
+}
+
+/**
+ * Error and mean power per example over a data set, in batches with fresh randomness per batch (or
+ * per repeat), on the network's engine (a `MemristiveMlp`'s fused engine unless it asks for tfjs).
+ */
+export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
+  const bs = opts.batchSize ?? 100;
+  const evalBatch = model instanceof MemristiveMlp && model.engine === "fused" ? fusedBatches(model.fused(Math.min(bs, data.n)), model.trainingSetup) : tfjsBatches(model, data.features);
+  return evaluateBatches(evalBatch, data, stage, rng, opts);
+}
+
+/** What the training loop needs of an engine: one SGD step (with L1 and clipping), evaluation, checkpoints. */
+interface StepEngine {
+  step(x: Float32Array, labels: Int32Array, n: number, rng: Rng): { loss: number; wrong: number };
+  evaluate(data: ImageSet, stage: DeviceSetup | null, rng: Rng): { error: number };
+  snapshot(): Float32Array[];
+  /** Leave `best` in the model and release the engine. */
+  finish(best: readonly Float32Array[]): void;
+}
+
+function tfjsEngine(model: MemristiveNetwork, features: number, stage: DeviceSetup | null, cfg: MemristiveTrainConfig): StepEngine {
+  const vars = model.variables();
+  const opt = tf.train.sgd(cfg.learningRate);
+  return {
+    step(xs, labels, n, stepRng) {
+      const out = tf.tidy(() => {
+        const x = tf.tensor2d(xs, [n, features]);
+        const y = tf.tensor1d(labels, "int32");
+        let predWrong = 0;
+        const { value, grads } = tf.variableGrads(() => {
+          const { probs } = model.forward(x, stage, stepRng, { power: false });
+          predWrong = tf.sum(tf.notEqual(tf.argMax(probs, 1), y)).dataSync()[0];
+          let loss = crossEntropy(probs, y);
+          // γ·Σ θ·sign θ: the value γ·Σ|θ| with TensorFlow's gradient sign θ (0 at 0; tfjs's abs gives −1 there)
+          if (cfg.l1 > 0) loss = tf.add(loss, tf.mul(cfg.l1, tf.addN(model.crossbarVariables().map((v) => tf.sum(tf.mul(v, tf.sign(v))))))) as tf.Scalar;
+          return loss;
+        }, vars);
+        const loss = value.dataSync()[0];
+        if (Number.isFinite(loss)) opt.applyGradients(grads);
+        return { loss, wrong: predWrong };
+      });
+      model.clipNonNegative();
+      return out;
+    },
+    evaluate: (data, st, r) => evaluate(model, data, st, r),
+    snapshot: () => model.snapshot(),
+    finish(best) {
+      opt.dispose();
+      model.restore(best);
+    },
+  };
+}
+
+function fusedEngine(model: MemristiveMlp, train: ImageSet, validation: ImageSet, stage: DeviceSetup | null, cfg: MemristiveTrainConfig): StepEngine {
+  const f = model.fused(Math.max(cfg.batchSize, Math.min(100, validation.n)));
+  const trainingSetup = model.trainingSetup;
+  const evalBatch = fusedBatches(f, trainingSetup);
+  return {
+    step(xs, labels, n, stepRng) {
+      f.forward(xs, n, stage, trainingSetup, stepRng, { grad: true, power: false });
+      const { loss, wrong } = f.score(labels);
+      if (!Number.isFinite(loss)) return { loss, wrong };
+      f.backward(labels);
+      return { loss: loss + f.sgdStep(cfg.learningRate, cfg.l1), wrong };
+    },
+    evaluate: (data, st, r) => evaluateBatches(evalBatch, data, st, r, {}),
+    snapshot: () => f.exportParams(),
+    finish: (best) => model.restore(best),
+  };
 }
 
 /** Train with SGD (plain, no momentum), L1, clipping of double weights, and checkpoints. */
@@ -259,6 +364,8 @@ export function trainMemristiveMlp(
     monitor?: { data: ImageSet; setups: readonly DeviceSetup[]; repeats: number; rng: Rng };
     /** Data augmentation of each training batch (pixels [batch·features]), from a stream of its own. */
     augment?: (x: Float32Array, batch: number, rng: Rng) => Float32Array;
+    /** Override the network's engine (a `MemristiveMlp` trains "fused" by default, any other network "tfjs"). */
+    engine?: MlpEngine;
   } = {},
 ): MemristiveTrainResult {
   for (const [k, v] of [["epochs", cfg.epochs], ["batchSize", cfg.batchSize], ["validateEvery", cfg.validateEvery], ["validationRepeats", cfg.validationRepeats]] as const) {
@@ -267,61 +374,54 @@ export function trainMemristiveMlp(
   if (!(cfg.learningRate > 0)) throw new RangeError(`learningRate must be > 0, got ${cfg.learningRate}`);
   if (!(cfg.l1 >= 0)) throw new RangeError(`l1 must be >= 0, got ${cfg.l1}`);
   if (cfg.checkpoint !== "standard" && cfg.checkpoint !== "memristive") throw new Error(`unknown checkpoint "${cfg.checkpoint}": use "standard" or "memristive"`);
+  const engine = opts.engine ?? (model instanceof MemristiveMlp ? model.engine : "tfjs");
+  if (engine !== "fused" && engine !== "tfjs") throw new Error(`unknown engine "${engine as string}": use "fused" or "tfjs"`);
+  if (engine === "fused" && !(model instanceof MemristiveMlp)) throw new Error("the fused engine trains MemristiveMlp networks only; use engine \"tfjs\" for this network");
+  if (engine === "fused" && opts.augment) throw new Error("the fused engine has no data augmentation; use engine \"tfjs\"");
   const t0 = Date.now();
   model.trainingSetup = cfg.setup.gOffSiemens === null ? model.trainingSetup : cfg.setup;
   const stage = cfg.setup.gOffSiemens === null ? null : cfg.setup;
-  const vars = model.variables();
-  const opt = tf.train.sgd(cfg.learningRate);
-  const X = tf.tensor2d(train.x, [train.n, train.features]);
-  const Y = tf.tensor1d(train.labels, "int32");
+  const eng = engine === "fused" ? fusedEngine(model as MemristiveMlp, train, validation, stage, cfg) : tfjsEngine(model, train.features, stage, cfg);
   const curve: EpochPoint[] = [];
   const checkpoints: Checkpoint[] = [];
   const monitor: MonitorPoint[] = [];
   let best = -Infinity, bestEpoch = 0;
-  let bestSnap = model.snapshot();
+  let bestSnap = eng.snapshot();
   const order = Array.from({ length: train.n }, (_, i) => i);
+  const F = train.features;
+  const xb = new Float32Array(cfg.batchSize * F), yb = new Int32Array(cfg.batchSize);
   try {
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const perm = rng.shuffle(order);
       let lossSum = 0, wrong = 0;
       for (let s = 0; s < train.n; s += cfg.batchSize) {
-        const idx = perm.slice(s, s + cfg.batchSize);
+        const n = Math.min(cfg.batchSize, train.n - s);
+        for (let k = 0; k < n; k++) {
+          const i = perm[s + k];
+          xb.set(train.x.subarray(i * F, (i + 1) * F), k * F);
+          yb[k] = train.labels[i];
+        }
         const stepRng = rng.fork(`step`);
-        const { lossV, wrongV } = tf.tidy(() => {
-          const ids = tf.tensor1d(idx, "int32");
-          let x = tf.gather(X, ids) as tf.Tensor2D;
-          if (opts.augment) x = tf.tensor2d(opts.augment(x.dataSync() as Float32Array, idx.length, rng.derive(`augment/${epoch}/${s}`)), x.shape);
-          const y = tf.gather(Y, ids) as tf.Tensor1D;
-          let predWrong = 0;
-          const { value, grads } = tf.variableGrads(() => {
-            const { probs } = model.forward(x, stage, stepRng, { power: false });
-            predWrong = tf.sum(tf.notEqual(tf.argMax(probs, 1), y)).dataSync()[0];
-            let loss = crossEntropy(probs, y);
-            if (cfg.l1 > 0) loss = tf.add(loss, tf.mul(cfg.l1, tf.addN(model.crossbarVariables().map((v) => tf.sum(tf.abs(v)))))) as tf.Scalar;
-            return loss;
-          }, vars);
-          const lossNow = value.dataSync()[0];
-          if (!Number.isFinite(lossNow)) throw new Error(`training diverged at epoch ${epoch}, step ${s / cfg.batchSize + 1}: the loss is ${lossNow}; lower the learning rate (${cfg.learningRate})`);
-          opt.applyGradients(grads);
-          return { lossV: lossNow * idx.length, wrongV: predWrong };
-        });
-        model.clipNonNegative();
-        lossSum += lossV;
-        wrong += wrongV;
+        let x = xb.subarray(0, n * F);
+        if (opts.augment) x = opts.augment(x.slice(), n, rng.derive(`augment/${epoch}/${s}`));
+        const r = eng.step(x, yb.subarray(0, n), n, stepRng);
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch}, step ${s / cfg.batchSize + 1}: the loss is ${r.loss}; lower the learning rate (${cfg.learningRate})`);
+        lossSum += r.loss * n;
+        wrong += r.wrong;
       }
       curve.push({ epoch, trainLoss: lossSum / train.n, trainError: wrong / train.n });
       const check = cfg.checkpoint === "standard" || epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs;
       if (check) {
         const repeats = cfg.checkpoint === "standard" ? 1 : cfg.validationRepeats;
-        const errs = Array.from({ length: repeats }, (_, k) => evaluate(model, validation, stage, rng.fork(`val/${epoch}/${k}`)).error);
+        const errs = Array.from({ length: repeats }, (_, k) => eng.evaluate(validation, stage, rng.fork(`val/${epoch}/${k}`)).error);
         const acc = 1 - median(errs);
         const saved = acc > best;
-        if (saved) ((best = acc), (bestEpoch = epoch), (bestSnap = model.snapshot()));
+        if (saved) ((best = acc), (bestEpoch = epoch), (bestSnap = eng.snapshot()));
         checkpoints.push({ epoch, validationErrors: errs, medianValidationError: median(errs), saved });
       }
       if (opts.monitor && (epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs)) {
         for (const setup of opts.monitor.setups) {
-          const errors = Array.from({ length: opts.monitor.repeats }, (_, k) => evaluate(model, opts.monitor!.data, setup.gOffSiemens === null ? null : setup, opts.monitor!.rng.derive(`${epoch}/${setup.id}/${k}`)).error);
+          const errors = Array.from({ length: opts.monitor.repeats }, (_, k) => eng.evaluate(opts.monitor!.data, setup.gOffSiemens === null ? null : setup, opts.monitor!.rng.derive(`${epoch}/${setup.id}/${k}`)).error);
           monitor.push({ epoch, setupId: setup.id, errors });
         }
       }
@@ -332,10 +432,8 @@ export function trainMemristiveMlp(
       }
     }
   } finally {
-    X.dispose();
-    Y.dispose();
+    eng.finish(bestSnap);
   }
-  model.restore(bestSnap);
   return { curve, checkpoints, monitor, bestEpoch, seconds: (Date.now() - t0) / 1000 };
 }
 

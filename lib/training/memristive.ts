@@ -9,10 +9,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
-import { normalCdf, normalQuantile } from "../runtime/normal";
 import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
-import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB } from "../devices/poole-frenkel";
 import { residualCholesky } from "../devices/pf-residuals";
+import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, disturbanceDraws, pfDraws, pfExponentScale, unpadded } from "../devices/draws";
 
 export type PairRule = "min-G" | "avg";
 
@@ -59,58 +58,29 @@ export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: numbe
   return { g: tf.add(tf.mul(kG, d), gOffSiemens) as tf.Tensor2D, kG };
 }
 
-/** Draw from the reflected Gaussian KDE (kernels truncated to [0, ∞), mirrored where mass < 0 exceeds 1e-8). */
-export function sampleKde(centres: readonly number[], bandwidth: number, count: number, rng: Rng): Float64Array {
-  const comps: Array<{ mean: number; w: number }> = [];
-  for (const m of centres) {
-    const below = normalCdf(-m / bandwidth);
-    if (below > 1e-8) comps.push({ mean: m, w: 1 - below }, { mean: -m, w: below });
-    else comps.push({ mean: m, w: 1 });
-  }
-  const cum = new Float64Array(comps.length);
-  let acc = 0;
-  comps.forEach((c, i) => (cum[i] = acc += c.w));
-  const out = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    const u = rng.next() * acc;
-    let lo = 0, hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] <= u) lo = mid + 1;
-      else hi = mid;
-    }
-    const c = comps[lo];
-    // truncated normal on [0, ∞) by inverse CDF
-    const a = normalCdf((0 - c.mean) / bandwidth);
-    const v = a + rng.next() * (1 - a);
-    out[k] = Math.max(0, c.mean + bandwidth * normalQuantile(Math.min(Math.max(v, 1e-300), 1 - 1e-16)));
-  }
-  return out;
-}
-
-/** Apply a conductance disturbance (fresh randomness from `rng`). No gradient flows to stuck devices. */
-export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: { gOffSiemens: number; gOnSiemens: number }, rng: Rng): tf.Tensor2D {
+/**
+ * Apply a conductance disturbance with the draws of `devices/draws` (fresh from `rng`, or given).
+ * No gradient flows to stuck devices.
+ */
+export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: { gOffSiemens: number; gOnSiemens: number }, rng: Rng | DisturbanceDraws): tf.Tensor2D {
   const shape = g.shape;
+  const draws = "kind" in rng ? rng : disturbanceDraws(d, shape[0], shape[1], rng);
+  if (draws.kind !== d.kind) throw new Error(`draws of a ${draws.kind} disturbance given for a ${d.kind} one`);
+  const logical = (a: Float32Array) => tf.tensor2d(unpadded(a, shape[0], shape[1]), shape);
   switch (d.kind) {
-    case "stuck": {
-      const mask = tf.less(tf.randomUniform(shape, 0, 1, "float32", rng.tfSeed()), d.probability);
-      return tf.where(mask, tf.fill(shape, d.at === "gOff" ? window.gOffSiemens : window.gOnSiemens), g) as tf.Tensor2D;
-    }
+    case "stuck":
     case "stuck-distribution": {
-      const n = shape[0] * shape[1];
-      const mask = new Uint8Array(n);
-      const idx: number[] = [];
-      for (let i = 0; i < n; i++) if (rng.next() < d.probability) ((mask[i] = 1), idx.push(i));
-      const vals = new Float32Array(n);
-      sampleKde(d.centresSiemens, d.bandwidthSiemens, idx.length, rng).forEach((v, k) => (vals[idx[k]] = v));
-      return tf.where(tf.tensor2d(mask, shape, "bool"), tf.tensor2d(vals, shape), g) as tf.Tensor2D;
+      const { u, values } = draws as Extract<DisturbanceDraws, { u: Float32Array }>;
+      const mask = tf.less(logical(u), d.probability);
+      const stuckAt = d.kind === "stuck" ? tf.fill(shape, d.at === "gOff" ? window.gOffSiemens : window.gOnSiemens) : logical(values!);
+      return tf.where(mask, stuckAt, g) as tf.Tensor2D;
     }
     case "d2d-lognormal": {
       const rOn = 1 / window.gOnSiemens, rOff = 1 / window.gOffSiemens;
       const r = tf.reciprocal(g);
       const t = tf.clipByValue(tf.div(tf.sub(r, rOn), rOff - rOn), 0, 1);
       const sigma = tf.add(d.sigmaOn, tf.mul(t, d.sigmaOff - d.sigmaOn));
-      const z = tf.randomNormal(shape, 0, 1, "float32", rng.tfSeed());
+      const z = logical((draws as Extract<DisturbanceDraws, { z: Float32Array }>).z);
       const logR = tf.add(tf.sub(tf.log(r), tf.div(tf.square(sigma), 2)), tf.mul(sigma, z));
       return tf.reciprocal(tf.exp(logR)) as tf.Tensor2D;
     }
@@ -121,27 +91,31 @@ export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: { gOf
 
 /**
  * Per-device PF parameters from conductances: [ln c, ln dε] = slopes·ln R + intercepts + L·z with
- * L the Cholesky factor of the residual covariance (fresh z per call when `rng` is given).
- * Returns ln c and ln dε (kept in logs for float32 safety, spec §10).
+ * L the Cholesky factor of the residual covariance and z the draws of `devices/draws` (fresh from
+ * `rng`, or given; none when null). Returns ln c and ln dε (kept in logs for float32 safety, spec §10).
  */
-export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): { lnC: tf.Tensor2D; lnDEps: tf.Tensor2D } {
+export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): { lnC: tf.Tensor2D; lnDEps: tf.Tensor2D } {
   const lnR = tf.neg(tf.log(g));
   let lnC = tf.add(tf.mul(m.lnC.slope, lnR), m.lnC.intercept) as tf.Tensor2D;
   let lnD = tf.add(tf.mul(m.lnDEps.slope, lnR), m.lnDEps.intercept) as tf.Tensor2D;
-  const [[s11], [, s22]] = m.residualCovariance;
-  if (rng && (s11 > 0 || s22 > 0)) {
+  const [rows, cols] = g.shape;
+  const draws = rng && "z1" in rng ? rng : rng ? pfDraws(m, rows, cols, rng) : null;
+  if (draws) {
     const { l11, l21, l22 } = residualCholesky(m.residualCovariance);
     // A rank-one Σ (residuals on a line, as for the calibrated SiOx defaults) needs one draw per device.
-    const z1 = tf.tensor2d(rng.normalsFloat32(g.size), g.shape);
+    const z1 = tf.tensor2d(unpadded(draws.z1, rows, cols), g.shape);
     lnC = tf.add(lnC, tf.mul(l11, z1)) as tf.Tensor2D;
     lnD = tf.add(lnD, tf.mul(l21, z1)) as tf.Tensor2D;
-    if (l22 > 0) lnD = tf.add(lnD, tf.mul(l22, tf.tensor2d(rng.normalsFloat32(g.size), g.shape))) as tf.Tensor2D;
+    if (l22 > 0) {
+      if (!draws.z2) throw new Error("the PF residual covariance has rank two but only one draw per device was given");
+      lnD = tf.add(lnD, tf.mul(l22, tf.tensor2d(unpadded(draws.z2, rows, cols), g.shape))) as tf.Tensor2D;
+    }
   }
   return { lnC, lnDEps: lnD };
 }
 
 /** Per-device PF parameters c (S) and dε (F); see pooleFrenkelLogParameters. */
-export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): { c: tf.Tensor2D; dEps: tf.Tensor2D } {
+export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): { c: tf.Tensor2D; dEps: tf.Tensor2D } {
   const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
   return { c: tf.exp(lnC) as tf.Tensor2D, dEps: tf.exp(lnDEps) as tf.Tensor2D };
 }
@@ -150,10 +124,9 @@ export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng
  * PF device coefficients for the current computation: c (S) and s = (q/kT)·√(q/(π·dε)) (V^-1/2),
  * so that I = sign(V)·c·|V|·exp(s·√|V|). s is formed as exp(−½·ln dε) (no float32 underflow).
  */
-export function pooleFrenkelCoefficients(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | null): PfCoefficients {
+export function pooleFrenkelCoefficients(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): PfCoefficients {
   const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
-  const alpha = ELEMENTARY_CHARGE_COULOMB / (BOLTZMANN_JOULE_PER_KELVIN * m.temperatureKelvin);
-  return { c: tf.exp(lnC) as tf.Tensor2D, s: tf.mul(alpha * Math.sqrt(ELEMENTARY_CHARGE_COULOMB / Math.PI), tf.exp(tf.mul(-0.5, lnDEps))) as tf.Tensor2D };
+  return { c: tf.exp(lnC) as tf.Tensor2D, s: tf.mul(pfExponentScale(m), tf.exp(tf.mul(-0.5, lnDEps))) as tf.Tensor2D };
 }
 
 export interface PfCoefficients {
@@ -162,9 +135,6 @@ export interface PfCoefficients {
   /** Exponent coefficient s per device (V^-1/2) [rows, cols]. */
   readonly s: tf.Tensor2D;
 }
-
-/** Guard added to |V| under the square root of the PF exponent (V); see crossbarCurrents. */
-export const PF_SQRT_GUARD_VOLT = 1e-12;
 
 /** Relative truncation error allowed in the PF power series. */
 export const PF_SERIES_TOLERANCE = 1e-7;

@@ -29,8 +29,8 @@ function needsData(file: string): { name: string; present: boolean; howTo: RegEx
 
 before(() => {
   installKernel();
-  const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(r.status, 0, `building lib/ failed:\n${r.stdout}${r.stderr}`);
+  const r = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, `building lib/ and its kernels (npm run build) failed:\n${r.stdout}${r.stderr}`);
 });
 
 test("there are notebooks to run", () => {

@@ -9,8 +9,9 @@ import { initBackend } from "../../lib/runtime/backend";
 import { rng } from "../../lib/runtime/random";
 import { JOKSAS_SETUPS, PF_HIGH, PF_LOW, deviceSetup } from "../../lib/devices/joksas";
 import { pooleFrenkelCurrent } from "../../lib/devices/poole-frenkel";
+import { sampleKde } from "../../lib/devices/draws";
 import {
-  activeRows, crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters, sampleKde,
+  activeRows, crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters,
 } from "../../lib/training/memristive";
 import { MemristiveMlp, crossEntropy, efficiencyTopsPerWatt, evaluate, trainMemristiveMlp, joksasTraining } from "../../lib/training/memristive-mlp";
 import { mnistSplits, parseIdx, readIdxPair, idxMnist } from "../../lib/data/mnist";

@@ -8,6 +8,7 @@ import {
   calibrateResidualCovariance, extractPooleFrenkel, nonlinearitySpread, pooleFrenkelCurrent, residualCholesky, tiedResidualCovariance, tiedResidualSlope,
 } from "../../lib/devices";
 import { rng } from "../../lib/runtime/random";
+import { normalsFloat32 } from "../../lib/kernels";
 
 const HIGH = { gOffSiemens: 5.25e-7, gOnSiemens: 2.62e-6 };
 const LOW = { gOffSiemens: 6.9e-4, gOnSiemens: 3.45e-3 };
@@ -75,8 +76,8 @@ test("with the calibrated covariance the conductance at the 0.1 V read point har
   assert.ok(old > 0.2, `old assumption: sd ${old}`);
 });
 
-test("bulk float32 normals: right mean and std, reproducible, the stream advances by four draws", () => {
-  const x = rng(3).normalsFloat32(100001);
+test("bulk float32 normals (lib/kernels): right mean, std and tails, reproducible, the stream advances by sixteen draws", () => {
+  const x = normalsFloat32(100001, rng(3));
   const n = x.length;
   let m = 0;
   for (const v of x) m += v;
@@ -87,10 +88,10 @@ test("bulk float32 normals: right mean and std, reproducible, the stream advance
   assert.ok(Math.abs(m) < 5 / Math.sqrt(n), `mean ${m}`);
   assert.ok(Math.abs(sd - 1) < 0.01, `sd ${sd}`);
   assert.ok(Math.abs(tail / n - 0.0027) < 0.0006, `P(|z| > 3) ${tail / n}`);
-  assert.deepEqual(rng(3).normalsFloat32(7), rng(3).normalsFloat32(7));
+  assert.deepEqual(normalsFloat32(7, rng(3)), normalsFloat32(7, rng(3)));
   const a = rng(9), b = rng(9);
-  a.normalsFloat32(1000);
-  for (let k = 0; k < 4; k++) b.next();
+  normalsFloat32(1000, a);
+  for (let k = 0; k < 16; k++) b.next();
   assert.equal(a.next(), b.next());
-  assert.throws(() => rng(1).normalsFloat32(-1), /non-negative integer/);
+  assert.throws(() => normalsFloat32(-1, rng(1)), /non-negative integer/);
 });
