@@ -84,11 +84,12 @@ export const PF_SQRT_GUARD_VOLT = 1e-12;
 
 /** Draw from the reflected Gaussian KDE (kernels truncated to [0, ∞), mirrored where mass < 0 exceeds 1e-8). */
 export function sampleKde(centres: readonly number[], bandwidth: number, count: number, rng: Rng): Float64Array {
-  const comps: Array<{ mean: number; w: number }> = [];
+  // each component: its mean, weight and the mass below 0 of its normal (the truncation point's CDF)
+  const comps: Array<{ mean: number; w: number; below: number }> = [];
   for (const m of centres) {
     const below = normalCdf(-m / bandwidth);
-    if (below > 1e-8) comps.push({ mean: m, w: 1 - below }, { mean: -m, w: below });
-    else comps.push({ mean: m, w: 1 });
+    if (below > 1e-8) comps.push({ mean: m, w: 1 - below, below }, { mean: -m, w: below, below: normalCdf(m / bandwidth) });
+    else comps.push({ mean: m, w: 1, below });
   }
   const cum = new Float64Array(comps.length);
   let acc = 0;
@@ -104,8 +105,7 @@ export function sampleKde(centres: readonly number[], bandwidth: number, count: 
     }
     const c = comps[lo];
     // truncated normal on [0, ∞) by inverse CDF
-    const a = normalCdf((0 - c.mean) / bandwidth);
-    const v = a + rng.next() * (1 - a);
+    const v = c.below + rng.next() * (1 - c.below);
     out[k] = Math.max(0, c.mean + bandwidth * normalQuantile(Math.min(Math.max(v, 1e-300), 1 - 1e-16)));
   }
   return out;

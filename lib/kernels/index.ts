@@ -32,8 +32,8 @@ export interface KernelExports {
   pfCoefficientsBackward(g: number, c: number, s: number, dc: number, ds: number, dg: number, R: number, C: number, Cp: number, sC: number, sD: number): void;
   pfForward(v: number, c: number, s: number, cur: number, e: number, power: number, B: number, R: number, Cp: number, guard: number, skipZero: number, storeE: number): void;
   pfBackward(v: number, c: number, s: number, e: number, di: number, dc: number, ds: number, dv: number, B: number, R: number, Cp: number, guard: number, skipZero: number): void;
-  matmul(a: number, w: number, out: number, M: number, K: number, Np: number, skipZero: number): void;
-  matmulTN(a: number, d: number, out: number, M: number, K: number, Np: number, skipZero: number): void;
+  matmul(a: number, w: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
+  matmulTN(a: number, d: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
   matmulNT(d: number, w: number, out: number, M: number, K: number, Np: number): void;
   ohmicPower(v: number, g: number, power: number, B: number, R: number, Cp: number): void;
   sgd(theta: number, grad: number, n: number, lr: number, l1: number, clip: number): number;

@@ -17,6 +17,7 @@ import type { DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
 import { Draw, PF_SQRT_GUARD_VOLT, disturbanceDraws, pfDraws, pfExponentScale } from "../devices/draws";
 import { residualCholesky } from "../devices/pf-residuals";
 import type { PairRule } from "./memristive";
+import { sigmoid } from "./mlp";
 
 export type FusedWeights = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
 
@@ -51,6 +52,8 @@ interface Layer {
   readonly ds: number;
   readonly dx: number;
   readonly power: number;
+  /** Scratch of the matrix products (2·R words). */
+  readonly scratch: number;
   /** State of the last forward pass, for the backward pass. */
   fw: { dense: true } | { dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array };
 }
@@ -84,7 +87,7 @@ export class FusedMlp {
         theta: K.alloc(R * Pp), grad: K.alloc(R * Pp), x: K.alloc(B * R), v: K.alloc(B * R),
         g: K.alloc(R * Cp), pass: K.alloc(R * Cp), draws: [K.alloc(R * Cp), K.alloc(R * Cp), K.alloc(R * Cp)], state: K.alloc(16), values: K.alloc(R * Cp), c: K.alloc(R * Cp), s: K.alloc(R * Cp),
         e: K.alloc(B * R * Cp), cur: K.alloc(B * Math.max(Cp, Pp)), dcur: K.alloc(B * Math.max(Cp, Pp)),
-        dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B),
+        dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B), scratch: K.alloc(2 * R),
         fw: { dense: true },
       });
     }
@@ -160,7 +163,7 @@ export class FusedMlp {
     this.layers.forEach((L, l) => {
       let z: Float64Array;
       if (ideal && this.weights.kind === "standard") {
-        k.matmul(L.x, L.theta, L.cur, B, L.R, L.Pp, 1);
+        k.matmul(L.x, L.theta, L.cur, B, L.R, L.Pp, 1, L.scratch);
         const cur = K.f32(L.cur, B * L.Pp);
         z = new Float64Array(B * L.nOut);
         for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) z[b * L.nOut + j] = cur[b * L.Pp + j];
@@ -176,10 +179,7 @@ export class FusedMlp {
       if (l < last) {
         const next = this.layers[l + 1], xn = K.f32(next.x, B * next.R);
         for (let b = 0; b < B; b++) {
-          for (let j = 0; j < L.nOut; j++) {
-            const t = z[b * L.nOut + j];
-            xn[b * next.R + j] = t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
-          }
+          for (let j = 0; j < L.nOut; j++) xn[b * next.R + j] = sigmoid(z[b * L.nOut + j]);
           xn[b * next.R + L.nOut] = 1;
         }
       } else {
@@ -237,7 +237,7 @@ export class FusedMlp {
       k.pfForward(L.v, L.c, L.s, L.cur, L.e, pw, B, L.R, L.Cp, PF_SQRT_GUARD_VOLT, skipZero ? 1 : 0, grad ? 1 : 0);
     } else {
       k.clearPadding(L.g, L.R, L.C, L.Cp);
-      k.matmul(L.v, L.g, L.cur, B, L.R, L.Cp, 1);
+      k.matmul(L.v, L.g, L.cur, B, L.R, L.Cp, 1, L.scratch);
       if (pw) k.ohmicPower(L.v, L.g, pw, B, L.R, L.Cp);
     }
     const cur = K.f32(L.cur, B * L.Cp), y = new Float64Array(B * L.nOut), scale = kV * kG;
@@ -281,7 +281,7 @@ export class FusedMlp {
       if (fw.dense) {
         const d = K.f32(L.dcur, B * L.Pp).fill(0);
         for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) d[b * L.Pp + j] = dz[b * L.nOut + j];
-        k.matmulTN(L.x, L.dcur, L.grad, B, L.R, L.Pp, 1);
+        k.matmulTN(L.x, L.dcur, L.grad, B, L.R, L.Pp, 1, L.scratch);
         if (needDx) k.matmulNT(L.dcur, L.theta, L.dx, B, L.R, L.Pp);
       } else {
         this.crossbarBackward(L, fw, dz, B, needDx);
@@ -313,7 +313,7 @@ export class FusedMlp {
       k.pfBackward(L.v, L.c, L.s, L.e, L.dcur, L.dc, L.ds, needDx ? L.dx : 0, B, L.R, L.Cp, PF_SQRT_GUARD_VOLT, fw.skipZero ? 1 : 0);
       k.pfCoefficientsBackward(L.g, L.c, L.s, L.dc, L.ds, L.dg, L.R, L.C, L.Cp, fw.pf.lnC.slope, fw.pf.lnDEps.slope);
     } else {
-      k.matmulTN(L.v, L.dcur, L.dg, B, L.R, L.Cp, 1);
+      k.matmulTN(L.v, L.dcur, L.dg, B, L.R, L.Cp, 1, L.scratch);
       if (needDx) k.matmulNT(L.dcur, L.g, L.dx, B, L.R, L.Cp);
     }
     k.mulInPlace(L.dg, L.pass, L.R * L.Cp);

@@ -238,6 +238,9 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Batch size of evaluation (validation, test curves, inference): the paper's 100 (spec §5.4). */
+const EVAL_BATCH = 100;
+
 /** One batch's evaluation: wrong predictions, summed loss and summed power (W; null on a software stage). */
 type BatchEvaluator = (x: Float32Array, labels: ArrayLike<number>, n: number, stage: DeviceSetup | null, rng: Rng) => { wrong: number; loss: number; power: number | null };
 
@@ -264,7 +267,7 @@ function fusedBatches(f: FusedMlp, trainingSetup: DeviceSetup | null): BatchEval
 }
 
 function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" }): { error: number; loss: number; powerWatt: number | null } {
-  const bs = opts.batchSize ?? 100;
+  const bs = opts.batchSize ?? EVAL_BATCH;
   const seed = opts.randomness === "per-repeat" ? `${rng.seed}/${rng.int(2 ** 31)}` : null;
   let wrong = 0, lossSum = 0, powerSum = 0, hasPower = false;
   for (let s = 0; s < data.n; s += bs) {
@@ -282,7 +285,7 @@ function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: Devic
  * per repeat), on the network's engine (a `MemristiveMlp`'s fused engine unless it asks for tfjs).
  */
 export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
-  const bs = opts.batchSize ?? 100;
+  const bs = opts.batchSize ?? EVAL_BATCH;
   const evalBatch = model instanceof MemristiveMlp && model.engine === "fused" ? fusedBatches(model.fused(Math.min(bs, data.n)), model.trainingSetup) : tfjsBatches(model, data.features);
   return evaluateBatches(evalBatch, data, stage, rng, opts);
 }
@@ -329,8 +332,8 @@ function tfjsEngine(model: MemristiveNetwork, features: number, stage: DeviceSet
   };
 }
 
-function fusedEngine(model: MemristiveMlp, train: ImageSet, validation: ImageSet, stage: DeviceSetup | null, cfg: MemristiveTrainConfig): StepEngine {
-  const f = model.fused(Math.max(cfg.batchSize, Math.min(100, validation.n)));
+function fusedEngine(model: MemristiveMlp, stage: DeviceSetup | null, cfg: MemristiveTrainConfig): StepEngine {
+  const f = model.fused(Math.max(cfg.batchSize, EVAL_BATCH));
   const trainingSetup = model.trainingSetup;
   const evalBatch = fusedBatches(f, trainingSetup);
   return {
@@ -381,7 +384,7 @@ export function trainMemristiveMlp(
   const t0 = Date.now();
   model.trainingSetup = cfg.setup.gOffSiemens === null ? model.trainingSetup : cfg.setup;
   const stage = cfg.setup.gOffSiemens === null ? null : cfg.setup;
-  const eng = engine === "fused" ? fusedEngine(model as MemristiveMlp, train, validation, stage, cfg) : tfjsEngine(model, train.features, stage, cfg);
+  const eng = engine === "fused" ? fusedEngine(model as MemristiveMlp, stage, cfg) : tfjsEngine(model, train.features, stage, cfg);
   const curve: EpochPoint[] = [];
   const checkpoints: Checkpoint[] = [];
   const monitor: MonitorPoint[] = [];

@@ -41,7 +41,8 @@ export function asParamTensors(m: Mlp, params: readonly Float64Array[] = m.param
   return params.map((values, i) => ({ values, shape: shapes[i] }));
 }
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+/** The logistic function, evaluated without overflow for either sign (shared by the dense engines). */
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Logits for a batch of points ([n][in]) with the given parameters. */
 export function logits(sizes: readonly number[], params: readonly Float64Array[], x: readonly (readonly number[])[]): Float64Array {

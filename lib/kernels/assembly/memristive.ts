@@ -433,38 +433,89 @@ export function sgd(theta: usize, grad: usize, n: i32, lr: f32, l1: f32, clip: b
 // ---------------------------------------------------------------------------------------------
 // ohmic currents: matrix products
 
-/** out [M, Np] = A [M, K]·W [K, Np]; zero entries of A are skipped when `skipZero`. */
-export function matmul(a: usize, w: usize, out: usize, M: i32, K: i32, Np: i32, skipZero: bool): void {
+/**
+ * The entries of row m of A [M, K] as (column, value) pairs at idx/val, zeros left out when
+ * `skipZero`; returns their count. (Working on the list keeps the products' inner loops free of
+ * unpredictable branches: pixels are zero in an irregular ~80 % of places.)
+ */
+@inline function compressRow(a: usize, m: i32, K: i32, skipZero: bool, idx: usize, val: usize): i32 {
+  let n = 0;
+  const row = a + (<usize>(m * K) << 2);
+  for (let k = 0; k < K; k++) {
+    const x = load<f32>(row + (<usize>k << 2));
+    if (skipZero && x == 0) continue;
+    store<i32>(idx + (<usize>n << 2), k);
+    store<f32>(val + (<usize>n << 2), x);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * out [M, Np] = A [M, K]·W [K, Np]; zero entries of A are skipped when `skipZero`. `scratch` holds 2·K
+ * words. Output columns go in blocks of 16 held in registers across the sum.
+ */
+export function matmul(a: usize, w: usize, out: usize, M: i32, K: i32, Np: i32, skipZero: bool, scratch: usize): void {
+  const idx = scratch, val = scratch + (<usize>K << 2);
   for (let m = 0; m < M; m++) {
+    const n = compressRow(a, m, K, skipZero, idx, val);
     const o = out + (<usize>(m * Np) << 2);
-    for (let j = 0; j < Np; j += 4) v128.store(o + (<usize>j << 2), f32x4.splat(0));
-    for (let k = 0; k < K; k++) {
-      const x = load<f32>(a + (<usize>(m * K + k) << 2));
-      if (skipZero && x == 0) continue;
-      const xs = f32x4.splat(x);
-      const wr = w + (<usize>(k * Np) << 2);
-      for (let j = 0; j < Np; j += 4) {
-        const b = <usize>j << 2;
-        v128.store(o + b, f32x4.add(v128.load(o + b), f32x4.mul(xs, v128.load(wr + b))));
+    let j = 0;
+    for (; j + 16 <= Np; j += 16) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      for (let t = 0; t < n; t++) {
+        const xs = f32x4.splat(load<f32>(val + (<usize>t << 2)));
+        const wr = w + (<usize>(load<i32>(idx + (<usize>t << 2)) * Np + j) << 2);
+        s0 = f32x4.add(s0, f32x4.mul(xs, v128.load(wr)));
+        s1 = f32x4.add(s1, f32x4.mul(xs, v128.load(wr, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(xs, v128.load(wr, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(xs, v128.load(wr, 48)));
       }
+      const ob = o + (<usize>j << 2);
+      v128.store(ob, s0);
+      v128.store(ob, s1, 16);
+      v128.store(ob, s2, 32);
+      v128.store(ob, s3, 48);
+    }
+    for (; j < Np; j += 4) {
+      let s0 = f32x4.splat(0);
+      for (let t = 0; t < n; t++) {
+        const wr = w + (<usize>(load<i32>(idx + (<usize>t << 2)) * Np + j) << 2);
+        s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(val + (<usize>t << 2))), v128.load(wr)));
+      }
+      v128.store(o + (<usize>j << 2), s0);
     }
   }
 }
 
-/** out [K, Np] = Aᵀ·D for A [M, K], D [M, Np] (a weight gradient); zero entries of A skipped when `skipZero`. */
-export function matmulTN(a: usize, d: usize, out: usize, M: i32, K: i32, Np: i32, skipZero: bool): void {
-  const n = K * Np;
-  for (let q = 0; q < n; q += 4) v128.store(out + (<usize>q << 2), f32x4.splat(0));
+/**
+ * out [K, Np] = Aᵀ·D for A [M, K], D [M, Np] (a weight gradient); zero entries of A skipped when
+ * `skipZero`. `scratch` holds 2·K words.
+ */
+export function matmulTN(a: usize, d: usize, out: usize, M: i32, K: i32, Np: i32, skipZero: bool, scratch: usize): void {
+  const idx = scratch, val = scratch + (<usize>K << 2);
+  const total = K * Np;
+  for (let q = 0; q < total; q += 4) v128.store(out + (<usize>q << 2), f32x4.splat(0));
   for (let m = 0; m < M; m++) {
+    const n = compressRow(a, m, K, skipZero, idx, val);
     const dr = d + (<usize>(m * Np) << 2);
-    for (let k = 0; k < K; k++) {
-      const x = load<f32>(a + (<usize>(m * K + k) << 2));
-      if (skipZero && x == 0) continue;
-      const xs = f32x4.splat(x);
-      const o = out + (<usize>(k * Np) << 2);
-      for (let j = 0; j < Np; j += 4) {
-        const b = <usize>j << 2;
-        v128.store(o + b, f32x4.add(v128.load(o + b), f32x4.mul(xs, v128.load(dr + b))));
+    let j = 0;
+    for (; j + 16 <= Np; j += 16) {
+      const d0 = v128.load(dr + (<usize>j << 2)), d1 = v128.load(dr + (<usize>j << 2), 16), d2 = v128.load(dr + (<usize>j << 2), 32), d3 = v128.load(dr + (<usize>j << 2), 48);
+      for (let t = 0; t < n; t++) {
+        const xs = f32x4.splat(load<f32>(val + (<usize>t << 2)));
+        const o = out + (<usize>(load<i32>(idx + (<usize>t << 2)) * Np + j) << 2);
+        v128.store(o, f32x4.add(v128.load(o), f32x4.mul(xs, d0)));
+        v128.store(o, f32x4.add(v128.load(o, 16), f32x4.mul(xs, d1)), 16);
+        v128.store(o, f32x4.add(v128.load(o, 32), f32x4.mul(xs, d2)), 32);
+        v128.store(o, f32x4.add(v128.load(o, 48), f32x4.mul(xs, d3)), 48);
+      }
+    }
+    for (; j < Np; j += 4) {
+      const d0 = v128.load(dr + (<usize>j << 2));
+      for (let t = 0; t < n; t++) {
+        const o = out + (<usize>(load<i32>(idx + (<usize>t << 2)) * Np + j) << 2);
+        v128.store(o, f32x4.add(v128.load(o), f32x4.mul(f32x4.splat(load<f32>(val + (<usize>t << 2))), d0)));
       }
     }
   }
