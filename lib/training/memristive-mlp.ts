@@ -117,6 +117,7 @@ export class MemristiveMlp implements MemristiveNetwork {
 
   dispose(): void {
     this.variables().forEach((v) => v.dispose());
+    this.evaluator = null;
   }
 
   /** The engine that trains and evaluates this network. */
@@ -124,11 +125,20 @@ export class MemristiveMlp implements MemristiveNetwork {
     return this.spec.engine ?? "fused";
   }
 
-  /** A fused engine holding this network's current weights, for batches of up to `maxBatch`. */
+  /** A new fused engine holding this network's current weights, for batches of up to `maxBatch`. */
   fused(maxBatch: number): FusedMlp {
     const f = new FusedMlp(this.spec.sizes, this.spec.weights, maxBatch);
     f.importParams(this.snapshot());
     return f;
+  }
+
+  private evaluator: FusedMlp | null = null;
+
+  /** The fused engine that evaluation reuses (one WebAssembly memory per network), loaded with the current weights. */
+  fusedForEvaluation(maxBatch: number): FusedMlp {
+    if (!this.evaluator || this.evaluator.maxBatch < maxBatch) this.evaluator = new FusedMlp(this.spec.sizes, this.spec.weights, maxBatch);
+    this.evaluator.importParams(this.snapshot());
+    return this.evaluator;
   }
 
   /**
@@ -286,7 +296,7 @@ function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: Devic
  */
 export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
   const bs = opts.batchSize ?? EVAL_BATCH;
-  const evalBatch = model instanceof MemristiveMlp && model.engine === "fused" ? fusedBatches(model.fused(Math.min(bs, data.n)), model.trainingSetup) : tfjsBatches(model, data.features);
+  const evalBatch = model instanceof MemristiveMlp && model.engine === "fused" ? fusedBatches(model.fusedForEvaluation(Math.max(bs, EVAL_BATCH)), model.trainingSetup) : tfjsBatches(model, data.features);
   return evaluateBatches(evalBatch, data, stage, rng, opts);
 }
 
@@ -323,7 +333,7 @@ function tfjsEngine(model: MemristiveNetwork, features: number, stage: DeviceSet
       model.clipNonNegative();
       return out;
     },
-    evaluate: (data, st, r) => evaluate(model, data, st, r),
+    evaluate: (data, st, r) => evaluateBatches(tfjsBatches(model, data.features), data, st, r, {}),
     snapshot: () => model.snapshot(),
     finish(best) {
       opt.dispose();
