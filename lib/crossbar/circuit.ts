@@ -26,11 +26,14 @@ export interface CrossbarTopology {
 }
 
 /** Source voltages for several inputs: [inputs][line]; entries for open ends are ignored (use 0). */
+/** One input's voltages on a family of lines: an array or a typed array (Float64Array, …). */
+export type LineVolts = ArrayLike<number>;
+
 export interface CrossbarDrive {
-  readonly wordLeftVolt: readonly (readonly number[])[];
-  readonly wordRightVolt?: readonly (readonly number[])[];
-  readonly bitBottomVolt?: readonly (readonly number[])[];
-  readonly bitTopVolt?: readonly (readonly number[])[];
+  readonly wordLeftVolt: readonly LineVolts[];
+  readonly wordRightVolt?: readonly LineVolts[];
+  readonly bitBottomVolt?: readonly LineVolts[];
+  readonly bitTopVolt?: readonly LineVolts[];
 }
 
 const isNum = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
@@ -126,12 +129,13 @@ export function validateTopology(t: CrossbarTopology): void {
 export function checkDrive(t: CrossbarTopology, d: CrossbarDrive): number {
   const p = d.wordLeftVolt?.length;
   if (!p) throw new RangeError("drive.wordLeftVolt must hold at least one input vector [inputs][rows]");
-  const check = (arr: readonly (readonly number[])[] | undefined, n: number, name: string) => {
+  const check = (arr: readonly LineVolts[] | undefined, n: number, name: string) => {
     if (arr === undefined) return;
     if (arr.length !== p) throw new RangeError(`drive.${name} has ${arr.length} inputs, drive.wordLeftVolt has ${p}`);
     arr.forEach((v, k) => {
-      if (!Array.isArray(v) || v.length !== n) throw new RangeError(`drive.${name}[${k}] must have ${n} voltages (one per line), got ${Array.isArray(v) ? v.length : typeof v}`);
-      v.forEach((x, i) => {
+      const list = Array.isArray(v) || ArrayBuffer.isView(v);
+      if (!list || v.length !== n) throw new RangeError(`drive.${name}[${k}] must have ${n} voltages (one per line: an array or typed array), got ${list ? `${v.length}` : typeof v}`);
+      Array.from(v).forEach((x, i) => {
         if (!Number.isFinite(x)) throw new RangeError(`drive.${name}[${k}][${i}] = ${x} V is not finite`);
       });
     });

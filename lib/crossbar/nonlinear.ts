@@ -60,6 +60,7 @@ export interface NonlinearSolution extends CrossbarSolution {
   readonly newtonIterations: readonly number[];
   /** Largest |i_law(v) − i_companion| over devices (A): how far the last linear step is from the law. */
   readonly lawResidualAmp: number;
+  /** Always true: a Newton solve that does not converge throws, naming the law. */
   readonly newtonConverged: boolean;
 }
 
@@ -76,6 +77,17 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
   const tolV = opts.voltageTolerance ?? 1e-12;
   const maxStep = opts.maxStepVolt ?? 0.1;
   const engine = opts.engine ?? "gauss-seidel";
+  if (!(Number.isInteger(maxIt) && maxIt >= 1)) throw new RangeError(`Newton: maxIterations must be a whole number >= 1, got ${maxIt}`);
+  if (!(tolV > 0 && Number.isFinite(tolV))) throw new RangeError(`Newton: voltageTolerance must be a finite number of volts > 0, got ${tolV}`);
+  if (!(maxStep > 0 && Number.isFinite(maxStep))) throw new RangeError(`Newton: maxStepVolt (the damping limit) must be a finite number of volts > 0, got ${maxStep}`);
+  // the companion model needs finite currents and non-negative differential conductances (an SPD system)
+  const evaluate = (vv: Float64Array, ii: Float64Array, gg: Float64Array) => {
+    law.evaluate(vv, ii, gg);
+    for (let r = 0; r < N; r++) {
+      if (!Number.isFinite(ii[r]) || !Number.isFinite(gg[r])) throw new RangeError(`device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) at ${vv[r]} V gives current ${ii[r]} A and dI/dV ${gg[r]} S; both must be finite`);
+      if (gg[r] < 0) throw new RangeError(`device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) has negative differential conductance ${gg[r]} S at ${vv[r]} V; the Newton solver needs dI/dV >= 0`);
+    }
+  };
   const v = new Float64Array(N), i = new Float64Array(N), g = new Float64Array(N), J = new Float64Array(N);
   const iterations: number[] = [];
   let allConverged = true;
@@ -92,25 +104,28 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     let sol: CrossbarSolution | null = null;
     let converged = false;
     let it = 0;
+    let lastStep = NaN;
     for (it = 1; it <= maxIt; it++) {
-      law.evaluate(v, i, g);
+      evaluate(v, i, g);
       for (let r = 0; r < N; r++) J[r] = i[r] - g[r] * v[r];
       const next = new CrossbarSystem({ ...topology, conductancesSiemens: Float64Array.from(g) }).solve(one, { engine, deviceSourceAmp: J });
       let step = 0;
       for (let r = 0; r < N; r++) step = Math.max(step, Math.abs(next.wordVoltages[r] - next.bitVoltages[r] - v[r]));
       const lambda = step > maxStep ? maxStep / step : 1;
+      lastStep = step;
       for (let r = 0; r < N; r++) v[r] += lambda * (next.wordVoltages[r] - next.bitVoltages[r] - v[r]);
       sol = next;
-      if (lambda === 1 && step <= tolV * Math.max(1, ...one.wordLeftVolt[0].map(Math.abs))) {
+      if (lambda === 1 && step <= tolV * Math.max(1, ...Array.from(one.wordLeftVolt[0], Math.abs))) {
         converged = true;
         break;
       }
     }
+    if (!converged) throw new RangeError(`Newton did not converge for device law "${law.name}" (input ${k}): after ${maxIt} iterations the largest device-voltage update is ${lastStep.toExponential(2)} V (tolerance ${tolV} V, damping limit ${maxStep} V per step); raise maxIterations or maxStepVolt`);
     // law vs companion currents at the returned voltages
     const vv = new Float64Array(N);
     for (let r = 0; r < N; r++) vv[r] = sol!.wordVoltages[r] - sol!.bitVoltages[r];
     const ii = new Float64Array(N), gg = new Float64Array(N);
-    law.evaluate(vv, ii, gg);
+    evaluate(vv, ii, gg);
     for (let r = 0; r < N; r++) lawResidual = Math.max(lawResidual, Math.abs(ii[r] - sol!.deviceCurrents[r]));
     iterations.push(Math.min(it, maxIt));
     allConverged = allConverged && converged;

@@ -13,6 +13,9 @@ import { checkDrive, CrossbarDrive, CrossbarTopology, LineEnd, validateTopology 
 
 export type Engine = "direct" | "gauss-seidel";
 
+/** Largest KCL residual, relative to the largest terminal current, that a returned solution may have. */
+export const KCL_RELATIVE_LIMIT = 1e-6;
+
 export interface SolveOptions {
   readonly engine?: Engine;
   /** Gauss–Seidel: stop when the KCL residual ≤ tolerance × the largest terminal current. */
@@ -49,6 +52,7 @@ export interface CrossbarSolution {
   readonly kclResidualRelative: number;
   readonly engine: Engine | "closed-form" | "line";
   readonly sweeps?: number;
+  /** Always true: a solve that does not converge, or whose KCL residual exceeds KCL_RELATIVE_LIMIT, throws. */
   readonly converged: boolean;
 }
 
@@ -80,7 +84,7 @@ export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k =
   return out;
 }
 
-type Volts = readonly (readonly number[])[];
+type Volts = readonly ArrayLike<number>[];
 
 interface Outputs {
   wv: Float64Array; bv: Float64Array; dev: Float64Array; wseg: Float64Array; bseg: Float64Array;
@@ -102,6 +106,51 @@ function endConductance(e: LineEnd, segmentOhm: number): EndG {
   return { g: total > 0 ? 1 / total : Infinity, open: false, segmentOhm, sourceOhm: e.sourceOhm };
 }
 
+/**
+ * Every part of the circuit must reach a driven line end: otherwise its potentials are undefined (a
+ * floating network), which the direct engine would meet as a singular matrix and Gauss–Seidel as a
+ * silent zero. Lines are internally connected; a device of non-zero conductance joins its word and
+ * bit line; a line with a non-open end is anchored.
+ */
+function checkAnchored(t: CrossbarTopology): void {
+  const m = t.rows, n = t.cols;
+  const parent = Array.from({ length: m + n }, (_, k) => k);
+  const find = (k: number): number => (parent[k] === k ? k : (parent[k] = find(parent[k])));
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (t.conductancesSiemens[i * n + j] > 0) parent[find(i)] = find(m + j);
+  const anchored = new Set<number>();
+  for (let i = 0; i < m; i++) if (t.wordLeft[i] || t.wordRight[i]) anchored.add(find(i));
+  for (let j = 0; j < n; j++) if (t.bitBottom[j] || t.bitTop[j]) anchored.add(find(m + j));
+  const floatingWord: number[] = [], floatingBit: number[] = [];
+  for (let i = 0; i < m; i++) if (!anchored.has(find(i))) floatingWord.push(i);
+  for (let j = 0; j < n; j++) if (!anchored.has(find(m + j))) floatingBit.push(j);
+  if (floatingWord.length || floatingBit.length) {
+    const list = (xs: number[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(", ")}, … (${xs.length})` : xs.join(", "));
+    const parts = [floatingWord.length ? `word lines ${list(floatingWord)}` : "", floatingBit.length ? `bit lines ${list(floatingBit)}` : ""].filter(Boolean);
+    throw new RangeError(`floating network: ${parts.join(" and ")} have no path to a driven line end (their ends are open and no device of non-zero conductance joins them to a driven line), so their voltages are undefined; drive or ground an end of each`);
+  }
+}
+
+/** Largest ratio of two non-zero conductances in one circuit that the float64 solver accepts (relative errors grow as ~1e-16 × the ratio). */
+export const CONDUCTANCE_SPAN_LIMIT = 1e12;
+
+/** Refuse circuits whose conductances (devices, 1/segment, 1/(segment + source)) span more than float64 resolves. */
+function checkSpan(t: CrossbarTopology): void {
+  let lo = Infinity, hi = 0, loWhat = "", hiWhat = "";
+  const see = (g: number, what: () => string) => {
+    if (!(g > 0) || !Number.isFinite(g)) return;
+    if (g < lo) ((lo = g), (loWhat = what()));
+    if (g > hi) ((hi = g), (hiWhat = what()));
+  };
+  t.conductancesSiemens.forEach((g, k) => see(g, () => `device [${Math.floor(k / t.cols)}][${k % t.cols}]`));
+  if (t.wordSegmentOhm > 0) see(1 / t.wordSegmentOhm, () => "a word-line segment");
+  if (t.bitSegmentOhm > 0) see(1 / t.bitSegmentOhm, () => "a bit-line segment");
+  const ends: Array<[readonly LineEnd[], number, string]> = [[t.wordLeft, t.wordSegmentOhm, "wordLeft"], [t.wordRight, t.wordSegmentOhm, "wordRight"], [t.bitBottom, t.bitSegmentOhm, "bitBottom"], [t.bitTop, t.bitSegmentOhm, "bitTop"]];
+  for (const [arr, seg, name] of ends) arr.forEach((e, i) => e && e.sourceOhm + seg > 0 && see(1 / (e.sourceOhm + seg), () => `${name}[${i}] (source + segment)`));
+  if (hi / lo > CONDUCTANCE_SPAN_LIMIT) {
+    throw new RangeError(`conductances span ${(hi / lo).toExponential(1)} (from ${lo.toExponential(2)} S at ${loWhat} to ${hi.toExponential(2)} S at ${hiWhat}), beyond the ${CONDUCTANCE_SPAN_LIMIT.toExponential(0)} that float64 resolves: currents would carry errors of ~1e-16 × that ratio; model near-shorts as ideal wires (segment 0 Ω) and near-opens as open devices (conductance 0)`);
+  }
+}
+
 /** A crossbar prepared for repeated solves: line factorisations and (direct) the Schur factor. */
 export class CrossbarSystem {
   readonly m: number;
@@ -121,9 +170,15 @@ export class CrossbarSystem {
   /** Seconds spent preparing (line factors, Schur factor when built). */
   factorSeconds = 0;
 
-  constructor(readonly topology: CrossbarTopology) {
+  /** The circuit solved, with its own copy of the conductances (changing the caller's array later changes nothing here). */
+  readonly topology: CrossbarTopology;
+
+  constructor(topology: CrossbarTopology) {
     validateTopology(topology);
-    const t = topology;
+    const t = { ...topology, conductancesSiemens: Float64Array.from(topology.conductancesSiemens) };
+    checkAnchored(t);
+    checkSpan(t);
+    this.topology = t;
     this.m = t.rows;
     this.n = t.cols;
     this.G = t.conductancesSiemens;
@@ -245,11 +300,16 @@ export class CrossbarSystem {
       if (r.sweeps !== undefined) sweeps = Math.max(sweeps ?? 0, r.sweeps);
       converged = converged && r.converged;
     }
+    const relative = out.scale > 0 ? out.maxRes / out.scale : 0;
+    // currents at rounding level (no current flows: open devices) are no violation: compare with the circuit's natural scale too
+    if (!(relative <= KCL_RELATIVE_LIMIT) && !(out.maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
+      throw new RangeError(`the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT}): the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`);
+    }
     return {
       rows: m, cols: n, inputs: p,
       wordVoltages: out.wv, bitVoltages: out.bv, deviceCurrents: out.dev, wordSegmentCurrents: out.wseg, bitSegmentCurrents: out.bseg,
       wordRightCurrents: out.wright, bitTopCurrents: out.btop, outputCurrents: out.out,
-      kclResidualAmp: out.maxRes, kclResidualRelative: out.scale > 0 ? out.maxRes / out.scale : 0,
+      kclResidualAmp: out.maxRes, kclResidualRelative: relative,
       engine: used, sweeps, converged,
     };
   }
@@ -342,10 +402,23 @@ export class CrossbarSystem {
             break;
           }
         }
-        if (!converged) sweeps = maxSweeps;
+        if (!converged) {
+          const res = coupledChange(G, B, prevB, N, p), scaleNow = this.terminalScale(W, B, VL, VR, VB, VT, p);
+          throw new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: the KCL residual is ${(res / Math.max(scaleNow, 1e-300)).toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
+        }
       }
     }
     return { W, B, used, sweeps, converged };
+  }
+
+  /** Largest source voltage × largest finite conductance in the circuit (A): the scale at which float64 rounding shows. */
+  private naturalCurrent(drives: readonly Volts[]): number {
+    let v = 0, g = 0;
+    for (const d of drives) for (const row of d) for (let i = 0; i < row.length; i++) v = Math.max(v, Math.abs(row[i]));
+    for (const x of this.G) g = Math.max(g, x);
+    for (const e of [...this.wl, ...this.wr, ...this.bb, ...this.bt]) if (Number.isFinite(e.g)) g = Math.max(g, e.g);
+    for (const x of [this.gw, this.gb]) if (Number.isFinite(x)) g = Math.max(g, x);
+    return v * g;
   }
 
   /** Largest current through any terminal (A): the scale for relative residuals. */
