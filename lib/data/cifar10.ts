@@ -58,15 +58,24 @@ export function hasCifar10(dir?: string): boolean {
   }
 }
 
-/** Training (data_batch_1..`trainBatches`) and test sets. */
-export function loadCifar10(dir?: string, opts: { trainBatches?: number } = {}): { train: ImageSet; test: ImageSet } {
+/** Records in each file of the official distribution. */
+export const CIFAR10_RECORDS_PER_BATCH = 10000;
+
+/**
+ * Training (data_batch_1..`trainBatches`) and test sets. Every file must hold `recordsPerBatch`
+ * records (the official 10 000): a file cut at a record boundary is an error, not a smaller set.
+ */
+export function loadCifar10(dir?: string, opts: { trainBatches?: number; recordsPerBatch?: number } = {}): { train: ImageSet; test: ImageSet } {
   const folder = cifar10Folder(dir);
   const k = opts.trainBatches ?? 5;
   if (!Number.isInteger(k) || k < 1 || k > 5) throw new RangeError(`trainBatches must be 1–5, got ${k}`);
+  const expected = opts.recordsPerBatch ?? CIFAR10_RECORDS_PER_BATCH;
   const read = (name: string) => {
     const f = path.join(folder, name);
     if (!fs.existsSync(f)) throw new Error(`CIFAR-10 file ${f} is missing: ${CIFAR10_HOW_TO_GET}`);
-    return parseCifar10Batch(fs.readFileSync(f), f);
+    const set = parseCifar10Batch(fs.readFileSync(f), f);
+    if (set.n !== expected) throw new Error(`CIFAR-10 file ${f} holds ${set.n} records; a batch of the binary distribution holds ${expected} (a truncated download or copy?): ${CIFAR10_HOW_TO_GET}`);
+    return set;
   };
   return { train: concat(Array.from({ length: k }, (_, i) => read(`data_batch_${i + 1}.bin`))), test: read("test_batch.bin") };
 }

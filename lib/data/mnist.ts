@@ -86,7 +86,12 @@ export function packagedMnist(): ImageSet {
 
 function readMaybeGzip(file: string): Buffer {
   const buf = fs.readFileSync(file);
-  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b ? zlib.gunzipSync(buf) : buf;
+  if (!(buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b)) return buf;
+  try {
+    return zlib.gunzipSync(buf);
+  } catch (e) {
+    throw new Error(`${file}: cannot decompress this gzip file (${(e as Error).message}); is it complete? Copy or download it again`);
+  }
 }
 
 /** Parse an IDX file (ubyte data): images (magic 0x00000803) or labels (0x00000801). */

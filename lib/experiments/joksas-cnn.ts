@@ -69,9 +69,9 @@ export interface CifarSplits {
   readonly test: ImageSet;
 }
 
-/** Read the binary files (data/cifar-10/ unless `dir`) and split them as the protocol says. */
-export function cifarSplits(protocol: CnnProtocol, dir?: string): CifarSplits {
-  const { train, test } = loadCifar10(dir, { trainBatches: protocol.trainBatches });
+/** Read the binary files (data/cifar-10/ unless `dir`; `recordsPerBatch` for files other than the official 10 000-record batches) and split them as the protocol says. */
+export function cifarSplits(protocol: CnnProtocol, dir?: string, opts: { recordsPerBatch?: number } = {}): CifarSplits {
+  const { train, test } = loadCifar10(dir, { trainBatches: protocol.trainBatches, recordsPerBatch: opts.recordsPerBatch });
   if (!(Number.isInteger(protocol.testImages) && protocol.testImages >= 1 && protocol.testImages <= test.n)) throw new RangeError(`testImages must be 1…${test.n}, got ${protocol.testImages}`);
   const cut = Math.round(0.8 * train.n);
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);

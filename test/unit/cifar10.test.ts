@@ -37,13 +37,17 @@ test("load from a folder (or its cifar-10-batches-bin/), concatenating training 
   assert.throws(() => loadCifar10(dir), /CIFAR-10 not found in .*cifar-10-binary\.tar\.gz/);
   const inner = path.join(dir, "cifar-10-batches-bin");
   fs.mkdirSync(inner);
-  fs.writeFileSync(path.join(inner, "test_batch.bin"), batch(4));
+  fs.writeFileSync(path.join(inner, "test_batch.bin"), batch(5));
   for (let k = 1; k <= 2; k++) fs.writeFileSync(path.join(inner, `data_batch_${k}.bin`), batch(5, 10 * k + 1));
   assert.equal(hasCifar10(dir), true);
-  const d = loadCifar10(dir, { trainBatches: 2 });
+  const d = loadCifar10(dir, { trainBatches: 2, recordsPerBatch: 5 });
   assert.equal(d.train.n, 10);
-  assert.equal(d.test.n, 4);
+  assert.equal(d.test.n, 5);
   assert.deepEqual([...d.train.labels], [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]);
-  assert.throws(() => loadCifar10(dir), /data_batch_3\.bin is missing/);
+  assert.throws(() => loadCifar10(dir, { recordsPerBatch: 5 }), /data_batch_3\.bin is missing/);
   assert.throws(() => loadCifar10(dir, { trainBatches: 6 }), /trainBatches must be 1–5/);
+  // a batch cut at a record boundary parses, but is not the distribution's batch
+  assert.throws(() => loadCifar10(dir, { trainBatches: 2 }), /data_batch_1\.bin holds 5 records; a batch of the binary distribution holds 10000 \(a truncated download or copy\?\)/);
+  fs.writeFileSync(path.join(inner, "data_batch_2.bin"), batch(4));
+  assert.throws(() => loadCifar10(dir, { trainBatches: 2, recordsPerBatch: 5 }), /data_batch_2\.bin holds 4 records/);
 });

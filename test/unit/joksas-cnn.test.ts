@@ -26,7 +26,7 @@ function cifarBatch(n: number, seed: number): Buffer {
 function cifarDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cifar-cnn-"));
   fs.writeFileSync(path.join(dir, "data_batch_1.bin"), cifarBatch(80, 1));
-  fs.writeFileSync(path.join(dir, "test_batch.bin"), cifarBatch(40, 2));
+  fs.writeFileSync(path.join(dir, "test_batch.bin"), cifarBatch(80, 2));
   return dir;
 }
 
@@ -117,9 +117,10 @@ test("C0 (ideal, standard) and C1 (aware of D2, double) train on CIFAR-format fi
   await initBackend();
   const dir = cifarDir();
   const protocol = cnnProtocol("quick", { testImages: 40, epochs: 2, batchSize: 16, learningRate: 0.05, validateEvery: 1, validationRepeats: 2, monitorRepeats: 1, inferenceRepeats: 3 });
-  const data = cifarSplits(protocol, dir);
+  const data = cifarSplits(protocol, dir, { recordsPerBatch: 80 });
   assert.deepEqual([data.train.n, data.validation.n, data.test.n], [64, 16, 40]);
-  assert.throws(() => cifarSplits({ ...protocol, testImages: 41 }, dir), /testImages must be 1…40, got 41/);
+  assert.throws(() => cifarSplits({ ...protocol, testImages: 81 }, dir, { recordsPerBatch: 80 }), /testImages must be 1…80, got 81/);
+  assert.throws(() => cifarSplits(protocol, dir), /holds 80 records; a batch of the binary distribution holds 10000/);
   assert.throws(() => cifarSplits(protocol, path.join(dir, "missing")), /CIFAR-10 not found .*cifar-10-binary\.tar\.gz/);
   for (const key of ["C0", "C1"] as const) {
     const net = trainCnn(CNN_TRAININGS[key], protocol, data, 0);

@@ -422,6 +422,14 @@ test("MNIST IDX loader: small files written here, gzipped and plain, 80/20 split
   assert.throws(() => readIdxPair(path.join(dir, "train-images-idx3-ubyte.gz"), path.join(dir, "bad-labels")), /label 11 is not a digit/);
   fs.writeFileSync(path.join(dir, "few-labels"), idxBuffer([3], lab(3)));
   assert.throws(() => readIdxPair(path.join(dir, "train-images-idx3-ubyte.gz"), path.join(dir, "few-labels")), /has 10 images but .* has 3 labels/);
+  // 14×14 images where MNIST's 28×28 are required
+  fs.writeFileSync(path.join(dir, "t10k-images-idx3-ubyte"), idxBuffer([nTe, 14, 14], Uint8Array.from({ length: nTe * 196 }, () => 1)));
+  assert.throws(() => idxMnist(dir), /t10k-images-idx3-ubyte holds images of 196 pixels; 28×28 = 784 are required/);
+  // a truncated .gz names its file
+  const gz = zlib.gzipSync(idxBuffer([nTr, 28, 28], img(nTr)));
+  fs.writeFileSync(path.join(dir, "train-images-idx3-ubyte.gz"), gz.subarray(0, gz.length >> 1));
+  assert.throws(() => idxMnist(dir), /train-images-idx3-ubyte\.gz: cannot decompress this gzip file \(unexpected end of file\); is it complete\?/);
+  fs.writeFileSync(path.join(dir, "train-images-idx3-ubyte.gz"), gz);
   fs.rmSync(path.join(dir, "t10k-images-idx3-ubyte"));
   assert.throws(() => idxMnist(dir), /t10k-images-idx3-ubyte\[\.gz\] not found/);
   assert.throws(() => idxMnist(path.join(dir, "nope")), /does not exist/);
