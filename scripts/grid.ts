@@ -166,12 +166,18 @@ async function main(): Promise<number> {
   const workers = int("--workers", 1, 0);
   const ac = new AbortController();
   let interrupts = 0;
+  // exit status of an interrupted grid: 128 + the signal's number, as a shell reports it
+  let interruptCode = 130;
   process.on("SIGINT", () => {
     if (++interrupts > 1) process.exit(130);
     process.stderr.write(`\ninterrupt: stopping workers (finished results are kept, nothing partial is written; run the same command to resume)\n`);
     ac.abort();
   });
-  process.on("SIGTERM", () => ac.abort());
+  process.on("SIGTERM", () => {
+    interruptCode = 143;
+    process.stderr.write(`\nSIGTERM: stopping after the runs in progress (finished results are kept, nothing partial is written; run the same command to resume)\n`);
+    ac.abort();
+  });
   const t0 = Date.now();
   const st = { total: 0, skipped: 0, done: 0, failed: 0, running: 0, elapsedSeconds: 0 };
   const tty = process.stderr.isTTY;
@@ -210,7 +216,7 @@ async function main(): Promise<number> {
   draw(true);
   if (tty) process.stderr.write("\n");
   console.error(`${summary.done} run, ${summary.skipped} skipped, ${summary.failed.length} failed in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerMinute.toFixed(1)} runs/min)${summary.interrupted ? "; interrupted" : ""}`);
-  if (summary.interrupted) return 130;
+  if (summary.interrupted || ac.signal.aborted) return interruptCode;
   const code = await report();
   return summary.failed.length ? 1 : code;
 }

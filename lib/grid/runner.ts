@@ -62,6 +62,8 @@ export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Pr
   };
   if (workers === 0) {
     for (const cell of todo) {
+      // a cell computes synchronously: give pending signals (Ctrl-C, SIGTERM at a Slurm time limit) their turn between cells
+      await new Promise((r) => setImmediate(r));
       if (opts.signal?.aborted) break;
       emit({ type: "run-start", cell, worker: 0 });
       finish(cell, await executeCell(cell, store));

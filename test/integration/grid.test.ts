@@ -62,8 +62,8 @@ test("in process and with 2 worker processes: the same aggregate", async () => {
 });
 
 /** Start the CLI, wait until `pick` finds a run in progress in the logs, then act on it. */
-async function interruptMidRun(dir: string, act: (child: ReturnType<typeof spawn>, workerPid: number) => void): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "--grid", writeGrid(dir), "--results", dir, "--workers", "2"], { cwd: ROOT, env: process.env });
+async function interruptMidRun(dir: string, act: (child: ReturnType<typeof spawn>, workerPid: number) => void, workers = 2): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, "--grid", writeGrid(dir), "--results", dir, "--workers", String(workers)], { cwd: ROOT, env: process.env });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const logs = path.join(dir, grid.experiment, "logs");
@@ -111,6 +111,21 @@ test("Ctrl-C stops the grid cleanly (exit 130, no partial result) and the same c
   const folder = path.join(dir, grid.experiment);
   assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".tmp")), []);
   const resumed = cli(["--grid", writeGrid(dir), "--results", dir, "--workers", "1"]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertComplete(dir);
+  assert.deepEqual(await aggregate(dir), reference);
+});
+
+test("in one process (--workers 0, as in the Slurm array scripts) SIGTERM stops the grid after the run in progress (exit 143) and the same command resumes it", async () => {
+  const dir = tmp();
+  const r = await interruptMidRun(dir, (c) => c.kill("SIGTERM"), 0);
+  assert.equal(r.code, 143, r.stderr);
+  assert.match(r.stderr, /SIGTERM: stopping after the runs in progress/);
+  const folder = path.join(dir, grid.experiment);
+  assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".tmp")), []);
+  const done = fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length;
+  assert.ok(done < cells.length, `stopped early: ${done} of ${cells.length} runs done`);
+  const resumed = cli(["--grid", writeGrid(dir), "--results", dir, "--workers", "0"]);
   assert.equal(resumed.status, 0, resumed.stderr);
   assertComplete(dir);
   assert.deepEqual(await aggregate(dir), reference);
