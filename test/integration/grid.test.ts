@@ -131,6 +131,33 @@ test("in one process (--workers 0, as in the Slurm array scripts) SIGTERM stops 
   assert.deepEqual(await aggregate(dir), reference);
 });
 
+test("workers of a grid process killed with SIGKILL exit by themselves (no orphans) once their run ends", async () => {
+  const dir = tmp();
+  let workerPid = 0, later = "";
+  let ended: Promise<void> = Promise.resolve();
+  const r = await interruptMidRun(dir, (c, pid) => {
+    workerPid = pid;
+    // the workers share the grid's stderr: read it until the last of them has closed it
+    c.stderr!.on("data", (d) => (later += d));
+    ended = new Promise((res) => c.stderr!.on("close", () => res()));
+    c.kill("SIGKILL");
+  });
+  assert.equal(r.code, null, "the grid process was killed");
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const t0 = Date.now();
+  while (alive(workerPid) && Date.now() - t0 < 20_000) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(alive(workerPid), false, `worker ${workerPid} still runs 20 s after its grid process died`);
+  await ended;
+  assert.doesNotMatch(later, /EPIPE|ERR_IPC_CHANNEL_CLOSED|Error/, "a worker that outlives its grid process exits quietly");
+});
+
 test("CLI errors name the problem", () => {
   assert.match(cli(["nope"]).stderr, /unknown grid experiment "nope"/);
   assert.match(cli(["crossbar-ir-drop", "--axis", "colour=red"]).stderr, /"colour" is not an axis/);
