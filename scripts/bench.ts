@@ -15,13 +15,24 @@ async function main(): Promise<void> {
   let quick = false;
   let out: string | null = null;
   const only: string[] = [];
+  const usage = "usage: npm run bench -- [--quick] [--only SUITE[,SUITE]] [--out FILE]";
+  const value = (name: string, v: string | undefined): string => {
+    if (v === undefined || v === "" || v.startsWith("--")) {
+      console.error(`bench: ${name} needs a value\n${usage}`);
+      process.exit(2);
+    }
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") quick = true;
-    else if (a === "--out") out = argv[++i] ?? "";
-    else if (a === "--only") only.push(...(argv[++i] ?? "").split(","));
-    else {
-      console.error(`bench: unknown option "${a}"\nusage: npm run bench -- [--quick] [--only SUITE[,SUITE]] [--out FILE]`);
+    else if (a === "--out") out = value(a, argv[++i]);
+    else if (a === "--only") only.push(...value(a, argv[++i]).split(","));
+    else if (a === "--help" || a === "-h") {
+      console.log(usage);
+      return;
+    } else {
+      console.error(`bench: unknown option "${a}"\n${usage}`);
       process.exit(2);
     }
   }

@@ -73,6 +73,14 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`);
     return n;
   };
+  // relative paths are the user's: npm runs scripts from the package root and names the caller's folder INIT_CWD
+  const userPath = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+  for (const k of ["--grid", "--results", "--export"]) if (typeof o[k] === "string") o[k] = userPath(o[k] as string);
+  const workers = int("--workers", 1, 0);
+  if (typeof o["--seeds"] === "string") {
+    const seeds = o["--seeds"].split(",").map((x) => (x.trim() === "" ? NaN : Number(x)));
+    if (!seeds.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`--seeds needs whole numbers >= 0 separated by commas, got "${o["--seeds"]}"`);
+  }
 
   let grid: GridSpec;
   if (typeof o["--grid"] === "string") {
@@ -100,6 +108,8 @@ async function main(): Promise<number> {
   }
   validateGrid(grid);
   const dir = path.resolve((o["--results"] as string) ?? resultsDir());
+  // every file a run writes (results, logs, cached networks) goes under the chosen directory, in worker processes too
+  process.env.CROSSBAR_LAB_RESULTS_DIR = dir;
   const store = new ResultStore(dir);
   let cells = expandGrid(grid, exp.version);
   if (typeof o["--shard"] === "string") {
@@ -149,6 +159,8 @@ async function main(): Promise<number> {
       const db = await ResultsDb.open(store, grid.experiment, cells);
       try {
         const by = typeof o["--by"] === "string" ? o["--by"].split(",") : Object.keys(grid.axes);
+        const unknown = by.filter((b) => !(b in grid.axes) && !(grid.fixed && b in grid.fixed));
+        if (unknown.length) throw new Error(`--by: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a parameter" : "are not parameters"} of this grid; use ${[...Object.keys(grid.axes), ...Object.keys(grid.fixed ?? {})].join(", ")}`);
         const agg = { by, metrics: numericMetrics(db.files) };
         console.table(await db.aggregate(agg));
         if (typeof o["--export"] === "string") {
@@ -163,7 +175,6 @@ async function main(): Promise<number> {
   };
   if (o["--status"] || o["--check"]) return report();
 
-  const workers = int("--workers", 1, 0);
   const ac = new AbortController();
   let interrupts = 0;
   // exit status of an interrupted grid: 128 + the signal's number, as a shell reports it

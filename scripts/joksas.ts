@@ -69,10 +69,17 @@ async function main(): Promise<void> {
     else if (a === "--validate-every") validateEvery = num(a);
     else if (a === "--monitor-repeats") monitorRepeats = num(a);
     else if (a === "--monitor") ((monitor = (v ?? "").split(",").filter(Boolean)), i++);
-    else if (a === "--json") ((json = v), i++);
+    else if (a === "--json") {
+      if (v === undefined || v === "" || v.startsWith("--")) throw new Error(`--json needs a file name\n${USAGE}`);
+      ((json = v), i++);
+    }
     else throw new Error(`unknown option "${a}"\n${USAGE}`);
   }
   if (trainDigits !== undefined && !(Number.isInteger(trainDigits) && trainDigits >= 1)) throw new Error(`--train-digits must be a whole number >= 1, got ${trainDigits}\n${USAGE}`);
+  for (const [name, x] of [["--epochs", epochs], ["--validate-every", validateEvery], ["--monitor-repeats", monitorRepeats]] as const) {
+    if (x !== undefined && !(Number.isInteger(x) && x >= 1)) throw new Error(`${name} must be a whole number >= 1, got ${x}\n${USAGE}`);
+  }
+  if (lr !== undefined && !(lr > 0)) throw new Error(`--lr must be > 0, got ${lr}\n${USAGE}`);
   const bad = keys.filter((k) => !JOKSAS_TRAININGS[k]);
   const badSetups = monitor.filter((id) => !(id in JOKSAS_SETUPS));
   if (badSetups.length) throw new Error(`unknown monitor setup(s) ${badSetups.join(", ")}: use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);

@@ -158,12 +158,26 @@ test("workers of a grid process killed with SIGKILL exit by themselves (no orpha
   assert.doesNotMatch(later, /EPIPE|ERR_IPC_CHANNEL_CLOSED|Error/, "a worker that outlives its grid process exits quietly");
 });
 
+test("relative --results and --export are the caller's (npm's INIT_CWD), and --results receives every file a run writes", async () => {
+  const user = tmp();
+  const r = cli(["--grid", writeGrid(user), "--results", "out", "--workers", "0", "--aggregate", "--export", "agg.csv"], { INIT_CWD: user, CROSSBAR_LAB_RESULTS_DIR: path.join(user, "elsewhere") });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(user, "out", grid.experiment)), "results under the caller's folder");
+  assert.ok(fs.existsSync(path.join(user, "agg.csv")), "export under the caller's folder");
+  assert.ok(!fs.existsSync(path.join(user, "elsewhere")), "nothing written to $CROSSBAR_LAB_RESULTS_DIR when --results is given");
+  assert.ok(!fs.existsSync(path.join(ROOT, "out")) && !fs.existsSync(path.join(ROOT, "agg.csv")), "nothing in the repository root");
+});
+
 test("CLI errors name the problem", () => {
   assert.match(cli(["nope"]).stderr, /unknown grid experiment "nope"/);
   assert.match(cli(["crossbar-ir-drop", "--axis", "colour=red"]).stderr, /"colour" is not an axis/);
   assert.match(cli(["crossbar-ir-drop", "--workers", "-1"]).stderr, /--workers must be an integer >= 0/);
   assert.match(cli(["crossbar-ir-drop", "--frobnicate"]).stderr, /unknown option "--frobnicate"/);
   assert.match(cli(["--grid", "/nonexistent/grid.json"]).stderr, /grid file \/nonexistent\/grid.json not found/);
+  for (const seeds of ["", "-1", "1.5", "0,,1"]) assert.match(cli(["crossbar-ir-drop", "--seeds", seeds, "--status"]).stderr, /--seeds needs whole numbers >= 0 separated by commas|--seeds needs a value/, `--seeds "${seeds}"`);
+  assert.match(cli(["crossbar-ir-drop", "--workers", "-5", "--status"]).stderr, /--workers must be an integer >= 0, got "-5"/);
+  assert.match(cli(["crossbar-ir-drop", "--aggregate", "--by", "nosuch"]).stderr, /--by: nosuch is not a parameter of this grid; use size, segmentOhm/);
+  assert.equal(cli(["--help"]).status, 0);
   const dry = cli(["crossbar-ir-drop", "--slurm", "--dry-run", "--tasks", "4", "--partition", "short"]);
   assert.equal(dry.status, 0, dry.stderr);
   assert.match(dry.stdout, /#SBATCH --array=0-3/);

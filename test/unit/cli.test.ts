@@ -38,4 +38,25 @@ test("npm run joksas rejects unknown options, trainings and monitor setups befor
   assert.match(joksas(["--train-digits", "2.5"]).stderr, /--train-digits must be a whole number >= 1, got 2.5/);
   assert.match(joksas(["--split", "5000/3000"]).stderr, /--split needs three whole numbers TRAIN\/VAL\/TEST, got "5000\/3000"/);
   assert.match(joksas(["--split", "5000/3000/2000", "--mode", "full"]).stderr, /--split applies to the quick mode's packaged digits/);
+  assert.match(joksas(["--seed", "1.5"]).stderr, /--seed needs whole numbers >= 0 separated by commas, got "1.5"/);
+  assert.match(joksas(["--seeds", ""]).stderr, /--seeds needs whole numbers >= 0/);
+  assert.match(joksas(["--monitor-repeats", "0"]).stderr, /--monitor-repeats must be a whole number >= 1, got 0/);
+  assert.match(joksas(["--json"]).stderr, /--json needs a file name/);
+  assert.match(joksas(["--dataset", "cifar"]).stderr, /--dataset must be mnist or fashion-mnist, got "cifar"/);
+  assert.match(joksas(["--workers", "-5"]).stderr, /--workers must be a whole number >= 0, got -5/);
+  const help = joksas(["--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /usage: npm run joksas -- .*--dataset mnist\|fashion-mnist/);
+});
+
+test("npm run bench: --help, and options that need a value say so", () => {
+  const bench = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const help = bench(["--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /usage: npm run bench -- \[--quick\]/);
+  for (const opt of ["--out", "--only"]) {
+    const r = bench([opt]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, new RegExp(`bench: ${opt} needs a value`));
+  }
 });
