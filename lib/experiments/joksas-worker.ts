@@ -1,17 +1,10 @@
 /** Worker process of trainJoksasMany: trains the networks it is sent into the weight cache, one at a time. */
 import { initBackend } from "../runtime/backend";
+import { parentChannel } from "../runtime/worker-channel";
 import { loadJoksasData, trainJoksas } from "./joksas";
 import type { WorkerJob, WorkerReply } from "./joksas-parallel";
 
-if (!process.send) throw new Error("the Joksas training worker must be started by trainJoksasMany (child_process.fork)");
-// the parent is gone (or has no more work): stop; a send that finds the channel closed ends the worker quietly
-process.on("disconnect", () => process.exit(0));
-const reply = (m: WorkerReply) => {
-  if (!process.connected) process.exit(0);
-  process.send!(m, undefined, undefined, (err) => {
-    if (err) process.exit(0);
-  });
-};
+const reply: (m: WorkerReply) => void = parentChannel("the Joksas training worker (started by trainJoksasMany)");
 const ready = initBackend();
 process.on("message", (job: WorkerJob) => {
   if (job.type !== "train") return;

@@ -2,6 +2,7 @@
 import type { Cell } from "./grid";
 import { executeCell } from "./execute";
 import { ResultStore } from "./store";
+import { parentChannel } from "../runtime/worker-channel";
 
 interface RunMessage {
   readonly type: "run";
@@ -9,16 +10,7 @@ interface RunMessage {
   readonly storeDir: string;
 }
 
-if (!process.send) throw new Error("grid worker must be started by the grid runner (child_process.fork)");
-// the grid process is gone (killed, or done with us): stop instead of living on as an orphan
-process.on("disconnect", () => process.exit(0));
-// a send that finds the channel closed (the grid process died while this run computed) ends the worker quietly
-const reply = (m: unknown) => {
-  if (!process.connected) process.exit(0);
-  process.send!(m, undefined, undefined, (err) => {
-    if (err) process.exit(0);
-  });
-};
+const reply = parentChannel("the grid worker (started by the grid runner)");
 process.on("message", (m: RunMessage) => {
   if (m.type !== "run") return;
   executeCell(m.cell, new ResultStore(m.storeDir)).then(
