@@ -169,11 +169,7 @@ export function runDrolet(cfg: DroletRunConfig, data: Splits = droletData(cfg.sp
   };
 }
 
-export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean: m, sd };
-}
+export { meanSd } from "../runtime/stats";
 
 /**
  * Ablations of the hardware-aware recipe (not in the paper): each variability source removed from

@@ -5,6 +5,7 @@
  */
 import type { InferenceSummary } from "./joksas";
 import { JOKSAS_PAPER } from "./joksas";
+import { meanSd } from "../runtime/stats";
 
 export interface Claim {
   readonly id: string;
@@ -43,13 +44,7 @@ export const JOKSAS_CLAIMS: Readonly<Record<"awareHalvesError" | "l1RaisesEffici
   },
 });
 
-/** Mean and sample standard deviation (0 for a single value). */
-export function meanSd(xs: readonly number[]): { mean: number; sd: number; n: number } {
-  if (xs.length === 0) throw new RangeError("meanSd: no values");
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd, n: xs.length };
-}
+export { meanSd };
 
 const pm = (s: { mean: number; sd: number }, digits: number, unit: string) => `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}${unit}`;
 

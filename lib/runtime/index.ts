@@ -4,3 +4,4 @@ export * from "./backend";
 export * from "./provenance";
 export * from "./progress";
 export * from "./normal";
+export * from "./stats";
