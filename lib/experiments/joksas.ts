@@ -172,13 +172,25 @@ export function joksasCacheEntry(config: TrainingConfig & { l1Gamma?: number }, 
   return { identity, file: path.join(resultsDir(), "networks", "joksas", `${config.key}-${hash}.json`) };
 }
 
+interface CachedNetwork {
+  readonly weights: number[][];
+  readonly result: MemristiveTrainResult;
+  readonly monitored: SetupId[];
+}
+
+/** The cached network in `file`, or null when there is none; throws when the file is unreadable or not of this version. */
+function readCachedNetwork(file: string): CachedNetwork | null {
+  if (!fs.existsSync(file)) return null;
+  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<CachedNetwork>;
+  if (!Array.isArray(saved.monitored) || !Array.isArray(saved.weights)) throw new Error("not a cached network of this version");
+  return saved as CachedNetwork;
+}
+
 /** Whether the cache holds this network with test curves on every setup of `monitor` (a readable file of this version). */
 export function isJoksasCached(config: TrainingConfig & { l1Gamma?: number }, protocol: JoksasProtocol, data: MnistSplits, seed: number, monitor: readonly SetupId[] = [], engine: MlpEngine = "fused"): boolean {
-  const { file } = joksasCacheEntry(config, protocol, data, seed, engine);
-  if (!fs.existsSync(file)) return false;
   try {
-    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { monitored?: unknown; weights?: unknown };
-    return Array.isArray(saved.monitored) && Array.isArray(saved.weights) && monitor.every((id) => (saved.monitored as string[]).includes(id));
+    const saved = readCachedNetwork(joksasCacheEntry(config, protocol, data, seed, engine).file);
+    return saved !== null && monitor.every((id) => saved.monitored.includes(id));
   } catch {
     return false;
   }
@@ -208,16 +220,17 @@ export function trainJoksas(
   if (setup.gOffSiemens !== null) model.trainingSetup = setup;
   let monitored: SetupId[] = [...new Set(opts.monitor ?? [])];
   for (const id of monitored) if (!JOKSAS_SETUPS[id]) throw new Error(`unknown monitor setup "${id}": use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);
-  if (opts.cache !== false && fs.existsSync(file)) {
+  if (opts.cache !== false) {
     try {
-      const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { weights: number[][]; result: MemristiveTrainResult; monitored: SetupId[] };
-      if (!Array.isArray(saved.monitored) || !Array.isArray(saved.weights)) throw new Error("not a cached network of this version");
-      if (monitored.every((id) => saved.monitored.includes(id))) {
+      const saved = readCachedNetwork(file);
+      if (saved && monitored.every((id) => saved.monitored.includes(id))) {
         model.restore(saved.weights.map((w) => Float32Array.from(w)));
         return { config, seed, model, result: saved.result, cached: true, cacheFile: file };
       }
-      monitored = [...new Set([...saved.monitored, ...monitored])];
-      opts.onLog?.(`${config.key}: cached network lacks test curves on ${monitored.filter((id) => !saved.monitored.includes(id)).join(", ")}; training again with curves on ${monitored.join(", ")}`);
+      if (saved) {
+        monitored = [...new Set([...saved.monitored, ...monitored])];
+        opts.onLog?.(`${config.key}: cached network lacks test curves on ${monitored.filter((id) => !saved.monitored.includes(id)).join(", ")}; training again with curves on ${monitored.join(", ")}`);
+      }
     } catch (e) {
       opts.onLog?.(`cache file ${file} is unreadable (${(e as Error).message}); training again`);
     }
