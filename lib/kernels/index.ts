@@ -35,7 +35,7 @@ export interface KernelExports {
   matmul(a: number, w: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
   matmulTN(a: number, d: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
   matmulNT(d: number, w: number, out: number, M: number, K: number, Np: number): void;
-  ohmicPower(v: number, g: number, power: number, B: number, R: number, Cp: number): void;
+  ohmicPower(v: number, g: number, rowSum: number, power: number, B: number, R: number, Cp: number): void;
   sgd(theta: number, grad: number, n: number, lr: number, l1: number, clip: number): number;
 }
 

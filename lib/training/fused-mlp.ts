@@ -52,8 +52,9 @@ interface Layer {
   readonly ds: number;
   readonly dx: number;
   readonly power: number;
-  /** Scratch of the matrix products (2·R words). */
+  /** Scratch of the matrix products (2·R words) and the row sums of G for the ohmic power (R). */
   readonly scratch: number;
+  readonly rowSum: number;
   /** State of the last forward pass, for the backward pass. */
   fw: { dense: true } | { dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array };
 }
@@ -87,7 +88,7 @@ export class FusedMlp {
         theta: K.alloc(R * Pp), grad: K.alloc(R * Pp), x: K.alloc(B * R), v: K.alloc(B * R),
         g: K.alloc(R * Cp), pass: K.alloc(R * Cp), draws: [K.alloc(R * Cp), K.alloc(R * Cp), K.alloc(R * Cp)], state: K.alloc(16), values: K.alloc(R * Cp), c: K.alloc(R * Cp), s: K.alloc(R * Cp),
         e: K.alloc(B * R * Cp), cur: K.alloc(B * Math.max(Cp, Pp)), dcur: K.alloc(B * Math.max(Cp, Pp)),
-        dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B), scratch: K.alloc(2 * R),
+        dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B), scratch: K.alloc(2 * R), rowSum: K.alloc(R),
         fw: { dense: true },
       });
     }
@@ -137,8 +138,8 @@ export class FusedMlp {
   /**
    * Forward pass for x [B, n_in] (row-major). `stage` null (or the ideal setup): standard weights run as
    * dense layers, double weights on ideal ohmic crossbars with `trainingSetup`'s window. Device draws
-   * come from `rng` layer by layer. `grad` keeps what the backward pass needs; `inputGradient` is false
-   * for pixels (word lines at 0 V are then skipped, as in the tfjs layers).
+   * come from `rng` layer by layer. `grad` keeps what the backward pass needs. The first layer's input
+   * (pixels) needs no gradient, so its word lines at 0 V are skipped, as in the tfjs layers.
    */
   forward(x: Float32Array, B: number, stage: DeviceSetup | null, trainingSetup: DeviceSetup | null, rng: Rng, opts: { grad?: boolean; power?: boolean } = {}): FusedForward {
     const K = this.K, k = K.k;
@@ -238,7 +239,7 @@ export class FusedMlp {
     } else {
       k.clearPadding(L.g, L.R, L.C, L.Cp);
       k.matmul(L.v, L.g, L.cur, B, L.R, L.Cp, 1, L.scratch);
-      if (pw) k.ohmicPower(L.v, L.g, pw, B, L.R, L.Cp);
+      if (pw) k.ohmicPower(L.v, L.g, L.rowSum, pw, B, L.R, L.Cp);
     }
     const cur = K.f32(L.cur, B * L.Cp), y = new Float64Array(B * L.nOut), scale = kV * kG;
     for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) y[b * L.nOut + j] = (cur[b * L.Cp + j] - cur[b * L.Cp + L.nOut + j]) / scale;

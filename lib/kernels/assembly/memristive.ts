@@ -537,17 +537,20 @@ export function matmulNT(d: usize, w: usize, out: usize, M: i32, K: i32, Np: i32
   }
 }
 
-/** Ohmic power per example: P_b = Σ_i V_bi²·Σ_j G_ij (G ≥ 0, zero in the padding). */
-export function ohmicPower(v: usize, g: usize, power: usize, B: i32, R: i32, Cp: i32): void {
+/** Ohmic power per example: P_b = Σ_i V_bi²·Σ_j G_ij (G ≥ 0, zero in the padding); the row sums go to rowSum [R]. */
+export function ohmicPower(v: usize, g: usize, rowSum: usize, power: usize, B: i32, R: i32, Cp: i32): void {
+  for (let i = 0; i < R; i++) {
+    const gr = g + (<usize>(i * Cp) << 2);
+    let acc = f32x4.splat(0);
+    for (let j = 0; j < Cp; j += 4) acc = f32x4.add(acc, v128.load(gr + (<usize>j << 2)));
+    store<f32>(rowSum + (<usize>i << 2), hsum(acc));
+  }
   for (let bb = 0; bb < B; bb++) {
     let p: f32 = 0;
     for (let i = 0; i < R; i++) {
       const x = load<f32>(v + (<usize>(bb * R + i) << 2));
       if (x == 0) continue;
-      const gr = g + (<usize>(i * Cp) << 2);
-      let acc = f32x4.splat(0);
-      for (let j = 0; j < Cp; j += 4) acc = f32x4.add(acc, v128.load(gr + (<usize>j << 2)));
-      p += x * x * hsum(acc);
+      p += x * x * load<f32>(rowSum + (<usize>i << 2));
     }
     store<f32>(power + (<usize>bb << 2), p);
   }
