@@ -10,5 +10,5 @@ export * as devices from "./devices";
 export * as training from "./training";
 export * as experiments from "./experiments";
 export * as grid from "./grid";
-export { rng, Rng, runMode, byMode, initBackend, provenance } from "./runtime";
-export { figure, show, saveFigure, showTable } from "./plot";
+export { rng, Rng, runMode, byMode, announceMode, initBackend, provenance } from "./runtime";
+export { figure, show, saveFigure, showTable, sliderFigure, dropdownFigure } from "./plot";

@@ -186,7 +186,7 @@ async function main(): Promise<number> {
   });
   process.on("SIGTERM", () => {
     interruptCode = 143;
-    process.stderr.write(`\nSIGTERM: stopping after the runs in progress (finished results are kept, nothing partial is written; run the same command to resume)\n`);
+    process.stderr.write(`\nSIGTERM: stopping the runs in progress (finished results are kept, nothing partial is written; run the same command to resume)\n`);
     ac.abort();
   });
   const t0 = Date.now();
@@ -205,6 +205,7 @@ async function main(): Promise<number> {
   const summary = await runCells(cells, {
     store,
     workers,
+    thread: true,
     signal: ac.signal,
     onEvent: (e) => {
       if (e.type === "start") {
@@ -212,7 +213,12 @@ async function main(): Promise<number> {
         for (const c of e.corrupt) console.error(`corrupt result ${c.id} (${c.reason}) moved to ${c.movedTo}; running it again`);
         draw(true);
       } else if (e.type === "run-start") (st.running++, draw());
-      else if (e.type === "run-end") {
+      else if (e.type === "run-skip") {
+        st.skipped++;
+        if (tty) process.stderr.write("\n");
+        console.error(`run ${e.cell.id} skipped: ${e.reason}`);
+        draw();
+      } else if (e.type === "run-end") {
         st.running--;
         if (e.outcome.ok) st.done++;
         else {
@@ -226,8 +232,12 @@ async function main(): Promise<number> {
   });
   draw(true);
   if (tty) process.stderr.write("\n");
-  console.error(`${summary.done} run, ${summary.skipped} skipped, ${summary.failed.length} failed in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerMinute.toFixed(1)} runs/min)${summary.interrupted ? "; interrupted" : ""}`);
+  console.error(`${summary.done} run, ${summary.skipped} skipped${summary.busyElsewhere ? `, ${summary.busyElsewhere} running in other processes` : ""}, ${summary.failed.length} failed in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerMinute.toFixed(1)} runs/min)${summary.interrupted ? "; interrupted" : ""}`);
   if (summary.interrupted || ac.signal.aborted) return interruptCode;
+  if (summary.busyElsewhere) {
+    console.error(`${summary.busyElsewhere} cell(s) were running in other processes: run the same command again (or --status) once they finish`);
+    return summary.failed.length ? 1 : 0;
+  }
   const code = await report();
   return summary.failed.length ? 1 : code;
 }

@@ -1,14 +1,17 @@
 /**
  * `npm run reproduce [-- --quick] [--only NAME] [--engine node|jupyter]`
  * Executes every notebook in notebooks/ headless, writes the executed notebooks (with outputs)
- * to notebooks/executed/ and the figure files to figures/. Stops at the first failing cell.
+ * to notebooks/executed/ and the figure files to figures/, then the reviewers' report:
+ * figures/claims.json, figures/index.html and figures/notebooks/*.html (lib/notebook/report.ts).
+ * Stops at the first failing cell.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CellExecutionError, runNotebook } from "../lib/notebook/runner";
-import { notebookErrors, readNotebook, writeNotebook } from "../lib/notebook/nbformat";
+import { notebookErrors, readNotebook, retargetDistImport, writeNotebook } from "../lib/notebook/nbformat";
 import { findChromium } from "../lib/plot/render";
+import { claimsText, writeReport } from "../lib/notebook/report";
 import { installKernel, jupyterEnv, ROOT } from "./jupyter-env";
 
 const USAGE = `usage: npm run reproduce -- [options]
@@ -134,10 +137,10 @@ async function main(): Promise<void> {
           onStream: (_n, text) => process.stdout.write(indent(text, "    │ ") + "\n"),
           onCellEnd: (e) => console.log(`  cell ${e.codeCellNumber}/${e.codeCells} ${e.status} in ${e.seconds!.toFixed(1)} s`),
         });
-        writeNotebook(outFile, executed);
+        writeNotebook(outFile, retargetDistImport(executed, args.out, path.join(ROOT, "dist")));
       } catch (e) {
         if (e instanceof CellExecutionError) {
-          writeNotebook(outFile, e.executed);
+          writeNotebook(outFile, retargetDistImport(e.executed, args.out, path.join(ROOT, "dist")));
           console.error(`\nreproduce: FAILED in ${name}, cell ${e.cellIndex} (partial output in ${path.relative(ROOT, outFile)})\n${e.message}`);
         } else {
           console.error(`\nreproduce: FAILED in ${name}: ${(e as Error).stack ?? e}`);
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
         console.error(`\nreproduce: FAILED in ${name} (jupyter nbconvert exit ${r.status})`);
         process.exit(1);
       }
+      writeNotebook(outFile, retargetDistImport(readNotebook(outFile), args.out, path.join(ROOT, "dist")));
       const errs = notebookErrors(readNotebook(outFile));
       if (errs.length) {
         console.error(`reproduce: ${name} has error output in cell ${errs[0].cell}: ${errs[0].text}`);
@@ -168,6 +172,10 @@ async function main(): Promise<void> {
     console.log(`  done in ${((Date.now() - tn) / 1000).toFixed(1)} s → ${path.relative(ROOT, outFile)}`);
   }
   console.log(`\nAll ${files.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(1)} s. Executed notebooks: ${path.relative(ROOT, args.out)}/, figures: ${path.relative(ROOT, args.figures) || "."}/`);
+  const { report, claimsFile, indexFile, exportErrors } = writeReport({ notebooksDir: path.join(ROOT, "notebooks"), executedDir: args.out, figuresDir: args.figures });
+  for (const e of exportErrors) console.error(`reproduce: ${e}`);
+  console.log(`\nReport: ${path.relative(process.cwd(), indexFile)} (claims: ${path.relative(process.cwd(), claimsFile)})\n\nClaims:\n${claimsText(report)}`);
+  if (exportErrors.length) process.exit(1);
 }
 
 main().catch((e) => {

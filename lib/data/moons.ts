@@ -57,6 +57,9 @@ export interface Splits {
   readonly testInTrain: number;
 }
 
+/** The Drolet et al. two-moons split sizes and noise (spec drolet-2023 §6). */
+export const DROLET_MOONS = Object.freeze({ points: 1000, cleanPoints: 1200, train: 875, validation: 125, test: 200, noise: 0.2 });
+
 /**
  * The Drolet et al. two-moons protocol: noise 0.2, min–max scaled to [0, 1], 875 train /
  * 125 validation / 200 test.
@@ -68,13 +71,14 @@ export interface Splits {
 export function droletMoons(mode: "paper" | "clean" | "stored", rng: Rng): Splits {
   if (mode === "stored") return storedDroletMoons();
   if (mode !== "paper" && mode !== "clean") throw new Error(`unknown two-moons split "${mode}": use paper, clean or stored`);
-  const n = mode === "paper" ? 1000 : 1200;
-  const raw = makeMoons(n, 0.2, rng);
+  const M = DROLET_MOONS;
+  const n = mode === "paper" ? M.points : M.cleanPoints;
+  const raw = makeMoons(n, M.noise, rng);
   const xs = minMaxScale(raw.x);
   const idx = rng.shuffle(xs.map((_, i) => i));
   const take = (ids: number[]): Dataset => ({ x: ids.map((i) => xs[i]), y: ids.map((i) => raw.y[i]) });
-  const train = idx.slice(0, 875), val = idx.slice(875, 1000);
-  const test = mode === "paper" ? rng.shuffle(xs.map((_, i) => i)).slice(0, 200) : idx.slice(1000, 1200);
+  const train = idx.slice(0, M.train), val = idx.slice(M.train, M.train + M.validation);
+  const test = mode === "paper" ? rng.shuffle(xs.map((_, i) => i)).slice(0, M.test) : idx.slice(M.train + M.validation, M.cleanPoints);
   const trainSet = new Set(train);
   return {
     train: take(train),
@@ -82,8 +86,8 @@ export function droletMoons(mode: "paper" | "clean" | "stored", rng: Rng): Split
     test: take(test),
     description:
       mode === "paper"
-        ? "paper protocol: 1000 points, disjoint 875/125 train/validation, 200 test points drawn from all 1000 (overlapping training)"
-        : "clean protocol: 1200 points, disjoint 875/125/200",
+        ? `paper protocol: ${M.points} points, disjoint ${M.train}/${M.validation} train/validation, ${M.test} test points drawn from all ${M.points} (overlapping training)`
+        : `clean protocol: ${M.cleanPoints} points, disjoint ${M.train}/${M.validation}/${M.test}`,
     testInTrain: test.filter((i) => trainSet.has(i)).length,
   };
 }

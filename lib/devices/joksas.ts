@@ -82,6 +82,13 @@ const SIOX_HIGH = { gOffSiemens: 5.25e-7, gOnSiemens: 2.62e-6 };
 export const PF_LOW: PooleFrenkelModel = Object.freeze({ kind: "poole-frenkel", lnC: { slope: -1.12, intercept: 0.628 }, lnDEps: { slope: -1.34, intercept: -25.9 }, residualCovariance: PF_RESIDUAL_COVARIANCE_LOW, temperatureKelvin: 293.15 });
 export const PF_HIGH: PooleFrenkelModel = Object.freeze({ kind: "poole-frenkel", lnC: { slope: -1.03, intercept: -0.251 }, lnDEps: { slope: -0.0901, intercept: -37.1 }, residualCovariance: PF_RESIDUAL_COVARIANCE_HIGH, temperatureKelvin: 293.15 });
 
+/** A device's Poole–Frenkel parameters on the model's regression lines at conductance `gSiemens` (R = 1/G): no residual. */
+export function pfParametersAt(model: PooleFrenkelModel, gSiemens: number): { cSiemens: number; dEpsFarad: number } {
+  if (!(gSiemens > 0 && Number.isFinite(gSiemens))) throw new RangeError(`pfParametersAt: conductance must be a positive number of siemens, got ${gSiemens}`);
+  const lnR = -Math.log(gSiemens);
+  return { cSiemens: Math.exp(model.lnC.slope * lnR + model.lnC.intercept), dEpsFarad: Math.exp(model.lnDEps.slope * lnR + model.lnDEps.intercept) };
+}
+
 /**
  * Synthetic kernel centres for the Ta/HfO2 stuck distribution (D8). The measured stuck values are
  * not public; this deterministic set of 200 values has most devices stuck near G_off and a tail up

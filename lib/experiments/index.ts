@@ -1,4 +1,6 @@
 export * as drolet from "./drolet";
+export * as droletClaims from "./drolet-claims";
+export * as claims from "./claims";
 export * as droletFigures from "./drolet-figures";
 export * as crossbarStudy from "./crossbar-study";
 export * as joksas from "./joksas";

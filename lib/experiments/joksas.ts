@@ -127,6 +127,9 @@ export const JOKSAS_TRAININGS: Readonly<Record<string, TrainingConfig>> = Object
   T16: { key: "T16", label: "Less uniform D2D, double (reg.)", setup: "D6", weights: DOUBLE, regularised: true, inference: ["D6"] },
 });
 
+/** The paper's MNIST network: 784 inputs, 25 sigmoid hidden neurons, 10 softmax outputs (spec §5). */
+export const JOKSAS_MLP_SIZES: readonly number[] = Object.freeze([784, 25, 10]);
+
 /** Known numbers of the paper (spec §7.3). */
 export const JOKSAS_PAPER = Object.freeze({
   d2MedianErrorPercent: { standard: 41.6, aware: 9.1, awareRegularised: 7.1 },
@@ -216,7 +219,7 @@ export function trainJoksas(
   const l1 = l1Of(config, protocol);
   const engine = opts.engine ?? "fused";
   const { identity, file } = joksasCacheEntry(config, protocol, data, seed, engine);
-  const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: config.weights, engine }, makeRng(`init/${seed}`));
+  const model = new MemristiveMlp({ sizes: [...JOKSAS_MLP_SIZES], weights: config.weights, engine }, makeRng(`init/${seed}`));
   if (setup.gOffSiemens !== null) model.trainingSetup = setup;
   let monitored: SetupId[] = [...new Set(opts.monitor ?? [])];
   for (const id of monitored) if (!JOKSAS_SETUPS[id]) throw new Error(`unknown monitor setup "${id}": use ${Object.keys(JOKSAS_SETUPS).join(", ")}`);

@@ -6,3 +6,4 @@ export * from "./execute";
 export * from "./runner";
 export * from "./query";
 export * from "./slurm";
+export * from "./locks";

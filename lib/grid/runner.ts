@@ -2,23 +2,32 @@
  * Run a grid: skip cells whose verified result exists, re-run missing and corrupt ones, in this
  * process (`workers: 0`) or in N worker processes. A worker that dies fails only its current run
  * (its temporary file is removed, a fresh worker takes over); `signal` stops the grid cleanly:
- * nothing more is dispatched, workers are terminated, no partial result is left.
+ * nothing more is dispatched, workers are terminated, no partial result is left. Each cell is
+ * claimed through a lock file first (`locks.ts`), so grid processes sharing a results directory
+ * never run a cell twice: a cell running elsewhere or finished meanwhile is reported as skipped.
  */
 import { ChildProcess, fork } from "child_process";
 import * as path from "path";
 import type { Cell } from "./grid";
 import { CellOutcome, executeCell } from "./execute";
 import { ResultStore } from "./store";
+import { claimLock, releaseLock, touchLock } from "./locks";
+import { executeInThread } from "./thread";
 
 export type GridEvent =
   | { readonly type: "start"; readonly total: number; readonly skipped: number; readonly todo: number; readonly corrupt: ReadonlyArray<{ id: string; reason: string; movedTo: string }>; readonly cleaned: number }
   | { readonly type: "run-start"; readonly cell: Cell; readonly worker: number }
   | { readonly type: "run-end"; readonly cell: Cell; readonly outcome: CellOutcome }
+  /** A cell this process did not run: finished meanwhile, or running in another process (its lock). */
+  | { readonly type: "run-skip"; readonly cell: Cell; readonly reason: string }
   | { readonly type: "end"; readonly summary: GridSummary };
 
 export interface GridSummary {
   readonly total: number;
+  /** Cells whose result was there: at the start, or written by another process meanwhile. */
   readonly skipped: number;
+  /** Cells another live process was running (locked): neither done nor failed here. */
+  readonly busyElsewhere: number;
   readonly done: number;
   readonly failed: ReadonlyArray<{ id: string; params: Cell["params"]; seed: number; error: string }>;
   readonly interrupted: boolean;
@@ -31,6 +40,12 @@ export interface GridRunOptions {
   readonly store: ResultStore;
   /** 0 runs in this process; N ≥ 1 forks N worker processes. Default 0. */
   readonly workers?: number;
+  /**
+   * With `workers: 0`, run each cell in a worker thread of this process, so that `signal` ends a
+   * long run at once and cell locks are refreshed while it computes (the grid CLI does this).
+   * Default false: the cell runs on the calling thread (notebooks, tests, debugging).
+   */
+  readonly thread?: boolean;
   readonly onEvent?: (e: GridEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -54,27 +69,74 @@ export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Pr
   const moved = corrupt.map(({ cell, reason }) => ({ id: cell.id, reason, movedTo: store.quarantine(cell) }));
   emit({ type: "start", total: cells.length, skipped: already.length, todo: todo.length, corrupt: moved, cleaned });
   const failed: Array<{ id: string; params: Cell["params"]; seed: number; error: string }> = [];
-  let done = 0;
+  let done = 0, skippedLater = 0, busyElsewhere = 0;
+  const locks = new Map<string, string>();
+  // claim a cell before running it; false (and an event) when it is done or running elsewhere
+  const claim = (cell: Cell): boolean => {
+    const lockDir = path.join(store.folder(cell.experiment), "locks");
+    const c = claimLock(lockDir, cell.id);
+    if (!c.claimed) {
+      busyElsewhere++;
+      emit({ type: "run-skip", cell, reason: `running in another process (host ${c.holder.host}, pid ${c.holder.pid}, since ${c.holder.startedAt})` });
+      return false;
+    }
+    if (store.check(cell).state === "ok") {
+      releaseLock(c.file);
+      skippedLater++;
+      emit({ type: "run-skip", cell, reason: "finished by another process" });
+      return false;
+    }
+    locks.set(cell.id, c.file);
+    return true;
+  };
+  const release = (cell: Cell) => {
+    const f = locks.get(cell.id);
+    if (f) releaseLock(f);
+    locks.delete(cell.id);
+  };
   const finish = (cell: Cell, outcome: CellOutcome) => {
+    release(cell);
     if (outcome.ok) done++;
     else failed.push({ id: cell.id, params: cell.params, seed: cell.seed, error: outcome.error ?? "unknown error" });
     emit({ type: "run-end", cell, outcome });
   };
-  if (workers === 0) {
-    for (const cell of todo) {
-      // a cell computes synchronously: give pending signals (Ctrl-C, SIGTERM at a Slurm time limit) their turn between cells
-      await new Promise((r) => setImmediate(r));
-      if (opts.signal?.aborted) break;
-      emit({ type: "run-start", cell, worker: 0 });
-      finish(cell, await executeCell(cell, store));
+  // refresh held locks while runs go on (not while a same-thread run blocks the event loop)
+  const heartbeat = setInterval(() => locks.forEach((f) => touchLock(f)), 60e3);
+  heartbeat.unref();
+  let abandoned = 0;
+  try {
+    if (workers === 0) {
+      for (const cell of todo) {
+        // a same-thread cell computes synchronously: give pending signals their turn between cells
+        await new Promise((r) => setImmediate(r));
+        if (opts.signal?.aborted) break;
+        if (!claim(cell)) continue;
+        emit({ type: "run-start", cell, worker: 0 });
+        const outcome = opts.thread ? await executeInThread(cell, store, opts.signal) : await executeCell(cell, store);
+        if ("interrupted" in outcome && outcome.interrupted) {
+          // stopped by the signal: not a failure, nothing kept; the next invocation runs it again
+          release(cell);
+          store.cleanTemporary(cell.experiment, { ids: new Set([cell.id]) });
+          abandoned++;
+          break;
+        }
+        finish(cell, outcome);
+      }
+    } else {
+      const abandon = (cell: Cell) => {
+        release(cell);
+        abandoned++;
+      };
+      await runInWorkers(todo, workers, store, emit, finish, claim, abandon, opts.signal);
     }
-  } else {
-    await runInWorkers(todo, workers, store, emit, finish, opts.signal);
+  } finally {
+    clearInterval(heartbeat);
   }
-  const interrupted = !!opts.signal?.aborted && done + failed.length < todo.length;
+  for (const cell of todo) release(cell);
+  const interrupted = abandoned > 0 || (!!opts.signal?.aborted && done + failed.length + skippedLater + busyElsewhere < todo.length);
   for (const e of experiments) store.cleanTemporary(e, { ids });
   const wallSeconds = (Date.now() - t0) / 1000;
-  const summary: GridSummary = { total: cells.length, skipped: already.length, done, failed, interrupted, wallSeconds, runsPerMinute: wallSeconds > 0 ? (60 * done) / wallSeconds : 0 };
+  const summary: GridSummary = { total: cells.length, skipped: already.length + skippedLater, busyElsewhere, done, failed, interrupted, wallSeconds, runsPerMinute: wallSeconds > 0 ? (60 * done) / wallSeconds : 0 };
   emit({ type: "end", summary });
   return summary;
 }
@@ -84,7 +146,7 @@ function workerEntry(): { file: string; execArgv: string[] } {
   return { file: path.join(__dirname, `worker${ext}`), execArgv: ext === ".ts" ? ["--import", "tsx"] : [] };
 }
 
-function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit: (e: GridEvent) => void, finish: (c: Cell, o: CellOutcome) => void, signal?: AbortSignal): Promise<void> {
+function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit: (e: GridEvent) => void, finish: (c: Cell, o: CellOutcome) => void, claim: (c: Cell) => boolean, abandon: (c: Cell) => void, signal?: AbortSignal): Promise<void> {
   const queue = [...todo];
   const entry = workerEntry();
   const busy = new Map<ChildProcess, Cell | null>();
@@ -93,8 +155,15 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
     const maybeEnd = () => {
       if (busy.size === 0) resolve();
     };
+    const next = (): Cell | undefined => {
+      while (!signal?.aborted && queue.length) {
+        const c = queue.shift()!;
+        if (claim(c)) return c;
+      }
+      return undefined;
+    };
     const dispatch = (w: ChildProcess, id: number) => {
-      const cell = signal?.aborted ? undefined : queue.shift();
+      const cell = next();
       if (!cell) {
         busy.delete(w);
         w.kill("SIGTERM");
@@ -121,8 +190,12 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
         busy.delete(w);
         if (cell) {
           store.cleanTemporary(cell.experiment, { ids: new Set([cell.id]) });
-          finish(cell, { id: cell.id, ok: false, error: `worker ${id} (pid ${w.pid}) exited (${sig ?? `code ${code}`}) during the run`, seconds: 0 });
-          if (queue.length && !signal?.aborted) spawn();
+          // a run stopped by the interrupt is not a failure: nothing is kept and the next invocation runs it
+          if (signal?.aborted) abandon(cell);
+          else {
+            finish(cell, { id: cell.id, ok: false, error: `worker ${id} (pid ${w.pid}) exited (${sig ?? `code ${code}`}) during the run`, seconds: 0 });
+            if (queue.length) spawn();
+          }
         }
         maybeEnd();
       });

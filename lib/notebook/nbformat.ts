@@ -1,5 +1,6 @@
 /** Minimal nbformat v4 types and helpers (read, validate, write notebooks). */
 import * as fs from "fs";
+import * as path from "path";
 
 export type MultilineString = string | string[];
 
@@ -27,6 +28,13 @@ export interface Notebook {
   cells: Cell[];
 }
 
+/** The kernel notebooks use, as registered by `npm run kernel:install` (scripts/jupyter-env.ts). */
+export const KERNEL_NAME = "tslab";
+export const KERNEL_DISPLAY_NAME = "TypeScript (crossbar-lab)";
+export const KERNELSPEC = Object.freeze({ name: KERNEL_NAME, display_name: KERNEL_DISPLAY_NAME, language: "typescript" });
+/** What tslab reports as `language_info` when a front end connects (Jupyter stores it in the notebook). */
+export const LANGUAGE_INFO = Object.freeze({ name: "typescript", version: "3.7.2", mimetype: "text/typescript", file_extension: ".ts", codemirror_mode: Object.freeze({ mode: "typescript", name: "javascript", typescript: true }) });
+
 export function sourceText(s: MultilineString): string {
   return Array.isArray(s) ? s.join("") : s;
 }
@@ -48,6 +56,20 @@ export function writeNotebook(file: string, nb: Notebook): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify(nb, null, 1) + "\n");
   fs.renameSync(tmp, file);
+}
+
+/**
+ * A copy of `nb` whose `import … from "<rel>/dist"` lines point at `distDir` from `notebookDir`, so
+ * an executed copy written elsewhere (notebooks/executed/) still runs where it lies.
+ */
+export function retargetDistImport(nb: Notebook, notebookDir: string, distDir: string): Notebook {
+  let rel = path.relative(notebookDir, distDir).split(path.sep).join("/");
+  if (!rel.startsWith(".")) rel = `./${rel}`;
+  const fix = (src: string) => src.replace(/(from\s+|require\()(["'])(\.{1,2}\/)+(\.\.\/)*dist\2/g, (_m, kw: string, q: string) => `${kw}${q}${rel}${q}`);
+  return {
+    ...nb,
+    cells: nb.cells.map((c) => (c.cell_type === "code" ? { ...c, source: Array.isArray(c.source) ? c.source.map(fix) : fix(c.source) } : c)),
+  };
 }
 
 /** Errors recorded in a notebook's outputs: error outputs and stderr streams. */

@@ -1,7 +1,7 @@
 /** Execute a notebook headless through the tslab kernel (Node only) and collect its outputs. */
 import * as path from "path";
 import { KernelMessage, TslabKernel } from "./kernel";
-import { CodeCell, Notebook, Output, readNotebook, sourceText } from "./nbformat";
+import { CodeCell, KERNELSPEC, LANGUAGE_INFO, Notebook, Output, readNotebook, sourceText } from "./nbformat";
 
 export interface CellEvent {
   readonly index: number;
@@ -78,8 +78,8 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
   const executed: Notebook = JSON.parse(JSON.stringify(nb));
   executed.metadata = {
     ...executed.metadata,
-    kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" },
-    language_info: { name: "typescript", file_extension: ".ts", mimetype: "text/typescript", codemirror_mode: { mode: "typescript", name: "javascript", typescript: true } },
+    kernelspec: { ...KERNELSPEC },
+    language_info: JSON.parse(JSON.stringify(LANGUAGE_INFO)),
   };
   const codeIdx = executed.cells.map((c, i) => (c.cell_type === "code" ? i : -1)).filter((i) => i >= 0);
   const kernel = await TslabKernel.start({ cwd: path.dirname(path.resolve(file)), env: opts.env });

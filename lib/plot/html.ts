@@ -65,6 +65,9 @@ ${metas}
 `;
 }
 
+/** Where `npm run kernel:install` puts plotly.js under the Jupyter data folder (served as {base}/nbextensions/…). */
+export const PLOTLY_NBEXTENSION_PATH = "nbextensions/crossbar-lab/plotly.min.js";
+
 /**
  * The inline HTML fragment for a notebook output. `embedPlotly` includes plotly.js (the first
  * figure of a kernel session); later figures wait for it. `staticPng` (base64) is shown where
@@ -81,12 +84,28 @@ export function inlineHtml(fig: FigureSpec, id: string, opts: { embedPlotly: boo
 (function () {
   var fig = ${scriptSafeJson(plotlyJson(fig))};
   var tries = 0;
+  // after a page reload the session's first figure (which carried plotly.js) may be gone: fetch it
+  // once from the Jupyter server (classic Notebook: {base}/nbextensions/…), hiding require.js's
+  // define so that the bundle sets window.Plotly
+  function load() {
+    if (window.__crossbarLabPlotlyLoading) return;
+    window.__crossbarLabPlotlyLoading = true;
+    var base = (document.body && document.body.getAttribute("data-base-url")) || "/";
+    try { var cfg = document.getElementById("jupyter-config-data"); if (cfg) base = JSON.parse(cfg.textContent).baseUrl || base; } catch (e) {}
+    var s = document.createElement("script");
+    var savedDefine = window.define;
+    window.define = undefined;
+    s.onload = s.onerror = function () { window.define = savedDefine; };
+    s.src = (base.charAt(base.length - 1) === "/" ? base : base + "/") + "${PLOTLY_NBEXTENSION_PATH}";
+    document.head.appendChild(s);
+  }
   function draw() {
     var el = document.getElementById("${id}");
     if (!el) return;
     if (!window.Plotly) {
-      if (++tries < 100) { setTimeout(draw, 100); return; }
-      el.insertAdjacentHTML("beforeend", "<div style='font:12px sans-serif;color:#a00'>plotly.js is not loaded on this page: re-run the notebook's first figure cell.</div>");
+      if (tries === 5) load();
+      if (++tries < 150) { setTimeout(draw, 100); return; }
+      el.insertAdjacentHTML("beforeend", "<div style='font:12px sans-serif;color:#a00'>plotly.js could not be loaded on this page (it is sent with a session's first figure, and served by Jupyter after npm run kernel:install): restart the kernel and run the notebook again.</div>");
       return;
     }
     el.innerHTML = "";

@@ -4,3 +4,4 @@ export * from "./metadata";
 export * from "./render";
 export * from "./show";
 export * from "./table";
+export * from "./controls";

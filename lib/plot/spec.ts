@@ -37,10 +37,31 @@ export function figure(
   }
   return Object.freeze({
     data,
-    layout,
+    layout: withAxisDefaults(layout),
     config: { responsive: true, displaylogo: false, ...(opts.config ?? {}) },
     provenance: opts.provenance ?? null,
   });
+}
+
+/**
+ * Layout rules for figures with a second y-axis drawn over the first (`overlaying`): its ticks are
+ * its own round values (Plotly would otherwise sync them to the first axis's grid, giving values
+ * like 171.5), it draws no second grid, titles get room (`automargin`), and unless the caller placed
+ * the legend, the legend goes in a row above the plot, where it cannot cover either axis.
+ */
+export function withAxisDefaults(layout: Layout): Layout {
+  const overlaid = Object.keys(layout).filter((k) => /^yaxis\d+$/.test(k) && (layout[k] as { overlaying?: unknown } | undefined)?.overlaying);
+  if (overlaid.length === 0) return layout;
+  const out: Record<string, unknown> = { ...layout };
+  for (const k of overlaid) out[k] = { tickmode: "auto", showgrid: false, automargin: true, ...(layout[k] as object) };
+  if (layout["yaxis"] && typeof layout["yaxis"] === "object") out["yaxis"] = { automargin: true, ...(layout["yaxis"] as object) };
+  else out["yaxis"] = { automargin: true };
+  if (layout["legend"] === undefined) {
+    out["legend"] = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
+    const m = (layout["margin"] as { t?: number } | undefined) ?? {};
+    out["margin"] = { ...m, t: Math.max(m.t ?? 0, 110) };
+  }
+  return out;
 }
 
 /** Width and height of a figure in pixels (from its layout, else the defaults). */

@@ -39,6 +39,9 @@ export function conv3x3Valid(a: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.reshape(tf.matMul(cols, tf.reshape(kernel, [9 * inC, outC])), [b, ho, wo, outC]) as tf.Tensor4D;
 }
 
+/** Sizes of the CNN's crossbar layers: 1024 features → 25 (sigmoid) → 10 (softmax) (Joksas et al. 2022, spec §5.1). */
+export const CNN_HEAD_SIZES: readonly number[] = Object.freeze([1024, 25, 10]);
+
 export class MemristiveCnn implements MemristiveNetwork {
   readonly convs: ReadonlyArray<{ kernel: tf.Variable; bias: tf.Variable; cap: number }>;
   /** The crossbar layers 1024 → 25 → 10. */
@@ -51,7 +54,7 @@ export class MemristiveCnn implements MemristiveNetwork {
       inC = c.filters;
       return layer;
     });
-    this.head = new MemristiveMlp({ sizes: [1024, 25, 10], weights: spec.weights }, rng);
+    this.head = new MemristiveMlp({ sizes: [...CNN_HEAD_SIZES], weights: spec.weights }, rng);
   }
 
   get trainingSetup(): DeviceSetup | null {

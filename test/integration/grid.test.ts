@@ -61,9 +61,34 @@ test("in process and with 2 worker processes: the same aggregate", async () => {
   assert.match(again.stderr, new RegExp(`0 run, ${cells.length} skipped`));
 });
 
+test("two grid processes on one results directory share the cells through lock files: each cell runs once, none fails", async () => {
+  const dir = tmp();
+  const file = writeGrid(dir);
+  const start = (workers: string) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "--grid", file, "--results", dir, "--workers", workers], { cwd: ROOT, env: process.env });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    return new Promise<{ code: number | null; stderr: string }>((r) => child.on("exit", (code) => r({ code, stderr })));
+  };
+  const [a, b] = await Promise.all([start("1"), start("0")]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const runs = (s: string) => Number(/^(\d+) run, \d+ skipped/m.exec(s)![1]);
+  assert.equal(runs(a.stderr) + runs(b.stderr), cells.length, `${a.stderr}\n${b.stderr}`);
+  assert.doesNotMatch(a.stderr + b.stderr, /already exists|ENOENT|failed:/);
+  const logs = path.join(dir, grid.experiment, "logs");
+  for (const f of fs.readdirSync(logs)) assert.equal((fs.readFileSync(path.join(logs, f), "utf8").match(/started run/g) ?? []).length, 1, `${f} ran more than once`);
+  assertComplete(dir);
+  assert.deepEqual(fs.readdirSync(path.join(dir, grid.experiment, "locks")), [], "every lock released");
+  assert.deepEqual(await aggregate(dir), reference);
+});
+
 /** Start the CLI, wait until `pick` finds a run in progress in the logs, then act on it. */
-async function interruptMidRun(dir: string, act: (child: ReturnType<typeof spawn>, workerPid: number) => void, workers = 2): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "--grid", writeGrid(dir), "--results", dir, "--workers", String(workers)], { cwd: ROOT, env: process.env });
+async function interruptMidRun(dir: string, act: (child: ReturnType<typeof spawn>, workerPid: number) => void, workers = 2, viaNpm = false): Promise<{ code: number | null; stderr: string }> {
+  const args = ["--grid", writeGrid(dir), "--results", dir, "--workers", String(workers)];
+  const child = viaNpm
+    ? spawn("npm", ["run", "--silent", "grid", "--", ...args], { cwd: ROOT, env: process.env })
+    : spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env: process.env });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const logs = path.join(dir, grid.experiment, "logs");
@@ -83,6 +108,8 @@ async function interruptMidRun(dir: string, act: (child: ReturnType<typeof spawn
   }
   assert.ok(acted, `no run was caught in progress:\n${stderr}`);
   const code = await new Promise<number | null>((r) => child.on("exit", r));
+  // through npm: also wait for every process that shares its output (the grid itself) to end
+  if (viaNpm) await new Promise((r) => (child.stderr.readableEnded ? r(null) : child.stderr.on("close", r)));
   return { code, stderr };
 }
 
@@ -116,11 +143,11 @@ test("Ctrl-C stops the grid cleanly (exit 130, no partial result) and the same c
   assert.deepEqual(await aggregate(dir), reference);
 });
 
-test("in one process (--workers 0, as in the Slurm array scripts) SIGTERM stops the grid after the run in progress (exit 143) and the same command resumes it", async () => {
+test("in one process (--workers 0, as in the Slurm array scripts) SIGTERM stops the grid within the run in progress (exit 143) and the same command resumes it", async () => {
   const dir = tmp();
   const r = await interruptMidRun(dir, (c) => c.kill("SIGTERM"), 0);
   assert.equal(r.code, 143, r.stderr);
-  assert.match(r.stderr, /SIGTERM: stopping after the runs in progress/);
+  assert.match(r.stderr, /SIGTERM: stopping the runs in progress/);
   const folder = path.join(dir, grid.experiment);
   assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".tmp")), []);
   const done = fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length;
@@ -129,6 +156,32 @@ test("in one process (--workers 0, as in the Slurm array scripts) SIGTERM stops 
   assert.equal(resumed.status, 0, resumed.stderr);
   assertComplete(dir);
   assert.deepEqual(await aggregate(dir), reference);
+});
+
+test("SIGTERM to the npm process (npm run grid) stops the grid and its workers: no orphan, nothing partial, the interrupted run is not a failure", async () => {
+  const dir = tmp();
+  const r = await interruptMidRun(dir, (c) => c.kill("SIGTERM"), 1, true);
+  assert.match(r.stderr, /SIGTERM: stopping the runs in progress/, "the grid itself received the signal");
+  assert.doesNotMatch(r.stderr, /failed:/, "the run stopped by the signal is not reported as failed");
+  const logs = path.join(dir, grid.experiment, "logs");
+  const pids = fs.readdirSync(logs).map((f) => Number(/pid (\d+) started/.exec(fs.readFileSync(path.join(logs, f), "utf8"))![1]));
+  await new Promise((res) => setTimeout(res, 1500));
+  const alive = [...new Set(pids)].filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(alive, [], "grid workers outlived the npm process");
+  const folder = path.join(dir, grid.experiment);
+  assert.deepEqual(fs.readdirSync(folder).filter((f) => f.endsWith(".tmp")), []);
+  const present = fs.readdirSync(folder).filter((f) => f.endsWith(".json") && f !== "grid.json").length;
+  assert.ok(present < cells.length, `stopped early: ${present} of ${cells.length} runs done`);
+  const resumed = cli(["--grid", writeGrid(dir), "--results", dir, "--workers", "1"]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertComplete(dir);
 });
 
 test("workers of a grid process killed with SIGKILL exit by themselves (no orphans) once their run ends", async () => {

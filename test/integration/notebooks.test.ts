@@ -10,6 +10,8 @@ import { notebookErrors, readNotebook } from "../../lib/notebook/nbformat";
 import { CellExecutionError, runNotebook } from "../../lib/notebook/runner";
 import { installKernel, jupyterEnv, ROOT } from "../../scripts/jupyter-env";
 import { hasCifar10 } from "../../lib/data/cifar10";
+import { writeReport } from "../../lib/notebook/report";
+import { checkReport } from "../../lib/notebook/report-check";
 
 const NB_DIR = path.join(ROOT, "notebooks");
 const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sort();
@@ -68,6 +70,25 @@ for (const nb of notebooks) {
     }
   });
 }
+
+test("the reviewers' report covers every notebook and loads offline in Chromium: no console errors, links resolve, figures render", async () => {
+  const { report, exportErrors } = writeReport({ notebooksDir: NB_DIR, executedDir: out, figuresDir: figs });
+  assert.deepEqual(exportErrors, []);
+  assert.deepEqual(report.notebooks.map((n) => n.name), notebooks.map((f) => f.replace(/\.ipynb$/, "")));
+  for (const n of report.notebooks) {
+    assert.ok(n.executed && n.htmlExport, `${n.name} was executed and exported`);
+    assert.ok(n.question.length > 20, `${n.name} states its question`);
+    if (n.declaresClaims) assert.ok(n.claims && n.claims.claims.length > 0, `${n.name} reports claims but recorded none`);
+    for (const c of n.claims?.claims ?? []) assert.ok(c.verdict === "not tested" ? !!c.note : c.n > 0 && c.measured !== "—", `${n.name} ${c.id}`);
+  }
+  assert.ok(report.notebooks.filter((n) => n.claims).length >= 6, "the paper notebooks record claims");
+  const json = JSON.parse(fs.readFileSync(path.join(figs, "claims.json"), "utf8")) as { notebooks: { claims: { mode: string; gitCommit: string }[] }[] };
+  assert.ok(json.notebooks.flatMap((n) => n.claims).every((c) => c.mode === "quick" && c.gitCommit.length > 0));
+  const check = await checkReport(figs);
+  assert.deepEqual(check.problems, []);
+  assert.ok(check.figures >= 20, `only ${check.figures} figures rendered`);
+  assert.ok(check.controls >= 3, `${check.controls} figures with sliders or dropdowns; want at least 3`);
+});
 
 test("the Node-only runner executes 00-getting-started and its figures are written", async () => {
   const executed = await runNotebook(path.join(NB_DIR, "00-getting-started.ipynb"), { env });

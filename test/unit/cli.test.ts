@@ -60,3 +60,25 @@ test("npm run bench: --help, and options that need a value say so", () => {
     assert.match(r.stderr, new RegExp(`bench: ${opt} needs a value`));
   }
 });
+
+test("npm run lab: --help, --quick/--full exclusive, and as root a clear message instead of Jupyter's refusal", () => {
+  const lab = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "lab.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: "/nonexistent" } });
+  const help = lab(["--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--full .*full protocol/);
+  const both = lab(["--quick", "--full"]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /choose --quick or --full/);
+  if (process.getuid?.() === 0) {
+    const root = lab([]);
+    assert.equal(root.status, 2);
+    assert.match(root.stderr, /you are root.*--allow-root/);
+  }
+});
+
+test("npm run mutate rejects unknown targets and bad concurrency", () => {
+  const mutate = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "mutate.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  assert.match(mutate(["--only", "nosuch"]).stderr, /unknown target nosuch/);
+  assert.match(mutate(["--concurrency", "0"]).stderr, /--concurrency must be a positive integer/);
+  assert.match(mutate(["--help"]).stdout, /--only crossbar,store,devices/);
+});

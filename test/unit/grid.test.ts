@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import { claimLock, releaseLock, staleAfterMs } from "../../lib/grid/locks";
 import { GridSpec, ResultStore, ResultsDb, expandGrid, gridExperiment, makeCell, progressLine, runCells, shardCells, slurmScripts, stableHash, toDataFrame, verifyResultFile, SLURM_DEFAULTS } from "../../lib/grid";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "grid-"));
@@ -145,3 +147,68 @@ test("progress line: counts and ETA", () => {
   assert.match(l, /^\[######\.\.\.\.\] 6\/10 \(3 run, 2 skipped, 1 failed, 2 running\), ETA 8 s$/);
 });
 
+
+test("cell locks: exclusive, released by their holder, taken over when the holder is gone", () => {
+  const dir = tmp();
+  const a = claimLock(dir, "cell1");
+  assert.ok(a.claimed);
+  const b = claimLock(dir, "cell1");
+  assert.ok(!b.claimed && b.holder.pid === process.pid, "a live holder keeps its lock");
+  releaseLock(a.file);
+  assert.ok(!fs.existsSync(a.file));
+  // a lock of a process that has exited (same host) is stale
+  const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
+  fs.writeFileSync(path.join(dir, "cell2.lock"), JSON.stringify({ host: os.hostname(), pid: dead, startedAt: "earlier" }));
+  const c = claimLock(dir, "cell2");
+  assert.ok(c.claimed && c.tookOver && c.tookOver !== "unreadable" && c.tookOver.pid === dead);
+  // another host's lock: kept while fresh, taken over once older than the stale limit
+  const f3 = path.join(dir, "cell3.lock");
+  fs.writeFileSync(f3, JSON.stringify({ host: "other-node", pid: 1, startedAt: "now" }));
+  assert.ok(!claimLock(dir, "cell3").claimed);
+  const old = new Date(Date.now() - 3 * 3600e3);
+  fs.utimesSync(f3, old, old);
+  assert.ok(claimLock(dir, "cell3", { staleAfterMs: 3600e3 }).claimed);
+  // releasing a lock another process holds leaves it alone
+  const f4 = path.join(dir, "cell4.lock");
+  fs.writeFileSync(f4, JSON.stringify({ host: "other-node", pid: 1, startedAt: "now" }));
+  releaseLock(f4);
+  assert.ok(fs.existsSync(f4));
+  assert.throws(() => staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: "-1" }), /positive number of hours/);
+});
+
+test("runCells skips a cell another process holds (not failed) and one finished meanwhile", async () => {
+  const store = new ResultStore(tmp());
+  const cells = expandGrid({ ...grid, axes: { size: [8], segmentOhm: [0, 1, 5] }, seeds: [0] }, gridExperiment(grid.experiment).version);
+  const lockDir = path.join(store.folder(grid.experiment), "locks");
+  fs.mkdirSync(lockDir, { recursive: true });
+  fs.writeFileSync(path.join(lockDir, `${cells[0].id}.lock`), JSON.stringify({ host: "other-node", pid: 1, startedAt: "now" }));
+  const events: string[] = [];
+  const s = await runCells(cells, { store, onEvent: (e) => { if (e.type === "run-skip") events.push(e.reason); } });
+  assert.equal(s.done, 2);
+  assert.equal(s.failed.length, 0);
+  assert.equal(s.busyElsewhere, 1);
+  assert.match(events[0], /running in another process \(host other-node, pid 1/);
+  assert.equal(store.check(cells[0]).state, "missing");
+  assert.deepEqual(fs.readdirSync(lockDir), [`${cells[0].id}.lock`], "this process's locks are released");
+  // once the other process has written the result, the cell counts as skipped
+  fs.rmSync(path.join(lockDir, `${cells[0].id}.lock`));
+  const again = await runCells(cells, { store });
+  assert.deepEqual([again.skipped, again.done, again.busyElsewhere], [2, 1, 0]);
+});
+
+test("runCells with thread: true runs cells in a worker thread; an abort ends the run in progress, which is neither done nor failed", async () => {
+  const store = new ResultStore(tmp());
+  const cells = expandGrid({ ...grid, axes: { size: [8], segmentOhm: [1] }, seeds: [0, 1] }, gridExperiment(grid.experiment).version);
+  const ok = await runCells(cells.slice(0, 1), { store, thread: true });
+  assert.deepEqual([ok.done, ok.failed.length], [1, 0]);
+  assert.equal(store.check(cells[0]).state, "ok");
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const pending = runCells(cells.slice(1), { store, thread: true, signal: ac.signal, onEvent: (e) => { if (e.type === "run-start") ac.abort(); } });
+  const s = await pending;
+  assert.ok(s.interrupted);
+  assert.deepEqual([s.done, s.failed.length], [0, 0]);
+  assert.equal(store.check(cells[1]).state, "missing");
+  assert.deepEqual(fs.readdirSync(path.join(store.folder(grid.experiment), "locks")), []);
+  assert.ok(Date.now() - t0 < 10_000);
+});

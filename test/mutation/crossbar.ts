@@ -1,0 +1,6 @@
+// All crossbar tests in one process, for mutation testing (scripts/mutate.ts): a test failure sets a non-zero exit code.
+import "../unit/crossbar-invariants.test";
+import "../unit/crossbar-properties.test";
+import "../unit/crossbar-qucs.test";
+import "../unit/crossbar-reliability.test";
+import "../unit/crossbar-ngspice.test";

@@ -1,0 +1,2 @@
+// The results-store and grid tests in one process, for mutation testing (scripts/mutate.ts).
+import "../unit/grid.test";
