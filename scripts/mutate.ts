@@ -36,7 +36,9 @@ export const TARGETS: readonly Target[] = [
  */
 export const EXCLUDED_MUTATIONS = ["StringLiteral"];
 
-const USAGE = `usage: npm run mutate -- [--only ${TARGETS.map((t) => t.name).join(",")}] [--concurrency N]`;
+const USAGE = `usage: npm run mutate -- [--only ${TARGETS.map((t) => t.name).join(",")}] [--files GLOB,GLOB] [--concurrency N]
+  --files   mutate only these files of the target (one target), e.g. --only crossbar --files lib/crossbar/biasing.ts;
+            the report is then named after the target and the files`;
 
 interface MutantCounts { killed: number; survived: number; timeout: number; noCoverage: number; other: number }
 
@@ -64,9 +66,9 @@ function countReport(file: string): { total: MutantCounts; files: Record<string,
 }
 
 function main(): number {
-  let values: { only?: string; concurrency?: string; help?: boolean };
+  let values: { only?: string; files?: string; concurrency?: string; help?: boolean };
   try {
-    values = parseArgs({ options: { only: { type: "string" }, concurrency: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
+    values = parseArgs({ options: { only: { type: "string" }, files: { type: "string" }, concurrency: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
   } catch (e) {
     console.error(`mutate: ${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -81,6 +83,11 @@ function main(): number {
     console.error(`mutate: unknown target ${unknown.join(", ")}\n${USAGE}`);
     return 2;
   }
+  const onlyFiles = values.files?.split(",").filter(Boolean);
+  if (onlyFiles && names.length !== 1) {
+    console.error(`mutate: --files needs exactly one target (--only NAME)\n${USAGE}`);
+    return 2;
+  }
   const concurrency = values.concurrency === undefined ? Math.max(1, os.cpus().length) : Number(values.concurrency);
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
     console.error(`mutate: --concurrency must be a positive integer, got ${values.concurrency}\n${USAGE}`);
@@ -90,7 +97,8 @@ function main(): number {
   const summaryFile = path.join(OUT, "summary.json");
   const summary: Record<string, unknown> = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as Record<string, unknown>) : {};
   let code = 0;
-  for (const t of TARGETS.filter((x) => names.includes(x.name))) {
+  for (const target of TARGETS.filter((x) => names.includes(x.name))) {
+    const t = onlyFiles ? { ...target, name: `${target.name}-${onlyFiles.map((f) => path.basename(f, ".ts")).join("-")}`, mutate: onlyFiles } : target;
     const report = path.join(OUT, `${t.name}.json`);
     const config = {
       $schema: "./node_modules/@stryker-mutator/core/schema/stryker-schema.json",
