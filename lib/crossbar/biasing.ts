@@ -111,8 +111,9 @@ export function biasCell(conductancesSiemens: Float64Array, rows: number, cols: 
 }
 
 /**
- * Read margin of the worst-case cell (far corner: last row, last column, farthest from the drivers)
- * with every other device at `backgroundSiemens`: (I_meas(LRS) − I_meas(HRS)) / I_meas(LRS).
+ * Read margin of the worst-case cell (top row, last column: farthest from the word-line drivers on
+ * the left and from the sense amplifiers at the bottom) with every other device at
+ * `backgroundSiemens`: (I_meas(LRS) − I_meas(HRS)) / I_meas(LRS).
  */
 export function readMargin(rows: number, cols: number, scheme: BiasScheme, opts: { gLrsSiemens: number; gHrsSiemens: number; backgroundSiemens: number; voltageVolt: number; wordSegmentOhm: number; bitSegmentOhm: number; sourceOhm?: number }): { margin: number; lrs: CellBiasResult; hrs: CellBiasResult } {
   const bias: CellBias = { scheme, row: 0, col: cols - 1, voltageVolt: opts.voltageVolt, wordSegmentOhm: opts.wordSegmentOhm, bitSegmentOhm: opts.bitSegmentOhm, sourceOhm: opts.sourceOhm };

@@ -4,3 +4,4 @@ import "../unit/crossbar-properties.test";
 import "../unit/crossbar-qucs.test";
 import "../unit/crossbar-reliability.test";
 import "../unit/crossbar-ngspice.test";
+import "../unit/crossbar-validation.test";
