@@ -51,6 +51,12 @@ test("the dense nodal system, solved directly, gives the solver's node voltages 
     assert.ok(Math.abs(x[k] - s.wordVoltages[k]) < 1e-12, `W node ${k}: ${x[k]} vs ${s.wordVoltages[k]}`);
     assert.ok(Math.abs(x[N + k] - s.bitVoltages[k]) < 1e-12, `B node ${k}: ${x[N + k]} vs ${s.bitVoltages[k]}`);
   }
+  // the read topology: right and top ends open
+  const read = topologyFromConductances(g34, 3, 4, { wordSegmentOhm: 1.5, bitSegmentOhm: 0.5, sourceOhm: 7, outputOhm: 2 });
+  const readDrive = { wordLeftVolt: [[0.2, 0.4, 0.1]] };
+  const xr = gaussSolve(nodalSystem(read, readDrive).A, nodalSystem(read, readDrive).b);
+  const sr = solveCrossbar(read, readDrive, { engine: "direct" });
+  for (let k = 0; k < N; k++) assert.ok(Math.abs(xr[k] - sr.wordVoltages[k]) < 1e-12 && Math.abs(xr[N + k] - sr.bitVoltages[k]) < 1e-12, `read topology, node ${k}`);
   assert.throws(() => nodalSystem({ ...t, wordSegmentOhm: 0, wordLeft: t.wordLeft.map(() => ({ sourceOhm: 0 })) }, drive), /needs non-zero segment resistances/);
   assert.throws(() => nodalSystem({ ...t, bitSegmentOhm: 0, bitBottom: t.bitBottom.map(() => ({ sourceOhm: 0 })) }, drive), /needs non-zero segment resistances/);
 });
@@ -68,12 +74,14 @@ test("topology checks name the problem: size, conductances, resistances, line en
   assert.throws(() => validateTopology({ ...base, wordSegmentOhm: -1 }), /wordSegmentOhm .* resistances must be >= 0/);
   assert.throws(() => validateTopology({ ...base, bitSegmentOhm: NaN }), /bitSegmentOhm .* must be a number of ohms/);
   assert.throws(() => validateTopology({ ...base, bitSegmentOhm: Infinity }), /bitSegmentOhm .* must be finite/);
+  assert.throws(() => validateTopology({ ...base, wordSegmentOhm: "5" as unknown as number }), /wordSegmentOhm .* must be a number of ohms, got 5/);
   assert.throws(() => validateTopology({ ...base, wordRight: [null, null] }), /wordRight must list 3 line ends/);
   assert.throws(() => validateTopology({ ...base, bitTop: "open" as unknown as null[] }), /bitTop must list 4 line ends .* got string/);
   assert.throws(() => validateTopology({ ...base, wordLeft: [{ sourceOhm: 1 }, { sourceOhm: -2 }, null] }), /wordLeft\[1\]\.sourceOhm = -2/);
   // zero segment resistance needs an ideal source on every line of that family
   assert.throws(() => validateTopology({ ...base, wordSegmentOhm: 0, wordLeft: [{ sourceOhm: 0 }, { sourceOhm: 1 }, { sourceOhm: 0 }] }), /word line 1: with zero segment resistance/);
   assert.throws(() => validateTopology({ ...base, bitSegmentOhm: 0, bitBottom: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }, null] }), /bit line 3: with zero segment resistance/);
+  assert.throws(() => validateTopology({ ...base, bitSegmentOhm: 0, bitBottom: [{ sourceOhm: 0 }, { sourceOhm: 2 }, { sourceOhm: 0 }, { sourceOhm: 0 }] }), /bit line 1: with zero segment resistance/);
   assert.doesNotThrow(() => validateTopology({ ...base, wordSegmentOhm: 0, bitSegmentOhm: 0 }));
   assert.doesNotThrow(() => validateTopology({ ...base, wordSegmentOhm: 0, wordLeft: [null, null, null], wordRight: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }] }));
 });
@@ -85,6 +93,8 @@ test("resistance tables: open devices (null, Infinity) give G = 0; ragged, zero 
   assert.throws(() => conductancesFromResistances([[]]), /non-empty 2-D array/);
   assert.throws(() => conductancesFromResistances("x" as unknown as number[][]), /non-empty 2-D array/);
   assert.throws(() => conductancesFromResistances([[1, 2], [3]]), /ragged: row 1 has 1 entries, row 0 has 2/);
+  assert.throws(() => conductancesFromResistances([5] as unknown as number[][]), /non-empty 2-D array/);
+  assert.throws(() => conductancesFromResistances([[1, 2], "ab"] as unknown as number[][]), /ragged: row 1 has no entries/);
   assert.throws(() => conductancesFromResistances([[1, 0]]), /resistance\[0\]\[1\] = 0 Ω: a zero-resistance device is a short circuit/);
   assert.throws(() => conductancesFromResistances([[1, -5]]), /resistance\[0\]\[1\] = -5 Ω: resistances must be >= 0/);
   assert.throws(() => conductancesFromResistances([[NaN]]), /resistance\[0\]\[0\] must be a number of ohms/);
@@ -111,6 +121,8 @@ test("biasing checks name the selected cell, voltage, drive ends and scheme", ()
   assert.throws(() => biasCircuit(g, 3, 4, { ...b, wordDrive: "up" as never }), /unknown wordDrive "up"/);
   assert.throws(() => biasCircuit(g, 3, 4, { ...b, bitDrive: "left" as never }), /unknown bitDrive "left"/);
   assert.throws(() => biasCircuit(g, 3, 4, { ...b, scheme: "V/4" as never }), /unknown biasing scheme "V\/4"/);
+  assert.equal(biasCell(g, 3, 4, b).solution.engine, "gauss-seidel", "biasCell's default engine");
+  assert.equal(biasCell(g, 3, 4, b, { engine: "direct" }).solution.engine, "direct");
 });
 
 test("read quantities: half-select stress is the largest unselected |V|, and the margin is (I_LRS − I_HRS)/I_LRS of the sensed currents", () => {
