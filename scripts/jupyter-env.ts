@@ -8,9 +8,6 @@ export const ROOT = path.resolve(__dirname, "..");
 export const JUPYTER_PREFIX = path.join(ROOT, ".jupyter");
 export const KERNELS_DIR = path.join(JUPYTER_PREFIX, "share", "jupyter", "kernels");
 
-// The registered kernel: notebooks store the same name and display name, so opening one changes nothing.
-export { KERNEL_DISPLAY_NAME, KERNEL_NAME };
-
 /** Write the tslab kernelspec into the project-local prefix (no global registration). */
 export function installKernel(): string {
   const dir = path.join(KERNELS_DIR, KERNEL_NAME);

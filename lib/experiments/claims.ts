@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { figuresDir } from "../plot/show";
+import { figuresDir, writeAtomic } from "../plot/show";
 import { showTable, TableSpec } from "../plot/table";
 import { gitCommit } from "../runtime/provenance";
 import type { RunMode } from "../runtime/mode";
@@ -106,10 +106,7 @@ export function reportClaims(experiment: string, results: readonly ClaimResult[]
   if (dup) throw new Error(`claim ${dup} is reported twice`);
   if (results.length === 0) throw new Error(`reportClaims(${experiment}): no claims`);
   const record: ClaimsRecord = { experiment, mode: context.mode, seeds: [...context.seeds], backend: context.backend, gitCommit: gitCommit(), date: new Date().toISOString(), claims: results };
-  const file = path.join(context.dir ?? figuresDir(), experiment, CLAIMS_FILE);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(record, null, 2) + "\n");
-  fs.renameSync(`${file}.tmp-${process.pid}`, file);
+  writeAtomic(path.join(context.dir ?? figuresDir(), experiment, CLAIMS_FILE), JSON.stringify(record, null, 2) + "\n");
   showTable(claimsTable(results, context.caption ?? `Claims (${context.mode} mode, seeds ${context.seeds.join(", ") || "—"}, ${context.backend} backend)`));
   const counts = (["reproduced", "not reproduced", "not tested"] as const).map((v) => `${results.filter((r) => r.verdict === v).length} ${v}`);
   console.log(`claims: ${counts.join(", ")}`);

@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLAIMS_FILE, ClaimsRecord, readClaims } from "../experiments/claims";
+import { escapeHtml } from "../plot/html";
 import { gitCommit } from "../runtime/provenance";
 import { readNotebook, sourceText } from "./nbformat";
 
@@ -82,7 +83,7 @@ export function collectReport(opts: { notebooksDir: string; executedDir: string;
   return { generated: new Date().toISOString(), gitCommit: gitCommit(), notebooks };
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = escapeHtml;
 
 const PAGE_CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 40px;color:#222}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}

@@ -17,7 +17,8 @@ export function plotlyVersion(): string {
   return (require("plotly.js-dist-min/package.json") as { version: string }).version;
 }
 
-function escapeHtml(s: string): string {
+/** Text for HTML content or a quoted attribute: & < > " escaped. */
+export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 

@@ -79,7 +79,8 @@ function checkName(name: string): void {
   }
 }
 
-function writeAtomic(file: string, data: string | Buffer): void {
+/** Write a file whole or not at all: a temporary file in the same folder, then a rename. */
+export function writeAtomic(file: string, data: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, data);

@@ -1,4 +1,5 @@
 /** Tables in notebooks: an HTML table (with a plain-text fallback) displayed inline. */
+import { escapeHtml } from "./html";
 export type Cell = string | number | null;
 
 export interface TableSpec {
@@ -13,15 +14,14 @@ function fmt(v: Cell): string {
   return v;
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function tableHtml(t: TableSpec): string {
   t.rows.forEach((r, i) => {
     if (r.length !== t.columns.length) throw new RangeError(`table row ${i} has ${r.length} cells for ${t.columns.length} columns`);
   });
-  const head = t.columns.map((c) => `<th style="text-align:right;padding:2px 8px">${esc(c)}</th>`).join("");
-  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td style="text-align:right;padding:2px 8px">${esc(fmt(c))}</td>`).join("")}</tr>`).join("\n");
-  return `<table style="border-collapse:collapse;font-size:13px">${t.caption ? `<caption style="text-align:left;font-weight:bold">${esc(t.caption)}</caption>` : ""}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const head = t.columns.map((c) => `<th style="text-align:right;padding:2px 8px">${escapeHtml(c)}</th>`).join("");
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td style="text-align:right;padding:2px 8px">${escapeHtml(fmt(c))}</td>`).join("")}</tr>`).join("\n");
+  return `<table style="border-collapse:collapse;font-size:13px">${t.caption ? `<caption style="text-align:left;font-weight:bold">${escapeHtml(t.caption)}</caption>` : ""}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 export function tableText(t: TableSpec): string {

@@ -9,8 +9,7 @@ import * as lab from "../../lib";
 import { numericLeaves, typedNumbers } from "../../lib/notebook/markdown-numbers";
 import { readNotebook, sourceText } from "../../lib/notebook/nbformat";
 import { PAPERS } from "../../lib/experiments/claims";
-import { LANGUAGE_INFO, retargetDistImport } from "../../lib/notebook/nbformat";
-import { KERNEL_DISPLAY_NAME, KERNEL_NAME } from "../../scripts/jupyter-env";
+import { KERNEL_DISPLAY_NAME, KERNEL_NAME, LANGUAGE_INFO, retargetDistImport } from "../../lib/notebook/nbformat";
 
 const NB_DIR = path.join(__dirname, "..", "..", "notebooks");
 const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sort();
