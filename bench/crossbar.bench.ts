@@ -26,31 +26,42 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
     const topo = topologyFromConductances(g, n, n, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
     const one = { wordLeftVolt: [Array.from({ length: n }, () => r.uniform(0, 1))] };
     const hundred = { wordLeftVolt: Array.from({ length: 100 }, () => Array.from({ length: n }, () => r.uniform(0, 1))) };
-    for (const engine of ["gauss-seidel", "direct"] as Engine[]) {
-      if (engine === "direct" && n === 256 && quick) continue;
-      const repeats = n >= 256 || (engine === "direct" && n >= 128) ? 1 : 5;
+    // the previous path of Gauss–Seidel (TypeScript sweeps) runs first, so each kernel record carries its ratio
+    const variants: Array<{ engine: Engine; sweepKernel?: "wasm" | "js"; label: string }> = [
+      { engine: "gauss-seidel", sweepKernel: "js", label: "gauss-seidel (TypeScript sweeps)" },
+      { engine: "gauss-seidel", sweepKernel: "wasm", label: "gauss-seidel" },
+      { engine: "direct", label: "direct" },
+    ];
+    const previousMs = new Map<string, number>();
+    for (const v of variants) {
+      if (v.engine === "direct" && n === 256 && quick) continue;
+      const repeats = n >= 256 || (v.engine === "direct" && n >= 128) || v.sweepKernel === "js" ? 1 : 5;
       for (const [label, drive] of [["1 input", one], ["100 inputs", hundred]] as const) {
-        // setup (assembly, factorisation) + solve, as badcrossbar's compute() does
+        // setup (assembly, factorisation) + solve + every branch current, as badcrossbar's compute() does
         let sweeps: number | undefined;
         let residual = 0;
         const before = arrayBytes();
         let peak = before;
         const t = await time(() => {
-          const sol = new CrossbarSystem(topo).solve(drive, { engine });
+          const sol = new CrossbarSystem(topo).solve(drive, { engine: v.engine, sweepKernel: v.sweepKernel });
+          void [sol.deviceCurrents, sol.wordSegmentCurrents, sol.bitSegmentCurrents];
           sweeps = sol.sweeps;
           residual = sol.kclResidualRelative;
           peak = Math.max(peak, arrayBytes());
         }, { repeats, warmup: repeats > 1 ? 1 : 0 });
         const ref = BADCROSSBAR_MS[n][label === "1 input" ? "one" : "hundred"];
+        if (v.sweepKernel === "js") previousMs.set(label, t.medianMs);
+        const prev = v.sweepKernel === "wasm" ? previousMs.get(label) : undefined;
         out.push({
-          suite, name: `${engine}, ${label}`, params: { n, inputs: drive.wordLeftVolt.length, engine, segmentOhm: 1 },
+          suite, name: `${v.label}, ${label}`, params: { n, inputs: drive.wordLeftVolt.length, engine: v.engine, sweepKernel: v.sweepKernel ?? null, segmentOhm: 1 },
           ...t,
           extra: {
             badcrossbarMs: ref, speedupVsBadcrossbar: +(ref / t.medianMs).toFixed(2), sweeps, kclResidualRelative: residual,
-            factorBytes: engine === "direct" ? n * n * (n + 1) * 8 : 0, approxPeakArrayMiB: +((peak - before) / 2 ** 20).toFixed(1),
+            ...(prev !== undefined ? { previousPathMs: prev, speedupVsPreviousPath: +(prev / t.medianMs).toFixed(2) } : {}),
+            factorBytes: v.engine === "direct" ? n * n * (n + 1) * 8 : 0, approxPeakArrayMiB: +((peak - before) / 2 ** 20).toFixed(1),
           },
         });
-        console.error(`  crossbar ${n}² ${engine} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms)`);
+        console.error(`  crossbar ${n}² ${v.label} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms${prev !== undefined ? `, TypeScript sweeps ${prev.toFixed(1)} ms` : ""})`);
       }
     }
   }

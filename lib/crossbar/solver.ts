@@ -9,6 +9,7 @@
  * Zero segment resistance makes a line ideal (fixed at its source voltage), as in badcrossbar.
  */
 import { bandCholesky, bandSolve, factorTridiag, solveTridiag, Tridiag } from "./linalg";
+import { lineSweepKernel } from "../kernels/crossbar";
 import { checkDrive, CrossbarDrive, CrossbarTopology, LineEnd, validateTopology } from "./circuit";
 
 export type Engine = "direct" | "gauss-seidel";
@@ -21,6 +22,11 @@ export interface SolveOptions {
   /** Gauss–Seidel: stop when the KCL residual ≤ tolerance × the largest terminal current. */
   readonly tolerance?: number;
   readonly maxSweeps?: number;
+  /**
+   * Gauss–Seidel's line sweeps: "wasm" (default; the SIMD kernel of lib/kernels, two inputs per
+   * vector) or "js" (the plain TypeScript loops it replaced, kept as its reference).
+   */
+  readonly sweepKernel?: "wasm" | "js";
   /**
    * Extra current (A) from W(i, j) to B(i, j) in parallel with each device, layout [input][row][col]:
    * the companion sources of a Newton linearisation of nonlinear devices (see nonlinear.ts).
@@ -64,17 +70,8 @@ function coupledRhs(out: Float64Array, f: Float64Array, G: Float64Array, x: Floa
   }
 }
 
-/** max |G[r]·(x − prev)|: the KCL residual left on the other family after a line solve. */
-function coupledChange(G: Float64Array, x: Float64Array, prev: Float64Array, N: number, p: number): number {
-  let res = 0;
-  for (let r = 0, o = 0; r < N; r++, o += p) {
-    const g = G[r];
-    for (let k = 0; k < p; k++) {
-      const d = Math.abs(g * (x[o + k] - prev[o + k]));
-      if (d > res) res = d;
-    }
-  }
-  return res;
+function notConverged(maxSweeps: number, relative: number, tol: number): RangeError {
+  return new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: the KCL residual is ${relative.toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
 }
 
 /** Value at (input k, row i, col j) of a [input][row][col] array as a matrix. */
@@ -85,11 +82,6 @@ export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k =
 }
 
 type Volts = readonly ArrayLike<number>[];
-
-interface Outputs {
-  wv: Float64Array; bv: Float64Array; dev: Float64Array; wseg: Float64Array; bseg: Float64Array;
-  wright: Float64Array; btop: Float64Array; out: Float64Array; maxRes: number; scale: number;
-}
 
 interface EndG {
   /** Conductance to the source (S), Infinity for an ideal connection, 0 when open. */
@@ -282,46 +274,75 @@ export class CrossbarSystem {
     const N = m * n;
     const zeros = (len: number) => Array.from({ length: p }, () => new Array(len).fill(0));
     const VL = drive.wordLeftVolt, VR = drive.wordRightVolt ?? zeros(m), VB = drive.bitBottomVolt ?? zeros(n), VT = drive.bitTopVolt ?? zeros(n);
-    const out: Outputs = {
-      wv: new Float64Array(p * N), bv: new Float64Array(p * N), dev: new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N),
-      wright: new Float64Array(p * m), btop: new Float64Array(p * n), out: new Float64Array(p * n), maxRes: 0, scale: 0,
-    };
-    if (opts.deviceSourceAmp && opts.deviceSourceAmp.length !== p * N) throw new RangeError(`deviceSourceAmp has ${opts.deviceSourceAmp.length} entries, expected inputs × rows × cols = ${p * N}`);
-    const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 16)));
+    const J = opts.deviceSourceAmp ?? null;
+    if (J && J.length !== p * N) throw new RangeError(`deviceSourceAmp has ${J.length} entries, expected inputs × rows × cols = ${p * N}`);
+    const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 8)));
+    const wv = new Float64Array(p * N), bv = new Float64Array(p * N);
     let used: CrossbarSolution["engine"] = "closed-form";
     let sweeps: number | undefined;
-    let converged = true;
+    let scale = 0;
+    const work = new Float64Array(4 * N * Math.min(C, p));
     for (let k0 = 0; k0 < p; k0 += C) {
-      const k1 = Math.min(p, k0 + C);
-      const J = opts.deviceSourceAmp ? opts.deviceSourceAmp.subarray(k0 * N, k1 * N) : null;
-      const r = this.solveChunk(VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), engine, opts, J);
-      this.assemble(r.W, r.B, VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), k1 - k0, k0, out, J);
+      const k1 = Math.min(p, k0 + C), pc = k1 - k0;
+      const Jc = J ? J.subarray(k0 * N, k1 * N) : null;
+      const r = this.solveChunk(VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), engine, opts, Jc, work);
+      // [node][input] → [input][node]
+      for (let node = 0, q = 0; node < N; node++) {
+        for (let kc = 0, o = k0 * N + node; kc < pc; kc++, q++, o += N) {
+          wv[o] = r.W[q];
+          bv[o] = r.B[q];
+        }
+      }
+      scale = Math.max(scale, this.terminalScale(r.W, r.B, VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), pc));
       used = r.used;
       if (r.sweeps !== undefined) sweeps = Math.max(sweeps ?? 0, r.sweeps);
-      converged = converged && r.converged;
     }
-    const relative = out.scale > 0 ? out.maxRes / out.scale : 0;
+    // terminal currents and the KCL residual of every input; the full branch-current arrays are
+    // computed when first read (for many inputs they are most of the memory a solve would touch)
+    const wright = new Float64Array(p * m), btop = new Float64Array(p * n), out = new Float64Array(p * n);
+    const branches = (dev: Float64Array, wseg: Float64Array, bseg: Float64Array, perInput: boolean): number => {
+      let maxRes = 0;
+      for (let k = 0; k < p; k++) {
+        const at = (a: Float64Array) => (perInput ? a.subarray(k * N, (k + 1) * N) : a);
+        const node = (a: Float64Array) => a.subarray(k * N, (k + 1) * N);
+        maxRes = Math.max(maxRes, this.assemble(k, node(wv), node(bv), VL[k], VR[k], VB[k], VT[k], J ? node(J) : null, at(dev), at(wseg), at(bseg), wright, btop, out));
+      }
+      return maxRes;
+    };
+    const maxRes = branches(new Float64Array(N), new Float64Array(N), new Float64Array(N), false);
+    const relative = scale > 0 ? maxRes / scale : 0;
     // currents at rounding level (no current flows: open devices) are no violation: compare with the circuit's natural scale too
-    if (!(relative <= KCL_RELATIVE_LIMIT) && !(out.maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
+    if (!(relative <= KCL_RELATIVE_LIMIT) && !(maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
       throw new RangeError(`the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT}): the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`);
     }
+    let full: { dev: Float64Array; wseg: Float64Array; bseg: Float64Array } | null = null;
+    const lazy = () => {
+      if (!full) {
+        full = { dev: new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N) };
+        branches(full.dev, full.wseg, full.bseg, true);
+      }
+      return full;
+    };
     return {
       rows: m, cols: n, inputs: p,
-      wordVoltages: out.wv, bitVoltages: out.bv, deviceCurrents: out.dev, wordSegmentCurrents: out.wseg, bitSegmentCurrents: out.bseg,
-      wordRightCurrents: out.wright, bitTopCurrents: out.btop, outputCurrents: out.out,
-      kclResidualAmp: out.maxRes, kclResidualRelative: relative,
-      engine: used, sweeps, converged,
+      wordVoltages: wv, bitVoltages: bv,
+      get deviceCurrents() { return lazy().dev; },
+      get wordSegmentCurrents() { return lazy().wseg; },
+      get bitSegmentCurrents() { return lazy().bseg; },
+      wordRightCurrents: wright, bitTopCurrents: btop, outputCurrents: out,
+      kclResidualAmp: maxRes, kclResidualRelative: relative,
+      engine: used, sweeps, converged: true,
     };
   }
 
-  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number; converged: boolean } {
+  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null, work: Float64Array): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number; converged: boolean } {
     const p = VL.length;
     const { m, n, G } = this;
     const N = m * n;
     // node potentials, layout [node][input]
-    const W = new Float64Array(N * p), B = new Float64Array(N * p);
+    // four [node][input] buffers carved from one workspace shared by the chunks (fresh memory is slow to touch)
+    const [W, B, fW, fB] = [0, 1, 2, 3].map((q) => work.subarray(q * N * p, (q + 1) * N * p).fill(0));
     // source terms
-    const fW = new Float64Array(N * p), fB = new Float64Array(N * p);
     for (let k = 0; k < p; k++) {
       for (let i = 0; i < m; i++) {
         if (Number.isFinite(this.wl[i].g)) fW[(i * n) * p + k] += this.wl[i].g * VL[k][i];
@@ -387,28 +408,69 @@ export class CrossbarSystem {
       } else {
         const tol = opts.tolerance ?? 1e-12;
         const maxSweeps = opts.maxSweeps ?? 20000;
-        const prevB = new Float64Array(N * p);
-        let scale = 0;
-        converged = false;
-        for (sweeps = 1; sweeps <= maxSweeps; sweeps++) {
-          solveWordLines();
-          prevB.set(B);
-          solveBitLines();
-          // after the bit-line solve, only word-line KCL is violated, by G·ΔB at each node
-          const res = coupledChange(G, B, prevB, N, p);
-          if (sweeps === 1 || sweeps % 8 === 0) scale = this.terminalScale(W, B, VL, VR, VB, VT, p);
-          if (res <= tol * Math.max(scale, 1e-300)) {
-            converged = true;
-            break;
-          }
-        }
-        if (!converged) {
-          const res = coupledChange(G, B, prevB, N, p), scaleNow = this.terminalScale(W, B, VL, VR, VB, VT, p);
-          throw new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: the KCL residual is ${(res / Math.max(scaleNow, 1e-300)).toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
-        }
+        const sweepKernel = opts.sweepKernel ?? "wasm";
+        if (sweepKernel !== "wasm" && sweepKernel !== "js") throw new Error(`unknown sweepKernel "${sweepKernel}": use "wasm" or "js"`);
+        const scaleOf = (w: Float64Array, b: Float64Array) => this.terminalScale(w, b, VL, VR, VB, VT, p);
+        sweeps = sweepKernel === "wasm" ? this.gaussSeidel(W, B, fW, fB, p, tol, maxSweeps, scaleOf) : this.gaussSeidelJs(W, B, p, tol, maxSweeps, scaleOf, solveWordLines, solveBitLines);
       }
     }
     return { W, B, used, sweeps, converged };
+  }
+
+  /**
+   * Line Gauss–Seidel in the WebAssembly kernel (two inputs per SIMD lane pair): word lines, then bit
+   * lines, each solved exactly, until the KCL residual the bit-line solve leaves on the word lines is
+   * ≤ tol × the largest terminal current. Writes the converged potentials into W and B; returns the
+   * sweep count, or throws when maxSweeps pass without convergence.
+   */
+  private gaussSeidel(W: Float64Array, B: Float64Array, fW: Float64Array, fB: Float64Array, p: number, tol: number, maxSweeps: number, scaleOf: (W: Float64Array, B: Float64Array) => number): number {
+    const { m, n, G } = this;
+    const N = m * n;
+    const TW = this.wordLineFactors(), TB = this.bitLineFactors();
+    const K = lineSweepKernel();
+    const at = { W: K.alloc(N * p), B: K.alloc(N * p), fW: K.alloc(N * p), fB: K.alloc(N * p), G: K.alloc(N), wPiv: K.alloc(N), wMul: K.alloc(N), bPiv: K.alloc(N), bMul: K.alloc(N), scratch: K.alloc(Math.max(m, n) * p) };
+    const view = (ptr: number, len: number) => K.f64(ptr, len);
+    view(at.W, N * p).fill(0);
+    view(at.B, N * p).fill(0);
+    view(at.fW, N * p).set(fW);
+    view(at.fB, N * p).set(fB);
+    view(at.G, N).set(G);
+    for (let i = 0; i < m; i++) ((view(at.wPiv, N).set(TW[i].invPiv, i * n)), view(at.wMul, N).set(TW[i].mul, i * n));
+    for (let j = 0; j < n; j++) ((view(at.bPiv, N).set(TB[j].invPiv, j * m)), view(at.bMul, N).set(TB[j].mul, j * m));
+    let scale = 0, res = NaN;
+    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+      K.k.sweepLines(at.W, at.fW, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0);
+      res = K.k.sweepLines(at.B, at.fB, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, 1, n, p, at.scratch, 1);
+      if (sweep === 1 || sweep % 8 === 0 || res <= tol * Math.max(scale, 1e-300)) scale = scaleOf(view(at.W, N * p), view(at.B, N * p));
+      if (res <= tol * Math.max(scale, 1e-300)) {
+        W.set(view(at.W, N * p));
+        B.set(view(at.B, N * p));
+        return sweep;
+      }
+    }
+    throw notConverged(maxSweeps, res / Math.max(scale, 1e-300), tol);
+  }
+
+  /** The same iteration in TypeScript (the reference for the kernel). */
+  private gaussSeidelJs(W: Float64Array, B: Float64Array, p: number, tol: number, maxSweeps: number, scaleOf: (W: Float64Array, B: Float64Array) => number, solveWordLines: () => void, solveBitLines: () => void): number {
+    const { G } = this;
+    const N = this.m * this.n;
+    const prevB = new Float64Array(N * p);
+    let scale = 0, res = NaN;
+    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+      solveWordLines();
+      prevB.set(B);
+      solveBitLines();
+      // after the bit-line solve, only word-line KCL is violated, by G·ΔB at each node
+      res = 0;
+      for (let r = 0, q = 0; r < N; r++) for (let k = 0; k < p; k++, q++) {
+        const d = Math.abs(G[r] * (B[q] - prevB[q]));
+        if (d > res || d !== d) res = d;
+      }
+      if (sweep === 1 || sweep % 8 === 0 || res <= tol * Math.max(scale, 1e-300)) scale = scaleOf(W, B);
+      if (res <= tol * Math.max(scale, 1e-300)) return sweep;
+    }
+    throw notConverged(maxSweeps, res / Math.max(scale, 1e-300), tol);
   }
 
   /** Largest source voltage × largest finite conductance in the circuit (A): the scale at which float64 rounding shows. */
@@ -434,89 +496,92 @@ export class CrossbarSystem {
         if (Number.isFinite(this.bb[j].g)) s = Math.max(s, Math.abs(this.bb[j].g * (B[((m - 1) * n + j) * p + k] - VB[k][j])));
         if (Number.isFinite(this.bt[j].g)) s = Math.max(s, Math.abs(this.bt[j].g * (VT[k][j] - B[j * p + k])));
       }
-      for (let r = 0; r < m * n; r++) s = Math.max(s, Math.abs(G[r] * (W[r * p + k] - B[r * p + k])));
+    }
+    // devices, in memory order
+    for (let r = 0, q = 0; r < m * n; r++) {
+      const g = G[r];
+      for (let k = 0; k < p; k++, q++) {
+        const c = Math.abs(g * (W[q] - B[q]));
+        if (c > s || c !== c) s = c; // NaN propagates (Math.max's rule)
+      }
     }
     return s;
   }
 
-  /** Branch currents and KCL residual from the chunk's potentials ([node][input]), written at input offset k0. */
-  private assemble(W: Float64Array, B: Float64Array, VL: Volts, VR: Volts, VB: Volts, VT: Volts, p: number, k0: number, res: Outputs, J: Float64Array | null): void {
+  /**
+   * Branch currents of input k from its node potentials (wv, bv: [row][col]) into dev, wseg, bseg
+   * ([row][col], overwritten), its terminal currents into wright/btop/out at k; returns the largest
+   * KCL residual over its solved nodes (A).
+   */
+  private assemble(k: number, wv: Float64Array, bv: Float64Array, vl: ArrayLike<number>, vr: ArrayLike<number>, vb: ArrayLike<number>, vt: ArrayLike<number>, J: Float64Array | null,
+    dev: Float64Array, wseg: Float64Array, bseg: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array): number {
     const { m, n, G, gw, gb } = this;
     const N = m * n;
-    const { wv, bv, dev, wseg, bseg, out } = res;
-    const wright = res.wright, btop = res.btop;
-    let maxRes = res.maxRes;
-    for (let kc = 0; kc < p; kc++) {
-      const k = k0 + kc;
-      const o = k * N;
-      for (let r = 0; r < N; r++) {
-        wv[o + r] = W[r * p + kc];
-        bv[o + r] = B[r * p + kc];
-        dev[o + r] = G[r] * (wv[o + r] - bv[o + r]) + (J ? J[kc * N + r] : 0);
-      }
-      // word lines
-      for (let i = 0; i < m; i++) {
-        const row = o + i * n;
-        const left = this.wl[i], right = this.wr[i];
-        const outR = right.open ? 0 : Number.isFinite(right.g) ? right.g * (wv[row + n - 1] - VR[kc][i]) : NaN;
-        if (!this.wordFixed) {
-          wseg[row] = left.open ? 0 : left.g * (VL[kc][i] - wv[row]);
-          for (let j = 1; j < n; j++) wseg[row + j] = gw * (wv[row + j - 1] - wv[row + j]);
-          wright[k * m + i] = outR;
-        } else if (left.g === Infinity && right.g !== Infinity) {
-          let acc = outR;
-          for (let j = n - 1; j >= 0; j--) ((acc += dev[row + j]), (wseg[row + j] = acc));
-          wright[k * m + i] = outR;
-        } else if (right.g === Infinity && left.g !== Infinity) {
-          let acc = left.open ? 0 : left.g * (VL[kc][i] - wv[row]);
-          wseg[row] = acc;
-          for (let j = 1; j < n; j++) ((acc -= dev[row + j - 1]), (wseg[row + j] = acc));
-          wright[k * m + i] = acc - dev[row + n - 1];
-        } else {
-          for (let j = 0; j < n; j++) wseg[row + j] = NaN; // ideal wire driven at both ends: split undefined
-          wright[k * m + i] = NaN;
-        }
-      }
-      // bit lines
-      for (let j = 0; j < n; j++) {
-        const bottom = this.bb[j], top = this.bt[j];
-        const at = (i: number) => o + i * n + j;
-        const topIn = top.open ? 0 : Number.isFinite(top.g) ? top.g * (VT[kc][j] - bv[at(0)]) : NaN;
-        if (!this.bitFixed) {
-          for (let i = 0; i < m - 1; i++) bseg[at(i)] = gb * (bv[at(i)] - bv[at(i + 1)]);
-          bseg[at(m - 1)] = bottom.open ? 0 : bottom.g * (bv[at(m - 1)] - VB[kc][j]);
-          btop[k * n + j] = -topIn;
-        } else if (bottom.g === Infinity && top.g !== Infinity) {
-          let acc = topIn;
-          for (let i = 0; i < m; i++) ((acc += dev[at(i)]), (bseg[at(i)] = acc));
-          btop[k * n + j] = -topIn;
-        } else if (top.g === Infinity && bottom.g !== Infinity) {
-          let acc = bottom.open ? 0 : bottom.g * (bv[at(m - 1)] - VB[kc][j]);
-          bseg[at(m - 1)] = acc;
-          for (let i = m - 2; i >= 0; i--) ((acc -= dev[at(i + 1)]), (bseg[at(i)] = acc));
-          btop[k * n + j] = -(acc - dev[at(0)]);
-        } else {
-          for (let i = 0; i < m; i++) bseg[at(i)] = NaN;
-          btop[k * n + j] = NaN;
-        }
-        out[k * n + j] = bseg[at(m - 1)];
-      }
-      // KCL at every solved node: current in = current out
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-        const r = o + i * n + j;
-        if (!this.wordFixed) {
-          const inflow = wseg[r];
-          const outflow = (j < n - 1 ? wseg[r + 1] : wright[k * m + i]) + dev[r];
-          maxRes = Math.max(maxRes, Math.abs(inflow - outflow));
-        }
-        if (!this.bitFixed) {
-          const inflow = (i > 0 ? bseg[r - n] : -btop[k * n + j]) + dev[r];
-          maxRes = Math.max(maxRes, Math.abs(inflow - bseg[r]));
-        }
+    let maxRes = 0;
+    for (let r = 0; r < N; r++) dev[r] = G[r] * (wv[r] - bv[r]) + (J ? J[r] : 0);
+    // word lines
+    for (let i = 0; i < m; i++) {
+      const row = i * n;
+      const left = this.wl[i], right = this.wr[i];
+      const outR = right.open ? 0 : Number.isFinite(right.g) ? right.g * (wv[row + n - 1] - vr[i]) : NaN;
+      if (!this.wordFixed) {
+        wseg[row] = left.open ? 0 : left.g * (vl[i] - wv[row]);
+        for (let j = 1; j < n; j++) wseg[row + j] = gw * (wv[row + j - 1] - wv[row + j]);
+        wright[k * m + i] = outR;
+      } else if (left.g === Infinity && right.g !== Infinity) {
+        let acc = outR;
+        for (let j = n - 1; j >= 0; j--) ((acc += dev[row + j]), (wseg[row + j] = acc));
+        wright[k * m + i] = outR;
+      } else if (right.g === Infinity && left.g !== Infinity) {
+        let acc = left.open ? 0 : left.g * (vl[i] - wv[row]);
+        wseg[row] = acc;
+        for (let j = 1; j < n; j++) ((acc -= dev[row + j - 1]), (wseg[row + j] = acc));
+        wright[k * m + i] = acc - dev[row + n - 1];
+      } else {
+        for (let j = 0; j < n; j++) wseg[row + j] = NaN; // ideal wire driven at both ends: split undefined
+        wright[k * m + i] = NaN;
       }
     }
-    res.maxRes = maxRes;
-    res.scale = Math.max(res.scale, this.terminalScale(W, B, VL, VR, VB, VT, p));
+    // bit lines
+    if (!this.bitFixed) {
+      for (let r = 0; r < N - n; r++) bseg[r] = gb * (bv[r] - bv[r + n]);
+    }
+    for (let j = 0; j < n; j++) {
+      const bottom = this.bb[j], top = this.bt[j];
+      const last = (m - 1) * n + j;
+      const topIn = top.open ? 0 : Number.isFinite(top.g) ? top.g * (vt[j] - bv[j]) : NaN;
+      if (!this.bitFixed) {
+        bseg[last] = bottom.open ? 0 : bottom.g * (bv[last] - vb[j]);
+        btop[k * n + j] = -topIn;
+      } else if (bottom.g === Infinity && top.g !== Infinity) {
+        let acc = topIn;
+        for (let r = j; r < N; r += n) ((acc += dev[r]), (bseg[r] = acc));
+        btop[k * n + j] = -topIn;
+      } else if (top.g === Infinity && bottom.g !== Infinity) {
+        let acc = bottom.open ? 0 : bottom.g * (bv[last] - vb[j]);
+        bseg[last] = acc;
+        for (let r = last - n; r >= 0; r -= n) ((acc -= dev[r + n]), (bseg[r] = acc));
+        btop[k * n + j] = -(acc - dev[j]);
+      } else {
+        for (let r = j; r < N; r += n) bseg[r] = NaN;
+        btop[k * n + j] = NaN;
+      }
+      out[k * n + j] = bseg[last];
+    }
+    // KCL at every solved node: current in = current out
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      const r = i * n + j;
+      if (!this.wordFixed) {
+        const inflow = wseg[r];
+        const outflow = (j < n - 1 ? wseg[r + 1] : wright[k * m + i]) + dev[r];
+        maxRes = Math.max(maxRes, Math.abs(inflow - outflow));
+      }
+      if (!this.bitFixed) {
+        const inflow = (i > 0 ? bseg[r - n] : -btop[k * n + j]) + dev[r];
+        maxRes = Math.max(maxRes, Math.abs(inflow - bseg[r]));
+      }
+    }
+    return maxRes;
   }
 
   /** Power per input: devices, wires (segments), source/output resistances, and delivered by the sources (W). */

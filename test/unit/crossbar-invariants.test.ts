@@ -82,6 +82,36 @@ test("direct and Gauss–Seidel engines agree, KCL holds and power balances on r
   }
 });
 
+test("Gauss–Seidel's SIMD sweep kernel gives the TypeScript reference's sweeps and potentials, for odd and even input counts and any chunk", () => {
+  const r = rng(41);
+  for (const [m, n, p, chunk] of [[5, 9, 3, 2], [16, 16, 7, 8], [9, 4, 1, 16], [33, 17, 6, 4]]) {
+    const t = randomArray(r, m, n, r.uniform(0.5, 5));
+    const sys = new CrossbarSystem({ ...t, bitTop: t.bitTop.map((_, j) => (j % 3 === 0 ? { sourceOhm: 2 } : null)) });
+    const d = { ...inputs(r, p, m), bitTopVolt: Array.from({ length: p }, () => Array.from({ length: n }, () => r.uniform(-0.2, 0.2))) };
+    const wasm = sys.solve(d, { engine: "gauss-seidel", chunk }), js = sys.solve(d, { engine: "gauss-seidel", chunk, sweepKernel: "js" });
+    assert.equal(wasm.sweeps, js.sweeps, `${m}×${n}, ${p} inputs: sweeps`);
+    assert.ok(relDiff(wasm.wordVoltages, js.wordVoltages) < 1e-13 && relDiff(wasm.bitVoltages, js.bitVoltages) < 1e-13, `${m}×${n}, ${p} inputs: potentials differ`);
+    assert.ok(relDiff(wasm.outputCurrents, sys.solve(d, { engine: "direct" }).outputCurrents) < 1e-9);
+  }
+  assert.throws(() => new CrossbarSystem(randomArray(r, 2, 2)).solve(inputs(r, 1, 2), { engine: "gauss-seidel", sweepKernel: "c" as never }), /unknown sweepKernel "c"/);
+});
+
+test("branch currents read after the solve equal those implied by the node potentials, per input", () => {
+  const r = rng(42);
+  const t = randomArray(r, 6, 5, 2);
+  const d = inputs(r, 3, 6);
+  const s = solveCrossbar(t, d, { engine: "gauss-seidel" });
+  const N = 30;
+  for (let k = 0; k < 3; k++) for (let i = 0; i < 6; i++) for (let j = 0; j < 5; j++) {
+    const q = k * N + i * 5 + j;
+    assert.ok(Math.abs(s.deviceCurrents[q] - t.conductancesSiemens[i * 5 + j] * (s.wordVoltages[q] - s.bitVoltages[q])) < 1e-18);
+    if (j > 0) assert.ok(Math.abs(s.wordSegmentCurrents[q] - (s.wordVoltages[q - 1] - s.wordVoltages[q]) / 2) < 1e-15);
+    if (i < 5) assert.ok(Math.abs(s.bitSegmentCurrents[q] - (s.bitVoltages[q] - s.bitVoltages[q + 5]) / 2) < 1e-15);
+    else assert.ok(Math.abs(s.bitSegmentCurrents[q] - s.outputCurrents[k * 5 + j]) < 1e-18);
+  }
+  assert.equal(s.deviceCurrents, s.deviceCurrents, "computed once and kept");
+});
+
 test("a single driven row on grounded bit lines matches the discrete ladder closed form", () => {
   const n = 40, G = 1e-3, rw = 2, V = 0.8;
   const t = topologyFromConductances(new Float64Array(n).fill(G), 1, n, { wordSegmentOhm: rw, bitSegmentOhm: 0 });
