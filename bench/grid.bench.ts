@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GridSpec, ResultStore, expandGrid, gridExperiment, runCells } from "../lib/grid";
+import "../lib/experiments"; // registers the grid experiments
 import { BenchRecord } from "./harness";
 
 export const suite = "grid";

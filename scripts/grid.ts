@@ -23,14 +23,15 @@ import * as path from "path";
 import { RunMode } from "../lib/runtime/mode";
 import { repoRoot, resultsDir } from "../lib/runtime/provenance";
 import { AxisValue, GridSpec, expandGrid, shardCells, validateGrid } from "../lib/grid/grid";
-import { gridExperiment, GRID_EXPERIMENTS } from "../lib/grid/experiments";
+import { gridExperiment, gridExperiments } from "../lib/grid/registry";
+import "../lib/experiments"; // registers this project's grid experiments
 import { ResultStore } from "../lib/grid/store";
 import { progressLine, runCells } from "../lib/grid/runner";
 import { ResultsDb, numericMetrics } from "../lib/grid/query";
 import { SLURM_DEFAULTS, SlurmOptions, slurmScripts, submitSlurm, waitForSlurmJobs } from "../lib/grid/slurm";
 
 const USAGE = `usage: npm run grid -- EXPERIMENT [--mode quick|full] [--dataset mnist|fashion-mnist] [--grid FILE] [--axis NAME=v1,v2] [--seeds 0,1] [--results DIR] [--workers N] [--shard I/N] [--status] [--check] [--aggregate [--by a,b]] [--export FILE] [--slurm [--partition P --time T --cpus C --mem M --tasks K --max-parallel M --account A --setup LINE --dry-run --wait]]
-experiments: ${Object.keys(GRID_EXPERIMENTS).join(", ")}`;
+experiments: ${gridExperiments().map((e) => e.name).join(", ")}`;
 
 function parseValue(s: string): AxisValue {
   if (s === "true" || s === "false") return s === "true";

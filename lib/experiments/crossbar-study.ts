@@ -6,6 +6,8 @@ import { BiasScheme, readMargin } from "../crossbar/biasing";
 import { CrossbarLayerConfig, mlpOnCrossbar } from "../crossbar/network";
 import type { Dataset } from "../data/moons";
 import type { Mlp } from "../training/mlp";
+import { rng as makeRng } from "../runtime/random";
+import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
 
 /** Random n×n array with R ~ U(lo, hi), random inputs U(0, vMax); max|I_ideal − I_exact| / max|I_exact| of the outputs. */
 export function idealVsExactError(n: number, resistanceRangeOhm: readonly [number, number], segmentOhm: number, rng: Rng, opts: { inputs?: number; maxVolt?: number } = {}): number {
@@ -63,3 +65,29 @@ export function exampleArray(n: number, segmentOhm: number, rng: Rng) {
   const solution = system.solve(drive, { engine: "direct" });
   return { g, topo, drive, system, solution, power: system.power(solution, drive)[0] };
 }
+
+/** The grid experiment "crossbar-ir-drop", registered when this module loads. */
+export const crossbarIrDropGrid: GridExperiment = registerExperiment({
+  module: __filename,
+  name: "crossbar-ir-drop",
+  version: "1",
+  description: "Random n×n passive crossbar (R ~ U(lowOhm, highOhm)), random inputs U(0, 1 V): max |I_ideal − I_exact| / max |I_exact| of the output currents, solved exactly (line Gauss–Seidel).",
+  parameters: { size: "array size n (rows = columns)", segmentOhm: "word- and bit-line segment resistance (Ω)", inputs: "input vectors per array", lowOhm: "lowest device resistance (Ω)", highOhm: "highest device resistance (Ω)" },
+  defaultGrid: (mode) => ({
+    experiment: "crossbar-ir-drop",
+    mode,
+    axes: mode === "quick" ? { size: [16, 32, 64], segmentOhm: [0.1, 1, 10] } : { size: [16, 32, 64, 128, 256], segmentOhm: [0.1, 0.3, 1, 3, 10] },
+    seeds: mode === "quick" ? [0, 1, 2] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    fixed: { inputs: mode === "quick" ? 4 : 16, lowOhm: 1e3, highOhm: 1e5 },
+  }),
+  async run(cell, ctx) {
+    const n = cellParam<number>(cell, "size", "number"), r = cellParam<number>(cell, "segmentOhm", "number");
+    const lo = cellParam<number>(cell, "lowOhm", "number"), hi = cellParam<number>(cell, "highOhm", "number");
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`crossbar-ir-drop: size must be a positive integer, got ${n}`);
+    if (!(r >= 0)) throw new RangeError(`crossbar-ir-drop: segmentOhm must be >= 0, got ${r}`);
+    if (!(lo > 0 && hi >= lo)) throw new RangeError(`crossbar-ir-drop: need 0 < lowOhm <= highOhm, got ${lo}, ${hi}`);
+    const err = idealVsExactError(n, [lo, hi], r, makeRng(`crossbar-ir-drop/${n}/${r}/${cell.seed}`), { inputs: cellParam<number>(cell, "inputs", "number") });
+    ctx.log(`n = ${n}, segment ${r} Ω: max relative error ${err.toExponential(3)}`);
+    return { metrics: { maxRelativeError: err } };
+  },
+});

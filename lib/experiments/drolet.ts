@@ -10,6 +10,7 @@ import type { TiO2DeviceConfig } from "../devices/tio2";
 import { DROLET_2023_TIO2, withoutSources } from "../devices/tio2";
 import { transferNetwork } from "../devices/transfer";
 import { accuracy, asParamTensors, createMlp, logits, Mlp } from "../training/mlp";
+import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
 import { DROLET_REGULAR_TRAINING, droletAwareTraining, TrainConfig, TrainResult, trainMlp } from "../training/hardware-aware";
 
 /** Paper headline: share of the 200 test points classified correctly in ≥ 95 % of transfers. */
@@ -190,3 +191,25 @@ export function droletAblations(device: TiO2DeviceConfig): Array<{ name: string;
     withHa("with the KL/ELBO term", { klTerm: true }),
   ];
 }
+
+/** The grid experiment "drolet-transfer", registered when this module loads. */
+export const droletTransferGrid: GridExperiment = registerExperiment({
+  module: __filename,
+  name: "drolet-transfer",
+  version: "1",
+  description: "Drolet et al. 2023: train a 2-8-1 network (regular or hardware-aware) on half moons, transfer it many times onto TiO2 crossbars; share of test points classified correctly in ≥ 95 % of transfers.",
+  parameters: { training: "regular | aware", epochs: "training epochs", transfers: "simulated transfers" },
+  defaultGrid: (mode) => ({
+    experiment: "drolet-transfer",
+    mode,
+    axes: { training: ["aware", "regular"] },
+    seeds: mode === "quick" ? [0, 1, 2] : [0, 1, 2, 3, 4],
+    fixed: mode === "quick" ? { epochs: 2500, transfers: 300 } : { epochs: 10000, transfers: 1000 },
+  }),
+  async run(cell, ctx) {
+    const kind = cellParam<string>(cell, "training", "string");
+    if (kind !== "aware" && kind !== "regular") throw new Error(`drolet-transfer: training must be "aware" or "regular", got "${kind}"`);
+    const r = runDrolet(droletRunConfig(kind, { seed: cell.seed, epochs: cellParam<number>(cell, "epochs", "number"), transfers: cellParam<number>(cell, "transfers", "number") }), undefined, { onLog: ctx.log });
+    return { metrics: { share95: r.share95, cleanTestAccuracy: r.cleanTestAccuracy } };
+  },
+});

@@ -7,7 +7,8 @@
 import type { Provenance } from "../runtime/provenance";
 import { figure, FigureSpec } from "../plot/spec";
 import { JOKSAS_SETUPS } from "../devices/joksas";
-import { JOKSAS_TRAININGS, SetupId } from "./joksas";
+import { JOKSAS_TRAININGS, SetupId, runJoksasCell } from "./joksas";
+import { GridExperiment, registerExperiment } from "../grid/registry";
 
 /** Columns of the heatmap (training), in the paper's order. */
 export const ROBUSTNESS_TRAININGS = Object.freeze(["T0", "T1", "T2", "T3", "T4", "T6", "T7", "T13", "T14", "T15", "T16", "T5", "T8"]);
@@ -60,3 +61,14 @@ export function robustnessHeatmap(m: readonly (readonly number[])[], prov: Prove
     { provenance: prov },
   );
 }
+
+/** The grid experiment "joksas-robustness", registered when this module loads. */
+export const joksasRobustnessGrid: GridExperiment = registerExperiment({
+  module: __filename,
+  name: "joksas-robustness",
+  version: "4",
+  description: "Joksas et al. 2022 robustness heatmap: each of the 13 trainings T0–T8, T13–T16 inferred on all 9 setups D0–D8 (median test error per cell).",
+  parameters: { training: "configuration key (ROBUSTNESS_TRAININGS)", dataset: "optional: mnist (default) or fashion-mnist" },
+  defaultGrid: (mode) => ({ experiment: "joksas-robustness", mode, axes: { training: [...ROBUSTNESS_TRAININGS] }, seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4] }),
+  run: (cell, ctx) => runJoksasCell(cell, ctx, () => ROBUSTNESS_SETUPS),
+});

@@ -7,6 +7,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import type { RunMode } from "../runtime/mode";
+import { initBackend } from "../runtime/backend";
+import type { Cell } from "../grid/grid";
+import type { RunOutput } from "../grid/store";
+import { cellParam, GridExperiment, RunContext, registerExperiment } from "../grid/registry";
 import { rng as makeRng } from "../runtime/random";
 import { resultsDir } from "../runtime/provenance";
 import { JOKSAS_SETUPS, DeviceSetup } from "../devices/joksas";
@@ -328,3 +332,54 @@ export function summaryFromRow(training: string, row: Readonly<Record<string, un
     efficiencyTopsPerWatt: num("efficiencyTopsPerWatt"),
   };
 }
+
+const known = (xs: readonly (number | null)[]): xs is readonly number[] => xs.every((x) => x !== null);
+
+/** Train (or load from the weight cache) one configuration, infer it on `setups`, one row per setup. */
+export async function runJoksasCell(cell: Cell, ctx: RunContext, setups: (cfg: (typeof JOKSAS_TRAININGS)[string]) => readonly SetupId[]): Promise<RunOutput> {
+  const key = cellParam<string>(cell, "training", "string");
+  const cfg = JOKSAS_TRAININGS[key];
+  if (!cfg) throw new Error(`${cell.experiment}: unknown training "${key}": use ${Object.keys(JOKSAS_TRAININGS).join(", ")}`);
+  const dataset = cell.params.dataset ?? "mnist";
+  if (dataset !== "mnist" && dataset !== "fashion-mnist") throw new Error(`${cell.experiment}: parameter "dataset" must be "mnist" or "fashion-mnist", got ${JSON.stringify(dataset)}`);
+  const backend = await initBackend();
+  const protocol = joksasProtocol(cell.mode, { dataset });
+  // one split for every seed, as in the paper (a fixed split; the seed draws the network and its training)
+  const data = loadJoksasData(protocol);
+  // test curves on the paper's inference setups of this configuration (monitoring does not change the network)
+  const net = trainJoksas(cfg, protocol, data, cell.seed, { onLog: ctx.log, monitor: cfg.inference });
+  const rows = setups(cfg).map((setup) => {
+    const s = inferJoksas(net, setup, data, protocol);
+    ctx.log(`${key} on ${setup}: median error ${s.medianErrorPercent.toFixed(2)} %`);
+    return { setup, medianErrorPercent: s.medianErrorPercent, meanPowerWatt: s.meanPowerWatt, efficiencyTopsPerWatt: s.efficiencyTopsPerWatt, errors: [...s.errors], ...(known(s.powersWatt) ? { powersWatt: [...s.powersWatt] } : {}) };
+  });
+  // scalar metrics: inference on the setup the network was trained on (null for T0, trained ideal: see rows)
+  const own = rows.find((r) => r.setup === cfg.setup);
+  return {
+    metrics: { trainedOn: cfg.setup, medianErrorPercent: own?.medianErrorPercent ?? null, meanPowerWatt: own?.meanPowerWatt ?? null, efficiencyTopsPerWatt: own?.efficiencyTopsPerWatt ?? null, bestEpoch: net.result.bestEpoch },
+    rows,
+    curves: {
+      trainLoss: net.result.curve.map((c) => c.trainLoss),
+      trainError: net.result.curve.map((c) => c.trainError),
+      ...Object.fromEntries(cfg.inference.map((id) => [`testErrorMedian/${id}`, net.result.monitor.filter((m) => m.setupId === id).map((m) => median(m.errors))])),
+      monitorEpochs: [...new Set(net.result.monitor.map((m) => m.epoch))],
+    },
+    backend: backend.name,
+  };
+}
+
+/** The grid experiment "joksas", registered when this module loads. */
+export const joksasGrid: GridExperiment = registerExperiment({
+  module: __filename,
+  name: "joksas",
+  version: "5",
+  description: "Joksas et al. 2022: train one configuration (T0–T16) on MNIST and run the inference protocol on each of its setups (median test error, power, TOPS/W).",
+  parameters: { training: "configuration key T0…T16 (spec §7.1)", dataset: "optional: mnist (default) or fashion-mnist" },
+  defaultGrid: (mode) => ({
+    experiment: "joksas",
+    mode,
+    axes: { training: Object.keys(JOKSAS_TRAININGS) },
+    seeds: mode === "quick" ? [0] : [0, 1, 2, 3, 4],
+  }),
+  run: (cell, ctx) => runJoksasCell(cell, ctx, (cfg) => cfg.inference as SetupId[]),
+});

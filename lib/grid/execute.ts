@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { gitCommit } from "../runtime/provenance";
 import type { Cell } from "./grid";
-import { gridExperiment } from "./experiments";
+import { gridExperiment } from "./registry";
 import { ResultStore } from "./store";
 
 export interface CellOutcome {
@@ -15,8 +15,9 @@ export interface CellOutcome {
 
 let commit: string | null = null;
 
-export async function executeCell(cell: Cell, store: ResultStore): Promise<CellOutcome> {
-  const exp = gridExperiment(cell.experiment);
+/** `module`: the file that registers the experiment, loaded first when it is not registered here (a worker). */
+export async function executeCell(cell: Cell, store: ResultStore, module?: string): Promise<CellOutcome> {
+  const exp = gridExperiment(cell.experiment, module);
   if (exp.version !== cell.codeVersion) throw new Error(`run ${cell.id} was declared for ${cell.experiment} version ${cell.codeVersion}, the code is version ${exp.version}`);
   const logFile = store.logFile(cell);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });

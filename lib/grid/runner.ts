@@ -10,6 +10,7 @@ import { ChildProcess, fork } from "child_process";
 import * as path from "path";
 import type { Cell } from "./grid";
 import { CellOutcome, executeCell } from "./execute";
+import { gridExperiment } from "./registry";
 import { ResultStore } from "./store";
 import { claimLock, releaseLock, touchLock } from "./locks";
 import { executeInThread } from "./thread";
@@ -171,7 +172,7 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
       }
       busy.set(w, cell);
       emit({ type: "run-start", cell, worker: id });
-      w.send({ type: "run", cell, storeDir: store.dir });
+      w.send({ type: "run", cell, storeDir: store.dir, module: gridExperiment(cell.experiment).module });
     };
     const spawn = () => {
       const id = ++slot;

@@ -7,11 +7,14 @@ import { isMainThread, parentPort, Worker, workerData } from "worker_threads";
 import * as path from "path";
 import type { Cell } from "./grid";
 import { CellOutcome, executeCell } from "./execute";
+import { gridExperiment } from "./registry";
 import { ResultStore } from "./store";
 
 interface ThreadInput {
   readonly cell: Cell;
   readonly storeDir: string;
+  /** The module that registers the cell's experiment. */
+  readonly module: string;
 }
 
 /** The thread's code: this module, compiled (dist/) or, from the TypeScript sources, through tsx's require hook. */
@@ -32,7 +35,7 @@ export function executeInThread(cell: Cell, store: ResultStore, signal?: AbortSi
       signal?.removeEventListener("abort", onAbort);
       resolve(o);
     };
-    const worker = new Worker(src.code, { eval: src.eval, workerData: { cell, storeDir: store.dir } satisfies ThreadInput });
+    const worker = new Worker(src.code, { eval: src.eval, workerData: { cell, storeDir: store.dir, module: gridExperiment(cell.experiment).module } satisfies ThreadInput });
     let aborting = false;
     const interrupted = () => settle({ id: cell.id, ok: false, interrupted: true, error: "interrupted", seconds: (Date.now() - t0) / 1000 });
     const onAbort = () => {
@@ -48,8 +51,8 @@ export function executeInThread(cell: Cell, store: ResultStore, signal?: AbortSi
 }
 
 if (!isMainThread && parentPort && (workerData as ThreadInput | undefined)?.cell) {
-  const { cell, storeDir } = workerData as ThreadInput;
-  executeCell(cell, new ResultStore(storeDir)).then(
+  const { cell, storeDir, module } = workerData as ThreadInput;
+  executeCell(cell, new ResultStore(storeDir), module).then(
     (o) => parentPort!.postMessage(o),
     (e: unknown) => parentPort!.postMessage({ id: cell.id, ok: false, error: e instanceof Error ? e.message : String(e), seconds: 0 }),
   );

@@ -8,12 +8,14 @@ interface RunMessage {
   readonly type: "run";
   readonly cell: Cell;
   readonly storeDir: string;
+  /** The module that registers the cell's experiment. */
+  readonly module: string;
 }
 
 const reply = parentChannel("the grid worker (started by the grid runner)");
 process.on("message", (m: RunMessage) => {
   if (m.type !== "run") return;
-  executeCell(m.cell, new ResultStore(m.storeDir)).then(
+  executeCell(m.cell, new ResultStore(m.storeDir), m.module).then(
     (outcome) => reply({ type: "done", outcome }),
     (e: unknown) => reply({ type: "done", outcome: { id: m.cell.id, ok: false, error: e instanceof Error ? e.message : String(e), seconds: 0 } }),
   );

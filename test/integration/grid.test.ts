@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GridSpec, ResultStore, ResultsDb, expandGrid, gridExperiment, runCells, verifyResultFile } from "../../lib/grid";
+import "../../lib/experiments"; // registers the grid experiments
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "scripts", "grid.ts");

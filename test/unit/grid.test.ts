@@ -6,7 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { claimLock, releaseLock, staleAfterMs } from "../../lib/grid/locks";
-import { GridSpec, ResultStore, ResultsDb, expandGrid, gridExperiment, makeCell, progressLine, runCells, shardCells, slurmScripts, stableHash, toDataFrame, verifyResultFile, SLURM_DEFAULTS } from "../../lib/grid";
+import "../../lib/experiments"; // registers the grid experiments
+import { GridSpec, ResultStore, ResultsDb, expandGrid, gridExperiment, gridExperiments, registerExperiment, makeCell, progressLine, runCells, shardCells, slurmScripts, stableHash, toDataFrame, verifyResultFile, SLURM_DEFAULTS } from "../../lib/grid";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "grid-"));
 const grid: GridSpec = { experiment: "crossbar-ir-drop", mode: "quick", axes: { size: [8, 12], segmentOhm: [0, 1, 5] }, seeds: [0, 1, 2], fixed: { inputs: 3, lowOhm: 1e3, highOhm: 1e5 } };
@@ -32,6 +33,26 @@ test("grid validation names the problem", () => {
   assert.throws(() => expandGrid({ ...grid, mode: "fast" as never }, "1"), /unknown mode "fast"/);
   assert.throws(() => expandGrid({ ...grid, axes: { inputs: [1] } }, "1"), /both an axis and a fixed/);
   assert.throws(() => gridExperiment("nope"), /unknown grid experiment "nope"/);
+});
+
+test("experiments register themselves: the grid package imports no experiment, names are unique, and a worker loads the registering module", () => {
+  const gridDir = path.join(__dirname, "..", "..", "lib", "grid");
+  for (const f of fs.readdirSync(gridDir).filter((x) => x.endsWith(".ts"))) {
+    const src = fs.readFileSync(path.join(gridDir, f), "utf8");
+    assert.doesNotMatch(src, /from "\.\.\/experiments|require\("\.\.\/experiments/, `lib/grid/${f} imports an experiment`);
+  }
+  const names = gridExperiments().map((e) => e.name);
+  for (const n of ["crossbar-ir-drop", "drolet-transfer", "joksas", "joksas-robustness"]) assert.ok(names.includes(n), `${n} is registered`);
+  for (const e of gridExperiments()) assert.ok(fs.existsSync(e.module), `${e.name}: its module ${e.module} exists`);
+  const e = gridExperiment("crossbar-ir-drop");
+  assert.equal(registerExperiment(e), e, "registering the same object again is a no-op");
+  assert.throws(() => registerExperiment({ ...e }), /"crossbar-ir-drop" is already registered \(from .*crossbar-study/);
+  assert.throws(() => registerExperiment({ ...e, name: "Bad Name" }), /must be lower-case letters, digits and dashes/);
+  assert.throws(() => registerExperiment({ ...e, name: "no-module", module: "" }), /needs its module file/);
+  // a process that has not imported the experiments finds one through the module a cell's runner names
+  const script = `const r = require(${JSON.stringify(path.join(gridDir, "registry.ts"))}); try { r.gridExperiment("drolet-transfer"); console.log("registered?"); } catch (err) { console.log("not yet"); } console.log(r.gridExperiment("drolet-transfer", ${JSON.stringify(gridExperiment("drolet-transfer").module)}).name);`;
+  const out = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" });
+  assert.equal(out.stdout.trim(), "not yet\ndrolet-transfer", out.stderr);
 });
 
 test("shards are disjoint, cover the grid and stay balanced", () => {

@@ -16,7 +16,7 @@ const notebooks = fs.readdirSync(NB_DIR).filter((f) => f.endsWith(".ipynb")).sor
 
 // the lib's objects, plus the protocols that factories build for each mode
 const X = lab.experiments;
-const protocols = (["quick", "full"] as const).flatMap((m) => [X.joksas.joksasProtocol(m), X.joksasCnn.cnnProtocol(m), ...Object.values(lab.grid.GRID_EXPERIMENTS).map((e) => e.defaultGrid(m))]);
+const protocols = (["quick", "full"] as const).flatMap((m) => [X.joksas.joksasProtocol(m), X.joksasCnn.cnnProtocol(m), ...lab.grid.gridExperiments().map((e) => e.defaultGrid(m))]);
 const constants = numericLeaves([lab, ...protocols]);
 const years = new Set(Object.values(PAPERS).map((p) => p.year));
 
