@@ -5,6 +5,7 @@
 export * as runtime from "./runtime";
 export * as plot from "./plot";
 export * as crossbar from "./crossbar";
+export * as tile from "./tile";
 export * as data from "./data";
 export * as devices from "./devices";
 export * as training from "./training";

@@ -3,4 +3,3 @@ export * from "./circuit";
 export * from "./solver";
 export * from "./nonlinear";
 export * from "./biasing";
-export * from "./network";

@@ -3,7 +3,7 @@ import type { Rng } from "../runtime/random";
 import { topologyFromConductances } from "../crossbar/circuit";
 import { CrossbarSystem, solveCrossbar } from "../crossbar/solver";
 import { BiasScheme, readMargin } from "../crossbar/biasing";
-import { CrossbarLayerConfig, mlpOnCrossbar } from "../crossbar/network";
+import { CrossbarLayerConfig, mlpOnCrossbar } from "../tile/network";
 import type { Dataset } from "../data/moons";
 import type { Mlp } from "../training/mlp";
 import { rng as makeRng } from "../runtime/random";

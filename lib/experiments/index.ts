@@ -12,3 +12,4 @@ export * as joksasRobustness from "./joksas-robustness";
 export * as joksasWeights from "./joksas-weights";
 export * as joksasStuck from "./joksas-stuck";
 export * as joksasCnn from "./joksas-cnn";
+export * as circuitAware from "./circuit-aware";

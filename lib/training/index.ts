@@ -4,3 +4,4 @@ export * from "./tf-hardware-aware";
 export * from "./memristive";
 export * from "./memristive-mlp";
 export * from "./memristive-cnn";
+export * from "./circuit-aware";

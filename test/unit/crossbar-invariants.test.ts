@@ -7,7 +7,7 @@ import { CrossbarSystem, solveCrossbar } from "../../lib/crossbar/solver";
 import { idealCurrents } from "../../lib/crossbar/ideal";
 import { biasCell, readMargin } from "../../lib/crossbar/biasing";
 import { ohmicLaw, pooleFrenkelLaw, solveNonlinear } from "../../lib/crossbar/nonlinear";
-import { denseOnCrossbar } from "../../lib/crossbar/network";
+import { denseOnCrossbar } from "../../lib/tile/network";
 import { pooleFrenkelCurrent } from "../../lib/devices/poole-frenkel";
 
 const randomArray = (r: Rng, m: number, n: number, rOhm = 1) =>

@@ -1,0 +1,161 @@
+/**
+ * Circuit-aware training (notebook 11): how much accuracy and energy does line resistance cost the
+ * Drolet et al. 2-8-1 two-moons network on passive TiO₂ crossbars, and does training through the
+ * exact circuit win it back?
+ *
+ * Three trainings per seed, each evaluated on tiles with word- and bit-line segment resistance R:
+ * - "regular": the paper's regular training in software (lib/training/hardware-aware);
+ * - "aware": the paper's hardware-aware training (device nonidealities, no circuit);
+ * - "circuit-aware": the regular network fine-tuned through the circuit at R (lib/training/circuit-aware).
+ * The software networks are the ones notebook 01 trains for the same seed and epochs.
+ */
+import type { RunMode } from "../runtime/mode";
+import { rng as makeRng } from "../runtime/random";
+import type { Splits } from "../data/moons";
+import { DROLET_2023_TIO2 } from "../devices/tio2";
+import type { CrossbarLayerConfig } from "../tile/layer";
+import { createMlp, Mlp } from "../training/mlp";
+import { DROLET_REGULAR_TRAINING, droletAwareTraining, trainMlp } from "../training/hardware-aware";
+import { evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
+import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
+import { droletData } from "./drolet";
+import { meanSd } from "../runtime/stats";
+
+export const CIRCUIT_TRAININGS = Object.freeze(["regular", "aware", "circuit-aware"] as const);
+export type CircuitTraining = (typeof CIRCUIT_TRAININGS)[number];
+
+export interface CircuitAwareProtocol {
+  readonly mode: RunMode;
+  readonly seeds: readonly number[];
+  /** Word- and bit-line segment resistances studied (Ω). */
+  readonly segmentsOhm: readonly number[];
+  /** Software training epochs (the paper's recipe). */
+  readonly softwareEpochs: number;
+  /** Circuit-aware fine-tuning: epochs, minibatch, Adam learning rate. */
+  readonly circuitEpochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** The crossbar every layer runs on, but for the segment resistance. */
+  readonly layer: Omit<CrossbarLayerConfig, "wordSegmentOhm" | "bitSegmentOhm">;
+}
+
+/** The TiO₂ window of Drolet et al. (100–500 µS), read at 0.2 V, one 16 × 16 tile per layer. */
+export const CIRCUIT_AWARE_LAYER: CircuitAwareProtocol["layer"] = Object.freeze({
+  gOffSiemens: DROLET_2023_TIO2.gMinSiemens,
+  gOnSiemens: DROLET_2023_TIO2.gMaxSiemens,
+  readVoltageVolt: 0.2,
+  tileRows: 16,
+  tileCols: 16,
+});
+
+export function circuitAwareProtocol(mode: RunMode): CircuitAwareProtocol {
+  return Object.freeze({
+    mode,
+    seeds: mode === "quick" ? [0, 1, 2] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    segmentsOhm: [0, 30, 100, 300, 1000],
+    softwareEpochs: mode === "quick" ? 2500 : 10000,
+    circuitEpochs: mode === "quick" ? 30 : 100,
+    batchSize: 32,
+    learningRate: 0.01,
+    layer: CIRCUIT_AWARE_LAYER,
+  });
+}
+
+/** The software network of a seed (the same as notebook 01's for that seed and epochs). */
+export function softwareNetwork(kind: "regular" | "aware", seed: number, epochs: number, data: Splits): Mlp {
+  const r = makeRng(`drolet/${kind}/${seed}`);
+  const net = createMlp([2, 8, 1], r.fork("init"));
+  const recipe = kind === "aware" ? droletAwareTraining(DROLET_2023_TIO2) : DROLET_REGULAR_TRAINING;
+  trainMlp(net, data.train, { ...recipe, epochs, logEvery: Math.max(1, Math.round(epochs / 10)) }, r.fork("train"));
+  return net;
+}
+
+export interface CircuitAwareRow {
+  readonly seed: number;
+  readonly segmentOhm: number;
+  readonly training: CircuitTraining;
+  /** Test accuracy on the circuit (0–1). */
+  readonly accuracy: number;
+  /** Mean power per inference (W): delivered by the sources, and the part lost in the wires. */
+  readonly sourcesWatt: number;
+  readonly wiresWatt: number;
+}
+
+/** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
+export function circuitAwareCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: Partial<Record<"regular" | "aware", Mlp>> = {}): CircuitAwareRow {
+  if (!CIRCUIT_TRAININGS.includes(training)) throw new RangeError(`unknown training "${training}": use ${CIRCUIT_TRAININGS.join(", ")}`);
+  if (!(segmentOhm >= 0 && Number.isFinite(segmentOhm))) throw new RangeError(`segmentOhm must be a finite number >= 0 (Ω), got ${segmentOhm}`);
+  const layer: CrossbarLayerConfig = { ...p.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
+  const base = (kind: "regular" | "aware") => (nets[kind] ??= softwareNetwork(kind, seed, p.softwareEpochs, data));
+  const net = training === "circuit-aware"
+    ? trainOnCircuit(base("regular"), data.train, { epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, layer }, makeRng(`circuit-aware/${seed}/${segmentOhm}`)).net
+    : base(training);
+  const e = evaluateOnCircuit(net, data.test, layer);
+  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt };
+}
+
+/** Every seed × segment resistance × training of the protocol (software networks trained once per seed). */
+export function runCircuitAwareStudy(p: CircuitAwareProtocol, opts: { onLog?: (line: string) => void } = {}): CircuitAwareRow[] {
+  const rows: CircuitAwareRow[] = [];
+  for (const seed of p.seeds) {
+    const data = droletData("paper", seed);
+    const nets: Partial<Record<"regular" | "aware", Mlp>> = {};
+    const t0 = Date.now();
+    for (const r of p.segmentsOhm) for (const t of CIRCUIT_TRAININGS) rows.push(circuitAwareCell(p, seed, r, t, data, nets));
+    opts.onLog?.(`seed ${seed}: ${p.segmentsOhm.length} segment resistances × ${CIRCUIT_TRAININGS.length} trainings in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return rows;
+}
+
+/** The grid experiment "circuit-aware" (one cell per seed × training × segment resistance), registered when this module loads. */
+export const circuitAwareGrid: GridExperiment = registerExperiment({
+  module: __filename,
+  name: "circuit-aware",
+  version: "1",
+  description: "Drolet 2-8-1 two-moons network on passive TiO2 crossbars with line resistance: regular, hardware-aware and circuit-aware (fine-tuned through the exact circuit) training; test accuracy and power per inference on the circuit.",
+  parameters: { training: "regular | aware | circuit-aware", segmentOhm: "word- and bit-line segment resistance (Ω)", softwareEpochs: "software training epochs", circuitEpochs: "circuit-aware fine-tuning epochs" },
+  defaultGrid: (mode) => {
+    const p = circuitAwareProtocol(mode);
+    return { experiment: "circuit-aware", mode, axes: { training: [...CIRCUIT_TRAININGS], segmentOhm: [...p.segmentsOhm] }, seeds: [...p.seeds], fixed: { softwareEpochs: p.softwareEpochs, circuitEpochs: p.circuitEpochs } };
+  },
+  async run(cell, ctx) {
+    const p = { ...circuitAwareProtocol(cell.mode), softwareEpochs: cellParam<number>(cell, "softwareEpochs", "number"), circuitEpochs: cellParam<number>(cell, "circuitEpochs", "number") };
+    const row = circuitAwareCell(p, cell.seed, cellParam<number>(cell, "segmentOhm", "number"), cellParam<string>(cell, "training", "string") as CircuitTraining);
+    ctx.log(`${row.training} at ${row.segmentOhm} Ω: accuracy ${row.accuracy.toFixed(3)}`);
+    return { metrics: { accuracy: row.accuracy, sourcesWatt: row.sourcesWatt, wiresWatt: row.wiresWatt } };
+  },
+});
+
+export interface CircuitAwareSummaryRow {
+  readonly segmentOhm: number;
+  readonly training: CircuitTraining;
+  /** Test accuracy on the circuit over seeds (0–1). */
+  readonly accuracy: { mean: number; sd: number; n: number };
+  /** Mean power per inference (W) and the share of it lost in the wires (0–1), averaged over seeds. */
+  readonly sourcesWatt: number;
+  readonly wireShare: number;
+  /** Seeds on which this training beats regular training at this resistance (circuit-aware and aware rows). */
+  readonly seedsAboveRegular: number;
+}
+
+/** Per segment resistance × training: accuracy mean ± sd over seeds, power, wire share, seeds above regular. */
+export function summariseCircuitAware(rows: readonly CircuitAwareRow[]): CircuitAwareSummaryRow[] {
+  const segments = [...new Set(rows.map((r) => r.segmentOhm))].sort((a, b) => a - b);
+  const out: CircuitAwareSummaryRow[] = [];
+  for (const segmentOhm of segments) {
+    const regular = new Map(rows.filter((r) => r.segmentOhm === segmentOhm && r.training === "regular").map((r) => [r.seed, r.accuracy]));
+    for (const training of CIRCUIT_TRAININGS) {
+      const rs = rows.filter((r) => r.segmentOhm === segmentOhm && r.training === training);
+      if (!rs.length) continue;
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      out.push({
+        segmentOhm, training,
+        accuracy: meanSd(rs.map((r) => r.accuracy)),
+        sourcesWatt: mean(rs.map((r) => r.sourcesWatt)),
+        wireShare: mean(rs.map((r) => (r.sourcesWatt > 0 ? r.wiresWatt / r.sourcesWatt : 0))),
+        seedsAboveRegular: rs.filter((r) => regular.has(r.seed) && r.accuracy > regular.get(r.seed)!).length,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * One passive crossbar array solved exactly: currents from word-line voltages for a batch of inputs,
+ * power, and gradients by the adjoint method.
+ *
+ * Layout: conductances [rows][cols] (word lines × bit lines), voltages [batch][rows], currents
+ * [batch][cols] (into the bottom terminal of each bit line, held at 0 V).
+ *
+ * Adjoint: the node potentials u solve A(G)·u = b(V) and the outputs are I = C·u. For a loss L(I),
+ * λ = A⁻¹·Cᵀ·∂L/∂I is the solution of the same circuit with every word-line source at 0 V and the
+ * bit-line bottom terminals driven at ∂L/∂I (V) — so it is one more solve with the same factor. Then
+ * ∂L/∂G_ij = −(λ_W − λ_B)_ij·(u_W − u_B)_ij (each device's stamp), and ∂L/∂V_i is minus the current
+ * that the adjoint solve's source i delivers into word line i (reciprocity), which also holds for
+ * ideal wires.
+ */
+import { CrossbarTopology, topologyFromConductances } from "../crossbar/circuit";
+import { CrossbarSolution, CrossbarSystem, Engine } from "../crossbar/solver";
+
+/** The wires of an array (Ω); 0 = ideal. Sources drive the left end of every word line; bit lines end in the sensing terminal at the bottom. */
+export interface TileCircuit {
+  readonly wordSegmentOhm: number;
+  readonly bitSegmentOhm: number;
+  /** Series resistance of each word-line driver (Ω). Default 0. */
+  readonly sourceOhm?: number;
+  /** Input resistance of each bit line's sensing terminal (Ω). Default 0. */
+  readonly outputOhm?: number;
+  /** Solver engine: "gauss-seidel" (default; fast for many inputs) or "direct". */
+  readonly engine?: Engine;
+}
+
+export interface TilePower {
+  /** Per input (W): dissipated in devices, in wire segments, in driver/sensing resistances, and delivered by the sources. */
+  readonly devicesWatt: Float64Array;
+  readonly wiresWatt: Float64Array;
+  readonly sourceResistorsWatt: Float64Array;
+  readonly sourcesWatt: Float64Array;
+}
+
+export interface TileForward {
+  readonly batch: number;
+  readonly voltages: Float64Array;
+  /** Output currents [batch][cols] (A). */
+  readonly currents: Float64Array;
+  readonly solution: CrossbarSolution;
+}
+
+function checkCircuit(c: TileCircuit): void {
+  for (const k of ["wordSegmentOhm", "bitSegmentOhm", "sourceOhm", "outputOhm"] as const) {
+    const v = c[k] ?? 0;
+    if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`tile circuit: ${k} must be a finite number >= 0 (Ω), got ${c[k]}`);
+  }
+  if (c.engine !== undefined && c.engine !== "direct" && c.engine !== "gauss-seidel") throw new RangeError(`tile circuit: unknown engine "${c.engine}": use "direct" or "gauss-seidel"`);
+}
+
+export class CircuitTile {
+  readonly rows: number;
+  readonly cols: number;
+  readonly circuit: TileCircuit;
+  readonly system: CrossbarSystem;
+  readonly topology: CrossbarTopology;
+
+  constructor(conductancesSiemens: ArrayLike<number>, rows: number, cols: number, circuit: TileCircuit) {
+    checkCircuit(circuit);
+    this.rows = rows;
+    this.cols = cols;
+    this.circuit = circuit;
+    this.topology = topologyFromConductances(Float64Array.from(conductancesSiemens), rows, cols, {
+      wordSegmentOhm: circuit.wordSegmentOhm, bitSegmentOhm: circuit.bitSegmentOhm, sourceOhm: circuit.sourceOhm ?? 0, outputOhm: circuit.outputOhm ?? 0,
+    });
+    this.system = new CrossbarSystem(this.topology);
+  }
+
+  /** The conductances the tile was built with (its own copy), [rows][cols]. */
+  get conductancesSiemens(): Float64Array {
+    return this.topology.conductancesSiemens;
+  }
+
+  private rowsOf(a: Float64Array, batch: number, width: number): Float64Array[] {
+    return Array.from({ length: batch }, (_, k) => a.subarray(k * width, (k + 1) * width));
+  }
+
+  /** Currents for `voltages` [batch][rows] (V). */
+  forward(voltages: Float64Array, batch: number): TileForward {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`tile forward: batch must be a positive integer, got ${batch}`);
+    if (voltages.length !== batch * this.rows) throw new RangeError(`tile forward: ${voltages.length} voltages for a batch of ${batch} × ${this.rows} word lines`);
+    const solution = this.system.solve({ wordLeftVolt: this.rowsOf(voltages, batch, this.rows) }, { engine: this.circuit.engine ?? "gauss-seidel" });
+    return { batch, voltages, currents: solution.outputCurrents, solution };
+  }
+
+  /** Power per input of a forward pass, wire and driver losses included. */
+  power(f: TileForward): TilePower {
+    const p = this.system.power(f.solution, { wordLeftVolt: this.rowsOf(f.voltages, f.batch, this.rows) });
+    const pick = (k: "devicesWatt" | "wiresWatt" | "sourceResistorsWatt" | "sourcesWatt") => Float64Array.from(p, (x) => x[k]);
+    return { devicesWatt: pick("devicesWatt"), wiresWatt: pick("wiresWatt"), sourceResistorsWatt: pick("sourceResistorsWatt"), sourcesWatt: pick("sourcesWatt") };
+  }
+
+  /**
+   * Gradients of a loss from ∂L/∂I ([batch][cols], A⁻¹·loss units): ∂L/∂G [rows][cols] summed over the
+   * batch, and ∂L/∂V [batch][rows]. One adjoint solve of the same circuit.
+   */
+  backward(f: TileForward, dCurrents: Float64Array): { dConductances: Float64Array; dVoltages: Float64Array } {
+    const { rows: m, cols: n } = this;
+    const N = m * n, batch = f.batch;
+    if (dCurrents.length !== batch * n) throw new RangeError(`tile backward: ${dCurrents.length} current gradients for a batch of ${batch} × ${n} bit lines`);
+    const adj = this.system.solve(
+      { wordLeftVolt: Array.from({ length: batch }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents, batch, n) },
+      { engine: this.circuit.engine ?? "gauss-seidel" },
+    );
+    const u = f.solution;
+    const dG = new Float64Array(N);
+    for (let k = 0; k < batch; k++) {
+      const o = k * N;
+      for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * (u.wordVoltages[o + r] - u.bitVoltages[o + r]);
+    }
+    const dV = new Float64Array(batch * m);
+    const seg = adj.wordSegmentCurrents;
+    for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) dV[k * m + i] = -seg[k * N + i * n];
+    return { dConductances: dG, dVoltages: dV };
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./mapping";
+export * from "./circuit-tile";
+export * from "./layer";
+export * from "./network";

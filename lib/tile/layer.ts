@@ -1,0 +1,163 @@
+/**
+ * A dense layer y = [x, 1]·W on crossbar tiles solved exactly. W is [in + 1][out] (the tile's
+ * layout: inputs on word lines; the last row is the bias, a word line held at k_V). Weights map to
+ * differential pairs (mapping.ts), inputs to voltages V = k_V·x, and outputs back by
+ * y = (I⁺ − I⁻)/(k_V·k_G). A layer larger than one array is split into tiles of at most
+ * `tileRows` word lines × `tileCols` bit lines (an even number: whole pairs); the partial currents of
+ * tiles that share outputs are summed digitally. Gradients (∂L/∂W, ∂L/∂x) come from each tile's
+ * adjoint solve.
+ */
+import type { Engine } from "../crossbar/solver";
+import { CircuitTile, TileForward } from "./circuit-tile";
+import { ConductanceWindow, PairRule, checkWindow, conductanceScale, maxAbs, pairConductances, pairConductancesBackward } from "./mapping";
+
+export interface CrossbarLayerConfig extends ConductanceWindow {
+  /** k_V: the voltage that represents an input of 1 (V). */
+  readonly readVoltageVolt: number;
+  /** Pair rule; default "min-G". */
+  readonly rule?: PairRule;
+  readonly wordSegmentOhm: number;
+  readonly bitSegmentOhm: number;
+  readonly sourceOhm?: number;
+  readonly outputOhm?: number;
+  /** Largest array: word lines, and bit lines (even: one pair per output). */
+  readonly tileRows: number;
+  readonly tileCols: number;
+  readonly engine?: Engine;
+}
+
+export function checkLayerConfig(c: CrossbarLayerConfig): void {
+  checkWindow(c, "crossbar layer");
+  if (!(c.readVoltageVolt > 0 && Number.isFinite(c.readVoltageVolt))) throw new RangeError(`readVoltageVolt must be a finite number > 0 (V), got ${c.readVoltageVolt}`);
+  if (!Number.isInteger(c.tileRows) || c.tileRows < 1) throw new RangeError(`tileRows must be a positive integer, got ${c.tileRows}`);
+  if (!Number.isInteger(c.tileCols) || c.tileCols < 2 || c.tileCols % 2 !== 0) throw new RangeError(`tileCols must be an even integer >= 2 (pairs of columns), got ${c.tileCols}`);
+}
+
+interface Placed {
+  readonly tile: CircuitTile;
+  /** First weight row (word line) and first output of the tile. */
+  readonly r0: number;
+  readonly o0: number;
+  readonly rows: number;
+  readonly outs: number;
+}
+
+export interface LayerForward {
+  readonly batch: number;
+  /** Outputs [batch][out], in weight units. */
+  readonly y: Float64Array;
+  readonly tiles: readonly TileForward[];
+}
+
+export interface LayerPower {
+  /** Per input (W), all tiles: delivered by the sources, and its parts. */
+  readonly sourcesWatt: Float64Array;
+  readonly devicesWatt: Float64Array;
+  readonly wiresWatt: Float64Array;
+  readonly sourceResistorsWatt: Float64Array;
+}
+
+export class CrossbarDenseLayer {
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly config: CrossbarLayerConfig;
+  /** W [in + 1][out] as mapped (own copy). */
+  readonly weights: Float64Array;
+  /** k_G (S per weight unit). */
+  readonly kG: number;
+  /** The pair conductances of the whole layer, [in + 1][2·out] (S). */
+  readonly conductancesSiemens: Float64Array;
+  private readonly placed: Placed[] = [];
+
+  constructor(weights: ArrayLike<number>, inDim: number, outDim: number, config: CrossbarLayerConfig) {
+    checkLayerConfig(config);
+    if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) throw new RangeError(`layer sizes must be positive integers, got ${inDim} → ${outDim}`);
+    if (weights.length !== (inDim + 1) * outDim) throw new RangeError(`weights have ${weights.length} entries, expected (in + 1) × out = ${(inDim + 1) * outDim} (the last row is the bias)`);
+    this.inDim = inDim;
+    this.outDim = outDim;
+    this.config = config;
+    this.weights = Float64Array.from(weights);
+    this.kG = conductanceScale(config, maxAbs(this.weights));
+    const rows = inDim + 1, rule = config.rule ?? "min-G";
+    this.conductancesSiemens = pairConductances(this.weights, rows, outDim, config, this.kG, rule);
+    const pairs = config.tileCols / 2;
+    for (let r0 = 0; r0 < rows; r0 += config.tileRows) {
+      const tr = Math.min(config.tileRows, rows - r0);
+      for (let o0 = 0; o0 < outDim; o0 += pairs) {
+        const to = Math.min(pairs, outDim - o0), tc = 2 * to;
+        const g = new Float64Array(tr * tc);
+        for (let r = 0; r < tr; r++) g.set(this.conductancesSiemens.subarray((r0 + r) * 2 * outDim + 2 * o0, (r0 + r) * 2 * outDim + 2 * o0 + tc), r * tc);
+        this.placed.push({ tile: new CircuitTile(g, tr, tc, config), r0, o0, rows: tr, outs: to });
+      }
+    }
+  }
+
+  get tileCount(): number {
+    return this.placed.length;
+  }
+
+  /** y for inputs x [batch][in]. */
+  forward(x: ArrayLike<number>, batch: number): LayerForward {
+    const { inDim, outDim } = this;
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`layer forward: batch must be a positive integer, got ${batch}`);
+    if (x.length !== batch * inDim) throw new RangeError(`layer forward: ${x.length} inputs for a batch of ${batch} × ${inDim} features`);
+    const kV = this.config.readVoltageVolt;
+    const y = new Float64Array(batch * outDim);
+    const scale = this.kG > 0 ? 1 / (kV * this.kG) : 0;
+    const tiles = this.placed.map((pl) => {
+      const v = new Float64Array(batch * pl.rows);
+      for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
+        const row = pl.r0 + r;
+        const xv = row < inDim ? x[k * inDim + row] : 1;
+        if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${row}] is ${xv}, not a finite number`);
+        v[k * pl.rows + r] = kV * xv;
+      }
+      const f = pl.tile.forward(v, batch);
+      const tc = 2 * pl.outs;
+      for (let k = 0; k < batch; k++) for (let o = 0; o < pl.outs; o++) y[k * outDim + pl.o0 + o] += scale * (f.currents[k * tc + 2 * o] - f.currents[k * tc + 2 * o + 1]);
+      return f;
+    });
+    return { batch, y, tiles };
+  }
+
+  /** Power per input of a forward pass, summed over tiles. */
+  power(f: LayerForward): LayerPower {
+    const z = () => new Float64Array(f.batch);
+    const out = { sourcesWatt: z(), devicesWatt: z(), wiresWatt: z(), sourceResistorsWatt: z() };
+    this.placed.forEach((pl, t) => {
+      const p = pl.tile.power(f.tiles[t]);
+      for (const k of Object.keys(out) as (keyof LayerPower)[]) for (let b = 0; b < f.batch; b++) out[k][b] += p[k][b];
+    });
+    return out;
+  }
+
+  /**
+   * From ∂L/∂y [batch][out]: ∂L/∂W [in + 1][out] (k_G held fixed) and ∂L/∂x [batch][in]; also
+   * ∂L/∂G of the pairs [in + 1][2·out], for device-level studies.
+   */
+  backward(f: LayerForward, dy: ArrayLike<number>): { dWeights: Float64Array; dInputs: Float64Array; dConductances: Float64Array } {
+    const { inDim, outDim } = this;
+    const batch = f.batch, kV = this.config.readVoltageVolt;
+    if (dy.length !== batch * outDim) throw new RangeError(`layer backward: ${dy.length} output gradients for a batch of ${batch} × ${outDim}`);
+    const scale = this.kG > 0 ? 1 / (kV * this.kG) : 0;
+    const dG = new Float64Array((inDim + 1) * 2 * outDim);
+    const dx = new Float64Array(batch * inDim);
+    this.placed.forEach((pl, t) => {
+      const tc = 2 * pl.outs;
+      const dI = new Float64Array(batch * tc);
+      for (let k = 0; k < batch; k++) for (let o = 0; o < pl.outs; o++) {
+        const g = scale * dy[k * outDim + pl.o0 + o];
+        dI[k * tc + 2 * o] = g;
+        dI[k * tc + 2 * o + 1] = -g;
+      }
+      const b = pl.tile.backward(f.tiles[t], dI);
+      for (let r = 0; r < pl.rows; r++) for (let c = 0; c < tc; c++) dG[(pl.r0 + r) * 2 * outDim + 2 * pl.o0 + c] += b.dConductances[r * tc + c];
+      for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
+        const row = pl.r0 + r;
+        if (row < inDim) dx[k * inDim + row] += kV * b.dVoltages[k * pl.rows + r];
+      }
+    });
+    const dW = pairConductancesBackward(this.weights, dG, inDim + 1, outDim, this.kG, this.config.rule ?? "min-G");
+    return { dWeights: dW, dInputs: dx, dConductances: dG };
+  }
+}

@@ -1,0 +1,63 @@
+// Training through the exact circuit: gradients, the ideal-wire limit, and that fine-tuning helps on the circuit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rng } from "../../lib/runtime/random";
+import { makeMoons } from "../../lib/data/moons";
+import { createMlp, lossAndGrads, Mlp } from "../../lib/training/mlp";
+import { circuitLossAndGrads, evaluateOnCircuit, trainOnCircuit } from "../../lib/training/circuit-aware";
+import { CrossbarLayerConfig } from "../../lib/tile/layer";
+import { circuitAwareCell, circuitAwareProtocol, summariseCircuitAware, CircuitAwareRow } from "../../lib/experiments/circuit-aware";
+
+const LAYER: CrossbarLayerConfig = { gOffSiemens: 1e-4, gOnSiemens: 5e-4, readVoltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 16, tileCols: 16 };
+
+test("with ideal wires the circuit loss and gradients are the software network's; with line resistance they match finite differences", () => {
+  const data = makeMoons(40, 0.2, rng(1));
+  const net = createMlp([2, 8, 1], rng(2));
+  const idx = Array.from({ length: 16 }, (_, i) => i);
+  const soft = lossAndGrads(net.sizes, net.params, data.x, data.y, idx);
+  const ideal = circuitLossAndGrads(net, data, idx, LAYER);
+  assert.ok(Math.abs(ideal.loss - soft.loss) < 1e-10, `loss ${ideal.loss} vs ${soft.loss}`);
+  ideal.grads.forEach((g, p) => g.forEach((v, i) => assert.ok(Math.abs(v - soft.grads[p][i]) < 1e-10, `param ${p}[${i}]: ${v} vs ${soft.grads[p][i]}`)));
+  const wired = { ...LAYER, wordSegmentOhm: 200, bitSegmentOhm: 200 };
+  const g = circuitLossAndGrads(net, data, idx, wired).grads;
+  // the largest |w| of each layer sets k_G (held fixed in the gradient): leave it out
+  const largest = net.params.map((p, k) => (k % 2 === 0 ? Array.from(p).reduce((b, v, i, a) => (Math.abs(v) > Math.abs(a[b]) ? i : b), 0) : -1));
+  for (let p = 0; p < net.params.length; p++) {
+    for (let i = 0; i < net.params[p].length; i++) {
+      const layerMax = p % 2 === 0 ? largest[p] === i : false;
+      if (layerMax) continue;
+      const h = 1e-6;
+      const at = (d: number): number => {
+        const q: Mlp = { sizes: net.sizes, params: net.params.map((x) => x.slice()) };
+        q.params[p][i] += d;
+        return circuitLossAndGrads(q, data, idx, wired).loss;
+      };
+      const fd = (at(h) - at(-h)) / (2 * h);
+      assert.ok(Math.abs(g[p][i] - fd) <= 1e-5 * Math.max(Math.abs(fd), 1e-6), `param ${p}[${i}]: adjoint ${g[p][i]}, finite difference ${fd}`);
+    }
+  }
+});
+
+test("fine-tuning through the circuit lowers the loss on that circuit and keeps the input network unchanged", () => {
+  const data = makeMoons(64, 0.2, rng(3));
+  const net = createMlp([2, 8, 1], rng(4));
+  const before = net.params.map((p) => p.slice());
+  const layer = { ...LAYER, wordSegmentOhm: 300, bitSegmentOhm: 300 };
+  const r = trainOnCircuit(net, data, { epochs: 15, batchSize: 16, learningRate: 0.02, layer }, rng(5));
+  assert.equal(r.lossCurve.length, 15);
+  assert.ok(r.lossCurve[14] < r.lossCurve[0], `loss ${r.lossCurve[0]} → ${r.lossCurve[14]}`);
+  net.params.forEach((p, k) => assert.deepEqual(p, before[k]));
+  const e = evaluateOnCircuit(r.net, data, layer);
+  assert.ok(e.wiresWatt > 0 && e.wiresWatt < e.sourcesWatt && Math.abs(e.sourcesWatt - e.devicesWatt - e.wiresWatt - e.sourceResistorsWatt) < 1e-9 * e.sourcesWatt);
+  assert.throws(() => trainOnCircuit(net, data, { epochs: 1, batchSize: 0, learningRate: 0.1, layer }, rng(6)), /batchSize must be a positive integer/);
+});
+
+test("study cells: circuit-aware fine-tuning beats regular training on a resistive circuit; the summary counts seeds above regular", () => {
+  const p = { ...circuitAwareProtocol("quick"), softwareEpochs: 600, circuitEpochs: 10 };
+  const rows: CircuitAwareRow[] = (["regular", "circuit-aware"] as const).map((t) => circuitAwareCell(p, 0, 300, t));
+  assert.ok(rows[1].accuracy > rows[0].accuracy, `regular ${rows[0].accuracy}, circuit-aware ${rows[1].accuracy}`);
+  const s = summariseCircuitAware(rows);
+  assert.deepEqual(s.map((x) => [x.training, x.seedsAboveRegular]), [["regular", 0], ["circuit-aware", 1]]);
+  assert.throws(() => circuitAwareCell(p, 0, -1, "regular"), /segmentOhm must be a finite number >= 0/);
+  assert.throws(() => circuitAwareCell(p, 0, 1, "magic" as never), /unknown training "magic"/);
+});

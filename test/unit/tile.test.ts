@@ -1,0 +1,119 @@
+// The crossbar tile: mapping, currents on the exact circuit, and adjoint gradients against finite differences.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rng, Rng } from "../../lib/runtime/random";
+import { CircuitTile, TileCircuit } from "../../lib/tile/circuit-tile";
+import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
+import { conductanceScale, pairConductances, pairConductancesBackward } from "../../lib/tile/mapping";
+import { idealCurrents } from "../../lib/crossbar/ideal";
+
+const WINDOW = { gOffSiemens: 1e-5, gOnSiemens: 1e-4 };
+const uniform = (r: Rng, n: number, lo: number, hi: number) => Float64Array.from({ length: n }, () => r.uniform(lo, hi));
+
+/** Central difference of f at x along coordinate i with a relative step. */
+function fd(f: (x: Float64Array) => number, x: Float64Array, i: number, rel = 1e-5): number {
+  const h = rel * Math.max(Math.abs(x[i]), 1e-12);
+  const a = Float64Array.from(x), b = Float64Array.from(x);
+  a[i] += h;
+  b[i] -= h;
+  return (f(a) - f(b)) / (2 * h);
+}
+
+function assertClose(got: number, want: number, tol: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= tol * Math.max(Math.abs(want), 1e-30), `${what}: adjoint ${got}, finite difference ${want}`);
+}
+
+test("pair mapping: min-G keeps one device of each pair at G_off, avg centres the pair; the largest weight spans the window; backward matches finite differences", () => {
+  const w = Float64Array.from([0.5, -1, 0.25, 0]);
+  const kG = conductanceScale(WINDOW, 1);
+  const g = pairConductances(w, 2, 2, WINDOW, kG, "min-G");
+  assert.deepEqual(Array.from(g, (x) => +(x * 1e6).toFixed(6)), [55, 10, 10, 100, 32.5, 10, 10, 10]);
+  const a = pairConductances(w, 2, 2, WINDOW, kG, "avg");
+  for (let q = 0; q < 4; q++) assertClose(a[2 * q] - a[2 * q + 1], kG * w[q], 1e-12, `avg pair ${q}`);
+  for (let q = 0; q < 4; q++) assertClose(a[2 * q] + a[2 * q + 1], WINDOW.gOffSiemens + WINDOW.gOnSiemens, 1e-12, `avg sum ${q}`);
+  const r = rng(1);
+  const w2 = uniform(r, 6, -1, 1), c = uniform(r, 12, -1, 1);
+  for (const rule of ["min-G", "avg"] as const) {
+    const loss = (x: Float64Array) => pairConductances(x, 2, 3, WINDOW, kG, rule).reduce((s, v, q) => s + c[q] * v, 0);
+    const dW = pairConductancesBackward(w2, c, 2, 3, kG, rule);
+    for (let i = 0; i < 6; i++) assertClose(dW[i], fd(loss, w2, i), 1e-6, `${rule} dW[${i}]`);
+  }
+  assert.throws(() => pairConductances(w, 2, 2, { gOffSiemens: 1e-4, gOnSiemens: 1e-5 }, kG, "min-G"), /need 0 < gOffSiemens < gOnSiemens/);
+  assert.throws(() => pairConductances(w, 2, 2, WINDOW, kG, "max" as never), /unknown pair rule "max"/);
+  assert.throws(() => pairConductances(w, 3, 2, WINDOW, kG, "min-G"), /weights have 4 entries, expected 3×2/);
+});
+
+const CIRCUITS: Array<[string, TileCircuit]> = [
+  ["ideal wires", { wordSegmentOhm: 0, bitSegmentOhm: 0 }],
+  ["word-line resistance only", { wordSegmentOhm: 20, bitSegmentOhm: 0 }],
+  ["bit-line resistance only", { wordSegmentOhm: 0, bitSegmentOhm: 20 }],
+  ["wires, driver and sensing resistance (Gauss–Seidel)", { wordSegmentOhm: 15, bitSegmentOhm: 25, sourceOhm: 40, outputOhm: 30 }],
+  ["wires, driver and sensing resistance (direct)", { wordSegmentOhm: 15, bitSegmentOhm: 25, sourceOhm: 40, outputOhm: 30, engine: "direct" }],
+];
+
+test("circuit tile: currents equal V·G with ideal wires; adjoint ∂L/∂G and ∂L/∂V match finite differences with and without line resistance", () => {
+  const r = rng(2);
+  const m = 5, n = 4, batch = 3;
+  const g = uniform(r, m * n, 1e-5, 1e-4), v = uniform(r, batch * m, -0.3, 0.3), c = uniform(r, batch * n, -1, 1);
+  const ideal = new CircuitTile(g, m, n, CIRCUITS[0][1]).forward(v, batch).currents;
+  const vg = idealCurrents(Array.from({ length: batch }, (_, k) => Array.from(v.subarray(k * m, (k + 1) * m))), Array.from({ length: m }, (_, i) => Array.from(g.subarray(i * n, (i + 1) * n))));
+  for (let k = 0; k < batch; k++) for (let j = 0; j < n; j++) assertClose(ideal[k * n + j], vg[k][j], 1e-12, `ideal current [${k}][${j}]`);
+  for (const [name, circuit] of CIRCUITS) {
+    // a loss with curvature in I, so that ∂L/∂I differs per input
+    const lossOf = (gg: Float64Array, vv: Float64Array) => new CircuitTile(gg, m, n, circuit).forward(vv, batch).currents.reduce((s, i, q) => s + c[q] * i * 1e4 + (i * 1e4) ** 2, 0);
+    const tile = new CircuitTile(g, m, n, circuit);
+    const f = tile.forward(v, batch);
+    const dI = Float64Array.from(f.currents, (i, q) => c[q] * 1e4 + 2 * 1e8 * i);
+    const b = tile.backward(f, dI);
+    for (let q = 0; q < m * n; q++) assertClose(b.dConductances[q], fd((x) => lossOf(x, v), g, q), 1e-6, `${name}: ∂L/∂G[${q}]`);
+    for (let q = 0; q < batch * m; q++) assertClose(b.dVoltages[q], fd((x) => lossOf(g, x), v, q), 1e-6, `${name}: ∂L/∂V[${q}]`);
+  }
+});
+
+test("circuit tile: power balances (sources = devices + wires + driver/sensing resistors) and wire losses vanish with ideal wires", () => {
+  const r = rng(3);
+  const g = uniform(r, 12, 1e-5, 1e-4), v = uniform(r, 8, 0, 0.5);
+  for (const [name, circuit] of CIRCUITS) {
+    const tile = new CircuitTile(g, 4, 3, circuit);
+    const p = tile.power(tile.forward(v, 2));
+    for (let k = 0; k < 2; k++) {
+      const parts = p.devicesWatt[k] + p.wiresWatt[k] + p.sourceResistorsWatt[k];
+      assertClose(p.sourcesWatt[k], parts, 1e-9, `${name}: power balance, input ${k}`);
+    }
+    if (name === "ideal wires") assert.deepEqual(Array.from(p.wiresWatt), [0, 0]);
+  }
+  assert.throws(() => new CircuitTile(g, 4, 3, { wordSegmentOhm: -1, bitSegmentOhm: 0 }), /wordSegmentOhm must be a finite number >= 0/);
+  assert.throws(() => new CircuitTile(g, 4, 3, { wordSegmentOhm: 0, bitSegmentOhm: 0 }).forward(v, 3), /8 voltages for a batch of 3 × 4 word lines/);
+});
+
+test("dense layer on tiles: ideal wires give [x, 1]·W exactly for any tiling; ∂L/∂W and ∂L/∂x match finite differences across tiles, both pair rules", () => {
+  const r = rng(4);
+  const inDim = 5, outDim = 3, batch = 2;
+  const w = uniform(r, (inDim + 1) * outDim, -1, 1);
+  // a unique largest weight, left out of the finite differences (k_G follows max|W| and is held fixed in the gradient)
+  w[4] = 1.5;
+  const x = uniform(r, batch * inDim, -1, 1), c = uniform(r, batch * outDim, -1, 1);
+  const base: CrossbarLayerConfig = { ...WINDOW, readVoltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 4, tileCols: 4 };
+  const ideal = new CrossbarDenseLayer(w, inDim, outDim, base);
+  assert.equal(ideal.tileCount, 4, "6 word lines in tiles of 4 × 3 outputs in pairs of 2 → 2 × 2 tiles");
+  const y = ideal.forward(x, batch).y;
+  for (let k = 0; k < batch; k++) for (let o = 0; o < outDim; o++) {
+    let want = w[inDim * outDim + o];
+    for (let i = 0; i < inDim; i++) want += x[k * inDim + i] * w[i * outDim + o];
+    assertClose(y[k * outDim + o], want, 1e-10, `ideal y[${k}][${o}]`);
+  }
+  for (const rule of ["min-G", "avg"] as const) {
+    const cfg: CrossbarLayerConfig = { ...base, rule, wordSegmentOhm: 30, bitSegmentOhm: 30, sourceOhm: 50 };
+    const lossOf = (ww: Float64Array, xx: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, cfg).forward(xx, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
+    const layer = new CrossbarDenseLayer(w, inDim, outDim, cfg);
+    const f = layer.forward(x, batch);
+    const b = layer.backward(f, Float64Array.from(f.y, (v, q) => c[q] + 2 * v));
+    for (let q = 0; q < w.length; q++) if (q !== 4) assertClose(b.dWeights[q], fd((ww) => lossOf(ww, x), w, q), 1e-5, `${rule}: ∂L/∂W[${q}]`);
+    for (let q = 0; q < x.length; q++) assertClose(b.dInputs[q], fd((xx) => lossOf(w, xx), x, q), 1e-5, `${rule}: ∂L/∂x[${q}]`);
+    // line resistance costs accuracy: the outputs move away from the ideal ones
+    assert.ok(f.y.some((v, q) => Math.abs(v - y[q]) > 1e-3), `${rule}: 30 Ω segments change the outputs`);
+  }
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...base, tileCols: 3 }), /tileCols must be an even integer/);
+  assert.throws(() => new CrossbarDenseLayer(w.subarray(1), inDim, outDim, base), /expected \(in \+ 1\) × out = 18 \(the last row is the bias\)/);
+  assert.throws(() => ideal.forward(Float64Array.from([NaN, 0, 0, 0, 0]), 1), /input \[0\]\[0\] is NaN/);
+});
