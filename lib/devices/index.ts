@@ -6,3 +6,4 @@ export * from "./joksas";
 export * from "./pf-extraction";
 export * from "./pf-residuals";
 export * from "./draws";
+export * from "./expression-law";
