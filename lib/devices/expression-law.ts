@@ -23,6 +23,11 @@ export interface ExpressionLaw extends DeviceCurrentLaw {
   readonly expression: string;
   /** The symbolic dI/dV, as mathjs prints it. */
   readonly derivativeExpression: string;
+  /**
+   * ∂I/∂p of every device at voltages v (symbolic, compiled on first use) for parameter `name`: what
+   * training a device parameter through the circuit needs (lib/tile CircuitTile.backward).
+   */
+  parameterSensitivity(name: string): (v: Float64Array, out: Float64Array) => void;
 }
 
 function symbolsOf(node: MathNode): string[] {
@@ -80,6 +85,22 @@ export function expressionLaw(expression: string, parameters: Readonly<Record<st
     expression,
     derivativeExpression: dNode.toString(),
     devices,
+    parameterSensitivity(name) {
+      if (!(name in parameters)) throw new RangeError(`${where}: no parameter "${name}" (parameters: ${Object.keys(parameters).join(", ")})`);
+      let dp: EvalFunction;
+      try {
+        dp = derivative(node, name).compile();
+      } catch (e) {
+        throw new RangeError(`${where} cannot be differentiated symbolically in ${name}: ${(e as Error).message}`);
+      }
+      return (v, out) => {
+        for (let k = 0; k < v.length; k++) {
+          for (const [pn, values] of arrays) scope[pn] = values[k];
+          scope.V = v[k];
+          out[k] = num(dp.evaluate(scope), `∂I/∂${name}(${v[k]} V) of device ${k}`);
+        }
+      };
+    },
     evaluate(v, currentAmp, conductanceSiemens) {
       for (let k = 0; k < v.length; k++) {
         for (const [name, values] of arrays) scope[name] = values[k];

@@ -11,9 +11,15 @@
  * ∂L/∂G_ij = −(λ_W − λ_B)_ij·(u_W − u_B)_ij (each device's stamp), and ∂L/∂V_i is minus the current
  * that the adjoint solve's source i delivers into word line i (reciprocity), which also holds for
  * ideal wires.
+ *
+ * Nonlinear devices (a `DeviceCurrentLaw`, e.g. Poole–Frenkel or an expression law): the forward
+ * pass is the Newton solve; the adjoint uses each input's converged Jacobian (the devices'
+ * differential conductances at the solution), and ∂L/∂p of a device parameter p is
+ * −(λ_W − λ_B)·∂I/∂p with the law's sensitivity ∂I/∂p.
  */
 import { CrossbarTopology, topologyFromConductances } from "../crossbar/circuit";
 import { CrossbarSolution, CrossbarSystem, Engine } from "../crossbar/solver";
+import { DeviceCurrentLaw, solveNonlinear } from "../crossbar/nonlinear";
 
 /** The wires of an array (Ω); 0 = ideal. Sources drive the left end of every word line; bit lines end in the sensing terminal at the bottom. */
 export interface TileCircuit {
@@ -57,8 +63,10 @@ export class CircuitTile {
   readonly circuit: TileCircuit;
   readonly system: CrossbarSystem;
   readonly topology: CrossbarTopology;
+  /** The devices' current law when they are not ohmic (the conductances then only anchor the circuit's lines). */
+  readonly law: DeviceCurrentLaw | null;
 
-  constructor(conductancesSiemens: ArrayLike<number>, rows: number, cols: number, circuit: TileCircuit) {
+  constructor(conductancesSiemens: ArrayLike<number>, rows: number, cols: number, circuit: TileCircuit, opts: { law?: DeviceCurrentLaw } = {}) {
     checkCircuit(circuit);
     this.rows = rows;
     this.cols = cols;
@@ -67,6 +75,8 @@ export class CircuitTile {
       wordSegmentOhm: circuit.wordSegmentOhm, bitSegmentOhm: circuit.bitSegmentOhm, sourceOhm: circuit.sourceOhm ?? 0, outputOhm: circuit.outputOhm ?? 0,
     });
     this.system = new CrossbarSystem(this.topology);
+    this.law = opts.law ?? null;
+    if (this.law && this.law.devices !== rows * cols) throw new RangeError(`tile: the current law describes ${this.law.devices} devices, the tile has ${rows} × ${cols}`);
   }
 
   /** The conductances the tile was built with (its own copy), [rows][cols]. */
@@ -82,7 +92,9 @@ export class CircuitTile {
   forward(voltages: Float64Array, batch: number): TileForward {
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`tile forward: batch must be a positive integer, got ${batch}`);
     if (voltages.length !== batch * this.rows) throw new RangeError(`tile forward: ${voltages.length} voltages for a batch of ${batch} × ${this.rows} word lines`);
-    const solution = this.system.solve({ wordLeftVolt: this.rowsOf(voltages, batch, this.rows) }, { engine: this.circuit.engine ?? "gauss-seidel" });
+    const drive = { wordLeftVolt: this.rowsOf(voltages, batch, this.rows) };
+    const engine = this.circuit.engine ?? "gauss-seidel";
+    const solution = this.law ? solveNonlinear(this.topology, this.law, drive, { engine }) : this.system.solve(drive, { engine });
     return { batch, voltages, currents: solution.outputCurrents, solution };
   }
 
@@ -94,26 +106,46 @@ export class CircuitTile {
   }
 
   /**
-   * Gradients of a loss from ∂L/∂I ([batch][cols], A⁻¹·loss units): ∂L/∂G [rows][cols] summed over the
-   * batch, and ∂L/∂V [batch][rows]. One adjoint solve of the same circuit.
+   * Gradients of a loss from ∂L/∂I ([batch][cols], A⁻¹·loss units): ∂L/∂θ [rows][cols] summed over the
+   * batch, where θ is each device's conductance (ohmic devices) or, for a current law, the parameter
+   * whose sensitivity ∂I/∂θ is given (zeros without one); and ∂L/∂V [batch][rows]. One adjoint solve
+   * of the same circuit (ohmic), or of each input's converged Jacobian (a current law).
    */
-  backward(f: TileForward, dCurrents: Float64Array): { dConductances: Float64Array; dVoltages: Float64Array } {
+  backward(f: TileForward, dCurrents: Float64Array, sensitivity?: (v: Float64Array, out: Float64Array) => void): { dConductances: Float64Array; dVoltages: Float64Array } {
     const { rows: m, cols: n } = this;
     const N = m * n, batch = f.batch;
     if (dCurrents.length !== batch * n) throw new RangeError(`tile backward: ${dCurrents.length} current gradients for a batch of ${batch} × ${n} bit lines`);
-    const adj = this.system.solve(
-      { wordLeftVolt: Array.from({ length: batch }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents, batch, n) },
-      { engine: this.circuit.engine ?? "gauss-seidel" },
-    );
+    const engine = this.circuit.engine ?? "gauss-seidel";
     const u = f.solution;
     const dG = new Float64Array(N);
-    for (let k = 0; k < batch; k++) {
-      const o = k * N;
-      for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * (u.wordVoltages[o + r] - u.bitVoltages[o + r]);
-    }
     const dV = new Float64Array(batch * m);
-    const seg = adj.wordSegmentCurrents;
-    for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) dV[k * m + i] = -seg[k * N + i * n];
+    const adjoint = (system: CrossbarSystem, k0: number, count: number) =>
+      system.solve({ wordLeftVolt: Array.from({ length: count }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents.subarray(k0 * n, (k0 + count) * n), count, n) }, { engine });
+    const collect = (adj: CrossbarSolution, k0: number, count: number, deviceSlope: (k: number) => Float64Array | null) => {
+      for (let c = 0; c < count; c++) {
+        const k = k0 + c, o = c * N;
+        const slope = deviceSlope(k);
+        if (slope) for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * slope[r];
+        for (let i = 0; i < m; i++) dV[k * m + i] = -adj.wordSegmentCurrents[o + i * n];
+      }
+    };
+    const deviceVolts = (k: number) => {
+      const v = new Float64Array(N);
+      for (let r = 0; r < N; r++) v[r] = u.wordVoltages[k * N + r] - u.bitVoltages[k * N + r];
+      return v;
+    };
+    if (!this.law) {
+      // ohmic: ∂I/∂G = v, and one system (the same factor) for the whole batch
+      collect(adjoint(this.system, 0, batch), 0, batch, deviceVolts);
+    } else {
+      const current = new Float64Array(N), slope = new Float64Array(N), sens = new Float64Array(N);
+      for (let k = 0; k < batch; k++) {
+        const v = deviceVolts(k);
+        this.law.evaluate(v, current, slope);
+        const jacobian = new CrossbarSystem({ ...this.topology, conductancesSiemens: slope });
+        collect(adjoint(jacobian, k, 1), k, 1, () => (sensitivity ? (sensitivity(v, sens), sens) : null));
+      }
+    }
     return { dConductances: dG, dVoltages: dV };
   }
 }

@@ -6,6 +6,8 @@ import { CircuitTile, TileCircuit } from "../../lib/tile/circuit-tile";
 import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
 import { conductanceScale, pairConductances, pairConductancesBackward } from "../../lib/tile/mapping";
 import { idealCurrents } from "../../lib/crossbar/ideal";
+import { expressionLaw } from "../../lib/devices/expression-law";
+import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, ROOM_TEMPERATURE_KELVIN } from "../../lib/devices/poole-frenkel";
 
 const WINDOW = { gOffSiemens: 1e-5, gOnSiemens: 1e-4 };
 const uniform = (r: Rng, n: number, lo: number, hi: number) => Float64Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -68,6 +70,26 @@ test("circuit tile: currents equal V·G with ideal wires; adjoint ∂L/∂G and 
     for (let q = 0; q < m * n; q++) assertClose(b.dConductances[q], fd((x) => lossOf(x, v), g, q), 1e-6, `${name}: ∂L/∂G[${q}]`);
     for (let q = 0; q < batch * m; q++) assertClose(b.dVoltages[q], fd((x) => lossOf(g, x), v, q), 1e-6, `${name}: ∂L/∂V[${q}]`);
   }
+});
+
+test("Poole–Frenkel tile: Newton forward; adjoint through the converged Jacobian gives ∂L/∂c and ∂L/∂V that match finite differences, with and without line resistance", () => {
+  const r = rng(5);
+  const m = 3, n = 4, batch = 2, N = m * n;
+  const c = uniform(r, N, 2e-6, 8e-6), deps = uniform(r, N, 2e-19, 6e-19);
+  const v = uniform(r, batch * m, 0.05, 0.5), w = uniform(r, batch * n, -1, 1);
+  const a = ELEMENTARY_CHARGE_COULOMB / (BOLTZMANN_JOULE_PER_KELVIN * ROOM_TEMPERATURE_KELVIN);
+  const lawOf = (cc: Float64Array) => expressionLaw("c * V * exp(a * sqrt(q * abs(V) / (pi * deps)))", { c: cc, deps, a, q: ELEMENTARY_CHARGE_COULOMB }, N);
+  for (const [name, circuit] of [CIRCUITS[0], CIRCUITS[3], CIRCUITS[4]]) {
+    const tileOf = (cc: Float64Array) => new CircuitTile(cc, m, n, circuit, { law: lawOf(cc) });
+    const lossOf = (cc: Float64Array, vv: Float64Array) => tileOf(cc).forward(vv, batch).currents.reduce((s, i, q) => s + w[q] * i * 1e5 + (i * 1e5) ** 2, 0);
+    const tile = tileOf(c);
+    const f = tile.forward(v, batch);
+    const b = tile.backward(f, Float64Array.from(f.currents, (i, q) => w[q] * 1e5 + 2e10 * i), lawOf(c).parameterSensitivity("c"));
+    for (let q = 0; q < N; q++) assertClose(b.dConductances[q], fd((x) => lossOf(x, v), c, q), 1e-5, `${name}: ∂L/∂c[${q}]`);
+    for (let q = 0; q < batch * m; q++) assertClose(b.dVoltages[q], fd((x) => lossOf(c, x), v, q), 1e-5, `${name}: ∂L/∂V[${q}]`);
+  }
+  assert.throws(() => new CircuitTile(c, m, n, CIRCUITS[0][1], { law: expressionLaw("c * V", { c: 1 }, 5) }), /the current law describes 5 devices, the tile has 3 × 4/);
+  assert.throws(() => lawOf(c).parameterSensitivity("x"), /no parameter "x"/);
 });
 
 test("circuit tile: power balances (sources = devices + wires + driver/sensing resistors) and wire losses vanish with ideal wires", () => {
