@@ -113,15 +113,15 @@ export function biasCell(conductancesSiemens: Float64Array, rows: number, cols: 
 /**
  * Read margin of the worst-case cell (top row, last column: farthest from the word-line drivers on
  * the left and from the sense amplifiers at the bottom) with every other device at
- * `backgroundSiemens`: (I_meas(LRS) − I_meas(HRS)) / I_meas(LRS).
+ * `backgroundSiemens`: (I_meas(LRS) − I_meas(HRS)) / I_meas(LRS), with the selected cell at G_on (LRS) and G_off (HRS).
  */
-export function readMargin(rows: number, cols: number, scheme: BiasScheme, opts: { gLrsSiemens: number; gHrsSiemens: number; backgroundSiemens: number; voltageVolt: number; wordSegmentOhm: number; bitSegmentOhm: number; sourceOhm?: number }): { margin: number; lrs: CellBiasResult; hrs: CellBiasResult } {
+export function readMargin(rows: number, cols: number, scheme: BiasScheme, opts: { gOnSiemens: number; gOffSiemens: number; backgroundSiemens: number; voltageVolt: number; wordSegmentOhm: number; bitSegmentOhm: number; sourceOhm?: number }): { margin: number; lrs: CellBiasResult; hrs: CellBiasResult } {
   const bias: CellBias = { scheme, row: 0, col: cols - 1, voltageVolt: opts.voltageVolt, wordSegmentOhm: opts.wordSegmentOhm, bitSegmentOhm: opts.bitSegmentOhm, sourceOhm: opts.sourceOhm };
   const g = new Float64Array(rows * cols).fill(opts.backgroundSiemens);
   const sel = bias.row * cols + bias.col;
-  g[sel] = opts.gLrsSiemens;
+  g[sel] = opts.gOnSiemens;
   const lrs = biasCell(g.slice(), rows, cols, bias);
-  g[sel] = opts.gHrsSiemens;
+  g[sel] = opts.gOffSiemens;
   const hrs = biasCell(g, rows, cols, bias);
   return { margin: (lrs.measuredCurrentAmp - hrs.measuredCurrentAmp) / lrs.measuredCurrentAmp, lrs, hrs };
 }

@@ -46,8 +46,9 @@ export type DoubleColumnMapping = "code" | "physical";
 export interface TiO2DeviceConfig {
   readonly name: string;
   readonly citation: string;
-  readonly gMinSiemens: number;
-  readonly gMaxSiemens: number;
+  /** The programmable window (S): G_off (high-resistance state) < G_on (low-resistance state). */
+  readonly gOffSiemens: number;
+  readonly gOnSiemens: number;
   readonly dcMapping: DoubleColumnMapping;
   readonly tuning: TuningImprecisionConfig;
   readonly drift: BiasingDriftConfig;
@@ -66,8 +67,8 @@ function deepFreeze<T>(o: T): T {
 export const DROLET_2023_TIO2: TiO2DeviceConfig = deepFreeze({
   name: "drolet-2023-tio2",
   citation: "P. Drolet et al., Hardware-aware training techniques for improving robustness of ex-situ neural network transfer onto passive TiO2 ReRAM crossbars, arXiv:2305.18495 (2023)",
-  gMinSiemens: 100e-6,
-  gMaxSiemens: 500e-6,
+  gOffSiemens: 100e-6,
+  gOnSiemens: 500e-6,
   dcMapping: "code",
   tuning: { enabled: true, relStdSlopePercentPerSiemens: -6.24e-4 * 1e6, relStdInterceptPercent: 0.691, offsetMeanPercent: -0.589, offsetStdPercent: 0.339 },
   drift: { enabled: true, table: null },
@@ -83,17 +84,17 @@ export function withDevice(base: TiO2DeviceConfig, change: {
   tuning?: Partial<TuningImprecisionConfig>;
   drift?: Partial<BiasingDriftConfig>;
   failures?: Partial<StuckFailureConfig>;
-  gMinSiemens?: number;
-  gMaxSiemens?: number;
+  gOffSiemens?: number;
+  gOnSiemens?: number;
 }): TiO2DeviceConfig {
-  const known = new Set(["name", "dcMapping", "tuning", "drift", "failures", "gMinSiemens", "gMaxSiemens"]);
+  const known = new Set(["name", "dcMapping", "tuning", "drift", "failures", "gOffSiemens", "gOnSiemens"]);
   for (const k of Object.keys(change)) if (!known.has(k)) throw new Error(`unknown device option "${k}"`);
   const cfg: TiO2DeviceConfig = {
     ...base,
     ...(change.name !== undefined ? { name: change.name } : {}),
     ...(change.dcMapping !== undefined ? { dcMapping: change.dcMapping } : {}),
-    ...(change.gMinSiemens !== undefined ? { gMinSiemens: change.gMinSiemens } : {}),
-    ...(change.gMaxSiemens !== undefined ? { gMaxSiemens: change.gMaxSiemens } : {}),
+    ...(change.gOffSiemens !== undefined ? { gOffSiemens: change.gOffSiemens } : {}),
+    ...(change.gOnSiemens !== undefined ? { gOnSiemens: change.gOnSiemens } : {}),
     tuning: { ...base.tuning, ...(change.tuning ?? {}) },
     drift: { ...base.drift, ...(change.drift ?? {}) },
     failures: { ...base.failures, ...(change.failures ?? {}) },
@@ -116,9 +117,9 @@ export function validateDevice(c: TiO2DeviceConfig): void {
   const pos = (v: number, what: string) => {
     if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`${what} must be a positive number, got ${v}`);
   };
-  pos(c.gMinSiemens, "gMinSiemens");
-  pos(c.gMaxSiemens, "gMaxSiemens");
-  if (!(c.gMaxSiemens > c.gMinSiemens)) throw new RangeError(`gMaxSiemens (${c.gMaxSiemens}) must exceed gMinSiemens (${c.gMinSiemens})`);
+  pos(c.gOffSiemens, "gOffSiemens");
+  pos(c.gOnSiemens, "gOnSiemens");
+  if (!(c.gOnSiemens > c.gOffSiemens)) throw new RangeError(`gOnSiemens (${c.gOnSiemens}) must exceed gOffSiemens (${c.gOffSiemens})`);
   if (c.dcMapping !== "code" && c.dcMapping !== "physical") throw new Error(`unknown dcMapping "${c.dcMapping}": use "code" or "physical"`);
   const f = c.failures;
   for (const [k, v] of [["pStuckLrs", f.pStuckLrs], ["pStuckHrs", f.pStuckHrs]] as const) {

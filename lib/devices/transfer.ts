@@ -97,7 +97,7 @@ export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign:
 export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): { scheme: MappingScheme; gPlus: Float64Array; gMinus?: Float64Array; unmap: (gp: ArrayLike<number>, gm?: ArrayLike<number>) => Float64Array } {
   const n = values.length;
   const scheme = mappingScheme(values);
-  const gMin = cfg.gMinSiemens, span = cfg.gMaxSiemens - cfg.gMinSiemens;
+  const gMin = cfg.gOffSiemens, span = cfg.gOnSiemens - cfg.gOffSiemens;
   if (scheme === "exact") return { scheme, gPlus: Float64Array.from(values), unmap: (gp) => Float64Array.from(gp) };
   if (scheme === "single") {
     let lo = Infinity, hi = -Infinity;
@@ -109,7 +109,7 @@ export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): { s
   let m = 0;
   for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(values[i]));
   // code: G = low + width·w±/M with low = gMin − gMax, width = 2·span; physical: low = gMin, width = span
-  const low = cfg.dcMapping === "code" ? gMin - cfg.gMaxSiemens : gMin;
+  const low = cfg.dcMapping === "code" ? gMin - cfg.gOnSiemens : gMin;
   const width = cfg.dcMapping === "code" ? 2 * span : span;
   const gPlus = Float64Array.from(values, (w) => low + (width * Math.max(w, 0)) / m);
   const gMinus = Float64Array.from(values, (w) => low + (width * Math.max(-w, 0)) / m);

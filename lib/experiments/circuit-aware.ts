@@ -41,8 +41,8 @@ export interface CircuitAwareProtocol {
 
 /** The TiO₂ window of Drolet et al. (100–500 µS), read at 0.2 V, one 16 × 16 tile per layer. */
 export const CIRCUIT_AWARE_LAYER: CircuitAwareProtocol["layer"] = Object.freeze({
-  gOffSiemens: DROLET_2023_TIO2.gMinSiemens,
-  gOnSiemens: DROLET_2023_TIO2.gMaxSiemens,
+  gOffSiemens: DROLET_2023_TIO2.gOffSiemens,
+  gOnSiemens: DROLET_2023_TIO2.gOnSiemens,
   readVoltageVolt: 0.2,
   tileRows: 16,
   tileCols: 16,

@@ -29,7 +29,7 @@ export function idealVsExactError(n: number, resistanceRangeOhm: readonly [numbe
 }
 
 /** Read margin and half-select stress of the worst-case cell versus array size for a biasing scheme. */
-export function biasingSweep(sizes: readonly number[], scheme: BiasScheme, opts: { gLrsSiemens: number; gHrsSiemens: number; backgroundSiemens: number; voltageVolt: number; segmentOhm: number }): Array<{ n: number; margin: number; maxHalfSelectVolt: number; sneakShare: number; powerWatt: number }> {
+export function biasingSweep(sizes: readonly number[], scheme: BiasScheme, opts: { gOnSiemens: number; gOffSiemens: number; backgroundSiemens: number; voltageVolt: number; segmentOhm: number }): Array<{ n: number; margin: number; maxHalfSelectVolt: number; sneakShare: number; powerWatt: number }> {
   return sizes.map((n) => {
     const r = readMargin(n, n, scheme, { ...opts, wordSegmentOhm: opts.segmentOhm, bitSegmentOhm: opts.segmentOhm });
     return {

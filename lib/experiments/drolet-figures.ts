@@ -13,7 +13,7 @@ const US = 1e6;
 
 /** Tuning σ_rel(G) over the window, with simulated relative errors at a few target conductances. */
 export function tuningFigure(device: TiO2DeviceConfig, rng: Rng, prov: Provenance | null, samples = 4000): FigureSpec {
-  const gs = Array.from({ length: 41 }, (_, i) => device.gMinSiemens + ((device.gMaxSiemens - device.gMinSiemens) * i) / 40);
+  const gs = Array.from({ length: 41 }, (_, i) => device.gOffSiemens + ((device.gOnSiemens - device.gOffSiemens) * i) / 40);
   const only = withoutSources(device, "drift", "failures");
   const traces: Trace[] = [
     { type: "scatter", mode: "lines", name: "σ_rel(G) law", x: gs.map((g) => g * US), y: gs.map((g) => tuningRelStdPercent(device, g)), xaxis: "x", yaxis: "y" },
@@ -74,8 +74,8 @@ export function failureFigure(device: TiO2DeviceConfig, rng: Rng, prov: Provenan
     barmode: "overlay",
     xaxis: { title: { text: "G (µS)" } },
     yaxis: { title: { text: "density" } },
-    shapes: [device.gMinSiemens, device.gMaxSiemens].map((g) => ({ type: "line", x0: g * US, x1: g * US, yref: "paper", y0: 0, y1: 1, line: { dash: "dash", color: "#555" } })),
-    annotations: [{ x: ((device.gMinSiemens + device.gMaxSiemens) / 2) * US, yref: "paper", y: 1.02, text: "programmable window", showarrow: false }],
+    shapes: [device.gOffSiemens, device.gOnSiemens].map((g) => ({ type: "line", x0: g * US, x1: g * US, yref: "paper", y0: 0, y1: 1, line: { dash: "dash", color: "#555" } })),
+    annotations: [{ x: ((device.gOffSiemens + device.gOnSiemens) / 2) * US, yref: "paper", y: 1.02, text: "programmable window", showarrow: false }],
     legend: { orientation: "h", y: -0.2 },
     width: 900,
     height: 420,

@@ -149,7 +149,7 @@ test("biasing with wires: floating lines, both-end drive, read margin falls with
   const b = biasCell(g, 16, 16, { scheme: "floating", row: 0, col: 15, voltageVolt: 1, wordSegmentOhm: 2, bitSegmentOhm: 2, wordDrive: "both", bitDrive: "both" });
   assert.ok(b.solution.kclResidualRelative < 1e-9);
   assert.ok(b.sneakCurrentAmp > 0, "floating lines let sneak current reach the sense amplifier");
-  const opts = { gLrsSiemens: 500e-6, gHrsSiemens: 100e-6, backgroundSiemens: 500e-6, voltageVolt: 0.2, wordSegmentOhm: 1, bitSegmentOhm: 1 };
+  const opts = { gOnSiemens: 500e-6, gOffSiemens: 100e-6, backgroundSiemens: 500e-6, voltageVolt: 0.2, wordSegmentOhm: 1, bitSegmentOhm: 1 };
   const small = readMargin(8, 8, "V/2", opts).margin, large = readMargin(64, 64, "V/2", opts).margin;
   assert.ok(small > large && large > 0, `margins ${small} → ${large}`);
   assert.throws(() => biasCell(g, 16, 16, { scheme: "V/4" as never, row: 0, col: 0, voltageVolt: 1, wordSegmentOhm: 1, bitSegmentOhm: 1 }), /unknown biasing scheme "V\/4"/);

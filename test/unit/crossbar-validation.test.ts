@@ -133,12 +133,12 @@ test("read quantities: half-select stress is the largest unselected |V|, and the
   const un = Array.from(r.unselectedVoltagesVolt).filter((v) => !Number.isNaN(v));
   assert.equal(r.maxUnselectedVoltageVolt, Math.max(...un));
   assert.ok(Number.isNaN(r.unselectedVoltagesVolt[1 * 4 + 2]));
-  const m = readMargin(4, 5, "V/3", { gLrsSiemens: 5e-4, gHrsSiemens: 1e-4, backgroundSiemens: 5e-4, voltageVolt: 0.2, wordSegmentOhm: 1, bitSegmentOhm: 1, sourceOhm: 10 });
+  const m = readMargin(4, 5, "V/3", { gOnSiemens: 5e-4, gOffSiemens: 1e-4, backgroundSiemens: 5e-4, voltageVolt: 0.2, wordSegmentOhm: 1, bitSegmentOhm: 1, sourceOhm: 10 });
   assert.equal(m.margin, (m.lrs.measuredCurrentAmp - m.hrs.measuredCurrentAmp) / m.lrs.measuredCurrentAmp);
   assert.ok(m.margin > 0 && m.margin < (5e-4 - 1e-4) / 5e-4, `${m.margin}`);
   // the worst-case cell is the top row's last column: farthest from the word drivers (left) and the sense amplifiers (bottom)
   assert.ok(Math.abs(m.lrs.selectedCurrentAmp - m.lrs.solution.deviceCurrents[0 * 5 + 4]) < 1e-18);
   // a single device with no wires: the margin is (G_LRS − G_HRS)/G_LRS exactly
-  const one = readMargin(1, 1, "grounded", { gLrsSiemens: 5e-4, gHrsSiemens: 1e-4, backgroundSiemens: 5e-4, voltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0 });
+  const one = readMargin(1, 1, "grounded", { gOnSiemens: 5e-4, gOffSiemens: 1e-4, backgroundSiemens: 5e-4, voltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0 });
   assert.ok(Math.abs(one.margin - 0.8) < 1e-12, `${one.margin}`);
 });

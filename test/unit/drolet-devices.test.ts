@@ -108,6 +108,6 @@ test("a transfer of the 2-8-1 network touches 64 devices; the output bias is exa
   assert.equal(out[3].values[0], 0.3);
   assert.throws(() => transferNetwork([{ values: [1, 2], shape: [3] }], DROLET_2023_TIO2, r), /2 values for shape \[3\]/);
   assert.throws(() => withDevice(DROLET_2023_TIO2, { failures: { pStuckLrs: 2 } }), /pStuckLrs must be a probability/);
-  assert.throws(() => withDevice(DROLET_2023_TIO2, { gMinSiemens: -1 }), /gMinSiemens must be a positive number/);
+  assert.throws(() => withDevice(DROLET_2023_TIO2, { gOffSiemens: -1 }), /gOffSiemens must be a positive number/);
   assert.throws(() => withDevice(DROLET_2023_TIO2, { foo: 1 } as never), /unknown device option "foo"/);
 });
