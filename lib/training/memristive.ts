@@ -13,7 +13,10 @@ import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../
 import { residualCholesky } from "../devices/pf-residuals";
 import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, disturbanceDraws, pfDraws, pfExponentScale, unpadded } from "../devices/draws";
 
-export type PairRule = "min-G" | "avg";
+import type { PairRule } from "../tile/mapping";
+
+/** The pair rules are the tile's (lib/tile/mapping, which a test checks this file against). */
+export type { PairRule };
 
 /** Interleave positive and negative conductances [rows, out] → [rows, 2·out]. */
 export function interleave(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D): tf.Tensor2D {

@@ -13,6 +13,7 @@ import { sampleKde } from "../../lib/devices/draws";
 import {
   activeRows, crossbarCurrents, disturb, powerFromDeviceCurrents, mapDouble, mapStandard, maxOf, memristiveForward, pfSeriesTerms, pooleFrenkelCoefficients, pooleFrenkelLogParameters,
 } from "../../lib/training/memristive";
+import { conductanceScale, maxAbs, pairConductances } from "../../lib/tile/mapping";
 import { MemristiveMlp, crossEntropy, efficiencyTopsPerWatt, evaluate, trainMemristiveMlp, joksasTraining } from "../../lib/training/memristive-mlp";
 import { mnistSplits, parseIdx, readIdxPair, idxMnist } from "../../lib/data/mnist";
 
@@ -42,6 +43,21 @@ test("§4.2 avg rule is symmetric about the mid conductance and spans the window
   const m = mapStandard(tf.tensor2d([[2, -1]]), 2, 10, "avg");
   // k_G = 4: G_eff = [8, -4] -> G+ = 6 + G_eff/2, G- = 6 - G_eff/2
   close(arr(m.g), [10, 2, 4, 8], 1e-6, "G avg");
+});
+
+test("the tfjs layers map weights exactly as the tile does (lib/tile/mapping): both pair rules, interleaved columns, k_G", () => {
+  const r = rng("tile-vs-tfjs");
+  const rows = 7, cols = 5;
+  const w = Float64Array.from({ length: rows * cols }, () => r.uniform(-2, 2));
+  const window = { gOffSiemens: 2e-5, gOnSiemens: 3e-4 };
+  for (const rule of ["min-G", "avg"] as const) {
+    const tfMap = mapStandard(tf.tensor2d(Array.from(w), [rows, cols]), window.gOffSiemens, window.gOnSiemens, rule, "interleaved");
+    const kG = conductanceScale(window, maxAbs(w));
+    const tile = pairConductances(w, rows, cols, window, kG, rule);
+    assert.ok(Math.abs(tfMap.kG.dataSync()[0] - kG) <= 1e-6 * kG, `${rule}: k_G`);
+    const g = tfMap.g.dataSync();
+    tile.forEach((v, q) => assert.ok(Math.abs(g[q] - v) <= 1e-6 * window.gOnSiemens, `${rule}: device ${q}: tfjs ${g[q]}, tile ${v}`));
+  }
 });
 
 test("§4.7 double-weights mapping: worked examples", () => {
