@@ -23,6 +23,12 @@ export interface CrossbarLayerConfig extends ConductanceWindow {
   /** Largest array: word lines, and bit lines (even: one pair per output). */
   readonly tileRows: number;
   readonly tileCols: number;
+  /**
+   * Which weight row sits on each physical word line of the layer (before it is split into tiles):
+   * entry k is the input index on word line k (`in` = the bias row). A permutation of 0…in; default
+   * the natural order (input i on word line i, the bias last). With line resistance it matters.
+   */
+  readonly wordLineOrder?: readonly number[];
   readonly engine?: Engine;
 }
 
@@ -31,6 +37,18 @@ export function checkLayerConfig(c: CrossbarLayerConfig): void {
   if (!(c.readVoltageVolt > 0 && Number.isFinite(c.readVoltageVolt))) throw new RangeError(`readVoltageVolt must be a finite number > 0 (V), got ${c.readVoltageVolt}`);
   if (!Number.isInteger(c.tileRows) || c.tileRows < 1) throw new RangeError(`tileRows must be a positive integer, got ${c.tileRows}`);
   if (!Number.isInteger(c.tileCols) || c.tileCols < 2 || c.tileCols % 2 !== 0) throw new RangeError(`tileCols must be an even integer >= 2 (pairs of columns), got ${c.tileCols}`);
+}
+
+/** The word-line order of a layer with `rows` weight rows: the given permutation (checked) or the natural one. */
+function wordLineOrder(order: readonly number[] | undefined, rows: number): Int32Array {
+  if (order === undefined) return Int32Array.from({ length: rows }, (_, k) => k);
+  const seen = new Uint8Array(rows);
+  if (order.length !== rows) throw new RangeError(`wordLineOrder has ${order.length} entries for ${rows} word lines (inputs + bias)`);
+  order.forEach((r, k) => {
+    if (!Number.isInteger(r) || r < 0 || r >= rows || seen[r]) throw new RangeError(`wordLineOrder must be a permutation of 0…${rows - 1}: entry ${k} is ${r}${seen[r] ? " (repeated)" : ""}`);
+    seen[r] = 1;
+  });
+  return Int32Array.from(order);
 }
 
 interface Placed {
@@ -65,8 +83,10 @@ export class CrossbarDenseLayer {
   readonly weights: Float64Array;
   /** k_G (S per weight unit). */
   readonly kG: number;
-  /** The pair conductances of the whole layer, [in + 1][2·out] (S). */
+  /** The pair conductances of the whole layer by physical word line (see `wordLineOrder`), [in + 1][2·out] (S). */
   readonly conductancesSiemens: Float64Array;
+  /** Weight row on each physical word line. */
+  readonly order: Int32Array;
   private readonly placed: Placed[] = [];
 
   constructor(weights: ArrayLike<number>, inDim: number, outDim: number, config: CrossbarLayerConfig) {
@@ -79,7 +99,8 @@ export class CrossbarDenseLayer {
     this.weights = Float64Array.from(weights);
     this.kG = conductanceScale(config, maxAbs(this.weights));
     const rows = inDim + 1, rule = config.rule ?? "min-G";
-    this.conductancesSiemens = pairConductances(this.weights, rows, outDim, config, this.kG, rule);
+    this.order = wordLineOrder(config.wordLineOrder, rows);
+    this.conductancesSiemens = pairConductances(this.physical(this.weights), rows, outDim, config, this.kG, rule);
     const pairs = config.tileCols / 2;
     for (let r0 = 0; r0 < rows; r0 += config.tileRows) {
       const tr = Math.min(config.tileRows, rows - r0);
@@ -90,6 +111,13 @@ export class CrossbarDenseLayer {
         this.placed.push({ tile: new CircuitTile(g, tr, tc, config), r0, o0, rows: tr, outs: to });
       }
     }
+  }
+
+  /** A [in + 1][out] matrix by weight row → by physical word line. */
+  private physical(w: Float64Array): Float64Array {
+    const n = this.outDim, p = new Float64Array(w.length);
+    this.order.forEach((row, k) => p.set(w.subarray(row * n, (row + 1) * n), k * n));
+    return p;
   }
 
   get tileCount(): number {
@@ -107,7 +135,7 @@ export class CrossbarDenseLayer {
     const tiles = this.placed.map((pl) => {
       const v = new Float64Array(batch * pl.rows);
       for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
-        const row = pl.r0 + r;
+        const row = this.order[pl.r0 + r];
         const xv = row < inDim ? x[k * inDim + row] : 1;
         if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${row}] is ${xv}, not a finite number`);
         v[k * pl.rows + r] = kV * xv;
@@ -133,7 +161,7 @@ export class CrossbarDenseLayer {
 
   /**
    * From ∂L/∂y [batch][out]: ∂L/∂W [in + 1][out] (k_G held fixed) and ∂L/∂x [batch][in]; also
-   * ∂L/∂G of the pairs [in + 1][2·out], for device-level studies.
+   * ∂L/∂G of the pairs [in + 1][2·out] by physical word line, for device-level studies.
    */
   backward(f: LayerForward, dy: ArrayLike<number>): { dWeights: Float64Array; dInputs: Float64Array; dConductances: Float64Array } {
     const { inDim, outDim } = this;
@@ -153,11 +181,13 @@ export class CrossbarDenseLayer {
       const b = pl.tile.backward(f.tiles[t], dI);
       for (let r = 0; r < pl.rows; r++) for (let c = 0; c < tc; c++) dG[(pl.r0 + r) * 2 * outDim + 2 * pl.o0 + c] += b.dConductances[r * tc + c];
       for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
-        const row = pl.r0 + r;
+        const row = this.order[pl.r0 + r];
         if (row < inDim) dx[k * inDim + row] += kV * b.dVoltages[k * pl.rows + r];
       }
     });
-    const dW = pairConductancesBackward(this.weights, dG, inDim + 1, outDim, this.kG, this.config.rule ?? "min-G");
+    const dWp = pairConductancesBackward(this.physical(this.weights), dG, inDim + 1, outDim, this.kG, this.config.rule ?? "min-G");
+    const dW = new Float64Array(dWp.length);
+    this.order.forEach((row, k) => dW.set(dWp.subarray(k * outDim, (k + 1) * outDim), row * outDim));
     return { dWeights: dW, dInputs: dx, dConductances: dG };
   }
 }

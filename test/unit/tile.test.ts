@@ -124,8 +124,11 @@ test("dense layer on tiles: ideal wires give [x, 1]·W exactly for any tiling; �
     for (let i = 0; i < inDim; i++) want += x[k * inDim + i] * w[i * outDim + o];
     assertClose(y[k * outDim + o], want, 1e-10, `ideal y[${k}][${o}]`);
   }
-  for (const rule of ["min-G", "avg"] as const) {
-    const cfg: CrossbarLayerConfig = { ...base, rule, wordSegmentOhm: 30, bitSegmentOhm: 30, sourceOhm: 50 };
+  const shuffled = [5, 2, 0, 4, 1, 3];
+  const ys = new CrossbarDenseLayer(w, inDim, outDim, { ...base, wordLineOrder: shuffled }).forward(x, batch).y;
+  ys.forEach((v, q) => assertClose(v, y[q], 1e-10, `ideal wires: the word-line order changes nothing (y[${q}])`));
+  for (const [rule, order] of [["min-G", undefined], ["avg", undefined], ["min-G", shuffled]] as const) {
+    const cfg: CrossbarLayerConfig = { ...base, rule, wordSegmentOhm: 30, bitSegmentOhm: 30, sourceOhm: 50, wordLineOrder: order };
     const lossOf = (ww: Float64Array, xx: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, cfg).forward(xx, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
     const layer = new CrossbarDenseLayer(w, inDim, outDim, cfg);
     const f = layer.forward(x, batch);
@@ -134,7 +137,15 @@ test("dense layer on tiles: ideal wires give [x, 1]·W exactly for any tiling; �
     for (let q = 0; q < x.length; q++) assertClose(b.dInputs[q], fd((xx) => lossOf(w, xx), x, q), 1e-5, `${rule}: ∂L/∂x[${q}]`);
     // line resistance costs accuracy: the outputs move away from the ideal ones
     assert.ok(f.y.some((v, q) => Math.abs(v - y[q]) > 1e-3), `${rule}: 30 Ω segments change the outputs`);
+    if (order) {
+      const natural = new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, wordLineOrder: undefined }).forward(x, batch).y;
+      assert.ok(f.y.some((v, q) => Math.abs(v - natural[q]) > 1e-6), "with line resistance the word-line order matters");
+      assert.deepEqual(Array.from(layer.order), shuffled);
+    }
   }
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...base, wordLineOrder: [0, 1, 2, 3, 4] }), /wordLineOrder has 5 entries for 6 word lines/);
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...base, wordLineOrder: [0, 1, 2, 3, 4, 4] }), /permutation of 0…5: entry 5 is 4 \(repeated\)/);
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...base, wordLineOrder: [0, 1, 2, 3, 4, 6] }), /entry 5 is 6/);
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...base, tileCols: 3 }), /tileCols must be an even integer/);
   assert.throws(() => new CrossbarDenseLayer(w.subarray(1), inDim, outDim, base), /expected \(in \+ 1\) × out = 18 \(the last row is the bias\)/);
   assert.throws(() => ideal.forward(Float64Array.from([NaN, 0, 0, 0, 0]), 1), /input \[0\]\[0\] is NaN/);
