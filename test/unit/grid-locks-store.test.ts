@@ -113,6 +113,7 @@ test("releaseLock removes only this process's (or an unreadable) lock; touchLock
   touchLock(old);
   assert.ok(Date.now() - fs.statSync(old).mtimeMs < 60e3, "touched now");
   assert.doesNotThrow(() => touchLock(path.join(dir, "gone.lock")));
+  assert.doesNotThrow(() => releaseLock(path.join(dir, "gone.lock")), "releasing a lock that is already gone is not an error");
 });
 
 const cell = makeCell({ experiment: "exp", codeVersion: "1", mode: "quick", seed: 3, params: { a: 1 } });
@@ -139,7 +140,12 @@ test("a result file holds every field of the run, read back as written", () => {
   assert.ok(!fs.readdirSync(store.folder("exp")).some((n) => n.endsWith(".tmp")), "no temporary file is left");
   const q = store.quarantine(bare);
   assert.match(path.basename(q), /\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
-  assert.deepEqual(store.partition([cell, bare]).todo, [bare]);
+  assert.deepEqual(store.partition([cell, bare]), { done: [cell], todo: [bare], corrupt: [] }, "a quarantined result is missing, not corrupt");
+  fs.writeFileSync(store.file(bare), "{");
+  const parts = store.partition([cell, bare]);
+  assert.deepEqual(parts.todo, [bare]);
+  assert.deepEqual(parts.corrupt.map((c) => c.cell), [bare]);
+  assert.match(parts.corrupt[0].reason, /^not valid JSON/);
 });
 
 test("cleanTemporary removes this grid's runs' temporary files and those past the age limit, nothing else", () => {
