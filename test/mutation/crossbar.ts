@@ -5,3 +5,4 @@ import "../unit/crossbar-qucs.test";
 import "../unit/crossbar-reliability.test";
 import "../unit/crossbar-ngspice.test";
 import "../unit/crossbar-validation.test";
+import "../unit/crossbar-solver-parts.test";

@@ -1,0 +1,96 @@
+// The solver's parts checked one by one: power split against hand calculations, chunking, factoring,
+// companion current sources, the grid view of a solution.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rng } from "../../lib/runtime/random";
+import { CrossbarTopology, topologyFromConductances } from "../../lib/crossbar/circuit";
+import { CrossbarSystem, gridOf, solveCrossbar } from "../../lib/crossbar/solver";
+
+const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
+
+test("power of a 1×1 array driven from both ends of both lines: every part against the hand calculation", () => {
+  // one device G between W and B; W driven from the left (V1 through r1 + segment) and the right (V2 through r2 + segment);
+  // B to the bottom (0 V through r3 + segment) and the top (V4 through r4 + segment)
+  const G = 1e-3, seg = 2, r = [10, 20, 30, 40], V = [1, 0.5, 0, 0.2];
+  const t: CrossbarTopology = {
+    rows: 1, cols: 1, conductancesSiemens: Float64Array.from([G]), wordSegmentOhm: seg, bitSegmentOhm: seg,
+    wordLeft: [{ sourceOhm: r[0] }], wordRight: [{ sourceOhm: r[1] }], bitBottom: [{ sourceOhm: r[2] }], bitTop: [{ sourceOhm: r[3] }],
+  };
+  const drive = { wordLeftVolt: [[V[0]]], wordRightVolt: [[V[1]]], bitBottomVolt: [[V[2]]], bitTopVolt: [[V[3]]] };
+  const g = r.map((x) => 1 / (x + seg));
+  // nodal equations for W and B (2×2), solved by hand
+  const a11 = g[0] + g[1] + G, a22 = g[2] + g[3] + G, a12 = -G;
+  const b1 = g[0] * V[0] + g[1] * V[1], b2 = g[2] * V[2] + g[3] * V[3];
+  const det = a11 * a22 - a12 * a12;
+  const w = (b1 * a22 - a12 * b2) / det, b = (a11 * b2 - a12 * b1) / det;
+  for (const engine of ["direct", "gauss-seidel"] as const) {
+    const sys = new CrossbarSystem(t);
+    const s = sys.solve(drive, { engine });
+    close(s.wordVoltages[0], w, 1e-10, `${engine}: W`);
+    close(s.bitVoltages[0], b, 1e-10, `${engine}: B`);
+    const i = [g[0] * (V[0] - w), g[1] * (w - V[1]), g[2] * (b - V[2]), g[3] * (V[3] - b)];
+    close(s.wordSegmentCurrents[0], i[0], 1e-9, "left current");
+    close(s.wordRightCurrents[0], i[1], 1e-9, "right current");
+    close(s.outputCurrents[0], i[2], 1e-9, "bottom current");
+    close(s.bitTopCurrents[0], -i[3], 1e-9, "top current (leaving through the top)");
+    const p = sys.power(s, drive)[0];
+    close(p.devicesWatt, G * (w - b) ** 2, 1e-9, "device power");
+    close(p.wiresWatt, seg * i.reduce((acc, x) => acc + x * x, 0), 1e-9, "end segments");
+    close(p.sourceResistorsWatt, i.reduce((acc, x, k) => acc + x * x * r[k], 0), 1e-9, "source resistors");
+    close(p.sourcesWatt, V[0] * i[0] - V[1] * i[1] - V[2] * i[2] + V[3] * i[3], 1e-9, "delivered by the sources");
+  }
+});
+
+test("power with ideal word lines counts only bit-line wires; with ideal bit lines only word-line wires", () => {
+  const r = rng(7);
+  const g = Float64Array.from({ length: 12 }, () => r.uniform(1e-4, 1e-3));
+  const drive = { wordLeftVolt: [[0.3, 0.1, 0.2]] };
+  for (const [w, b] of [[0, 5], [5, 0]]) {
+    const sys = new CrossbarSystem(topologyFromConductances(g, 3, 4, { wordSegmentOhm: w, bitSegmentOhm: b }));
+    const s = sys.solve(drive, { engine: "gauss-seidel" });
+    const p = sys.power(s, drive)[0];
+    let expected = 0;
+    if (w > 0) for (let k = 0; k < 12; k++) expected += w * s.wordSegmentCurrents[k] ** 2;
+    if (b > 0) for (let k = 0; k < 12; k++) expected += b * s.bitSegmentCurrents[k] ** 2;
+    close(p.wiresWatt, expected, 1e-9, `wires ${w}/${b} Ω`);
+    close(p.sourcesWatt, p.devicesWatt + p.wiresWatt + p.sourceResistorsWatt, 1e-9, "balance");
+  }
+});
+
+test("chunking, factoring and the engines change nothing; a solution's grid view is per input", () => {
+  const r = rng(8);
+  const t = topologyFromConductances(Float64Array.from({ length: 35 }, () => r.uniform(1e-5, 1e-4)), 5, 7, { wordSegmentOhm: 3, bitSegmentOhm: 2 });
+  const drive = { wordLeftVolt: Array.from({ length: 5 }, () => Array.from({ length: 5 }, () => r.uniform(-1, 1))) };
+  const ref = new CrossbarSystem(t).solve(drive, { engine: "direct", chunk: 64 });
+  for (const engine of ["direct", "gauss-seidel"] as const) {
+    for (const chunk of [1, 2, 3, 5, 100]) {
+      const s = new CrossbarSystem(t).solve(drive, { engine, chunk });
+      s.outputCurrents.forEach((v, q) => close(v, ref.outputCurrents[q], 1e-9, `${engine}, chunk ${chunk}: output ${q}`));
+      s.deviceCurrents.forEach((v, q) => close(v, ref.deviceCurrents[q], 1e-9, `${engine}, chunk ${chunk}: device ${q}`));
+    }
+  }
+  const sys = new CrossbarSystem(t);
+  assert.equal(sys.factorSeconds, 0);
+  assert.equal(sys.factor("gauss-seidel"), sys, "factor returns the system");
+  sys.factor();
+  assert.ok(sys.factorSeconds >= 0);
+  sys.solve(drive).outputCurrents.forEach((v, q) => close(v, ref.outputCurrents[q], 1e-12, `prefactored: output ${q}`));
+  const grid = gridOf(ref.bitVoltages, ref, 3);
+  assert.equal(grid.length, 5);
+  assert.equal(grid[0].length, 7);
+  assert.equal(grid[4][6], ref.bitVoltages[3 * 35 + 4 * 7 + 6]);
+  assert.equal(gridOf(ref.bitVoltages, ref)[2][1], ref.bitVoltages[2 * 7 + 1], "input 0 by default");
+});
+
+test("companion current sources in parallel with the devices shift every device current by exactly their value", () => {
+  const r = rng(9);
+  const t = topologyFromConductances(Float64Array.from({ length: 6 }, () => r.uniform(1e-4, 1e-3)), 2, 3, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
+  const drive = { wordLeftVolt: [[0.4, 0.2], [0.1, -0.3]] };
+  const J = Float64Array.from({ length: 12 }, () => r.uniform(-1e-5, 1e-5));
+  for (const engine of ["direct", "gauss-seidel"] as const) {
+    const s = solveCrossbar(t, drive, { engine, deviceSourceAmp: J });
+    for (let q = 0; q < 12; q++) close(s.deviceCurrents[q], t.conductancesSiemens[q % 6] * (s.wordVoltages[q] - s.bitVoltages[q]) + J[q], 1e-9, `${engine}: device ${q}`);
+    assert.ok(s.kclResidualRelative < 1e-9);
+  }
+  assert.throws(() => solveCrossbar(t, drive, { deviceSourceAmp: new Float64Array(6) }), /deviceSourceAmp has 6 entries, expected inputs × rows × cols = 12/);
+});
