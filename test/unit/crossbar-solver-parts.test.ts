@@ -94,3 +94,28 @@ test("companion current sources in parallel with the devices shift every device 
   }
   assert.throws(() => solveCrossbar(t, drive, { deviceSourceAmp: new Float64Array(6) }), /deviceSourceAmp has 6 entries, expected inputs × rows × cols = 12/);
 });
+
+test("ideal lines driven from either end: every branch current equals the limit of nearly ideal lines", () => {
+  const r = rng(10);
+  const m = 3, n = 4;
+  const g = Float64Array.from({ length: m * n }, () => r.uniform(1e-4, 1e-3));
+  const v = (len: number) => [Array.from({ length: len }, () => r.uniform(0.1, 0.5))];
+  const cases: Array<[string, (seg: number) => CrossbarTopology]> = [
+    ["word lines ideal, driven from the right", (seg) => ({ ...topologyFromConductances(g, m, n, { wordSegmentOhm: seg, bitSegmentOhm: 2 }), wordLeft: [null, null, null], wordRight: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }] })],
+    ["word lines ideal, driven from the left with an open right end", (seg) => topologyFromConductances(g, m, n, { wordSegmentOhm: seg, bitSegmentOhm: 2 })],
+    ["bit lines ideal, sensed at the top", (seg) => ({ ...topologyFromConductances(g, m, n, { wordSegmentOhm: 2, bitSegmentOhm: seg }), bitBottom: [null, null, null, null], bitTop: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }] })],
+    ["bit lines ideal, sensed at the bottom", (seg) => topologyFromConductances(g, m, n, { wordSegmentOhm: 2, bitSegmentOhm: seg })],
+  ];
+  for (const [name, topo] of cases) {
+    const t0 = topo(0);
+    const drive = { wordLeftVolt: v(m), wordRightVolt: v(m), bitBottomVolt: [new Array(n).fill(0)], bitTopVolt: [new Array(n).fill(0)] };
+    const exact = solveCrossbar(t0, drive), near = solveCrossbar(topo(1e-6), drive, { engine: "direct" });
+    const fields = ["deviceCurrents", "wordSegmentCurrents", "bitSegmentCurrents", "wordRightCurrents", "bitTopCurrents", "outputCurrents"] as const;
+    for (const f of fields) {
+      const a = exact[f], b = near[f];
+      let scale = 0;
+      for (let q = 0; q < b.length; q++) scale = Math.max(scale, Math.abs(b[q]));
+      for (let q = 0; q < a.length; q++) assert.ok(Math.abs(a[q] - b[q]) <= 1e-5 * scale, `${name}: ${f}[${q}] ideal ${a[q]}, nearly ideal ${b[q]}`);
+    }
+  }
+});
