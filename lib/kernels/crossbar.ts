@@ -3,8 +3,8 @@
  * inputs). `LineSweepKernel` owns one memory; `reset` then `alloc` hand out float64 buffers for one
  * solve (the solver decides what they hold).
  */
-import * as fs from "fs";
 import * as path from "path";
+import { compiledKernel, ensureBytes } from "./wasm";
 
 /** Where the build puts the compiled crossbar kernel. */
 export const CROSSBAR_WASM_FILE = path.resolve(__dirname, "..", "..", "build", "kernels", "crossbar.wasm");
@@ -18,18 +18,6 @@ export interface CrossbarKernelExports {
   ): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
-
-function crossbarModule(): WebAssembly.Module {
-  if (!compiled) {
-    if (!fs.existsSync(CROSSBAR_WASM_FILE)) throw new Error(`the WebAssembly kernels are not built (${CROSSBAR_WASM_FILE} is missing): run "npm run build" (or "npm run build:kernels")`);
-    compiled = new WebAssembly.Module(fs.readFileSync(CROSSBAR_WASM_FILE));
-  }
-  return compiled;
-}
-
-const PAGE_BYTES = 65536;
-
 /** One instance of the line-sweep kernel with a bump allocator of float64 buffers. */
 export class LineSweepKernel {
   readonly k: CrossbarKernelExports;
@@ -37,7 +25,7 @@ export class LineSweepKernel {
   private top: number;
 
   constructor() {
-    this.k = new WebAssembly.Instance(crossbarModule(), {}).exports as unknown as CrossbarKernelExports;
+    this.k = new WebAssembly.Instance(compiledKernel(CROSSBAR_WASM_FILE), {}).exports as unknown as CrossbarKernelExports;
     this.base = this.top = (this.k.heapBase() + 15) & ~15;
   }
 
@@ -51,8 +39,7 @@ export class LineSweepKernel {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: n must be a non-negative integer, got ${n}`);
     const ptr = this.top;
     this.top += ((n + 1) & ~1) * 8;
-    const mem = this.k.memory, have = mem.buffer.byteLength;
-    if (this.top > have) mem.grow(Math.max(Math.ceil((this.top - have) / PAGE_BYTES), have / PAGE_BYTES));
+    ensureBytes(this.k.memory, this.top);
     return ptr;
   }
 

@@ -4,9 +4,9 @@
  * memory; `alloc` hands out 16-byte-aligned float32 buffers from it, and `f32` views them. Kernels
  * take pointers and sizes and make no physics decision.
  */
-import * as fs from "fs";
 import * as path from "path";
 import type { Rng } from "../runtime/random";
+import { compiledKernel, ensureBytes } from "./wasm";
 
 /** Where the build puts the compiled kernels (the same path from lib/ and from dist/). */
 export const KERNELS_WASM_FILE = path.resolve(__dirname, "..", "..", "build", "kernels", "memristive.wasm");
@@ -39,23 +39,10 @@ export interface KernelExports {
   sgd(theta: number, grad: number, n: number, lr: number, l1: number, clip: number): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
-
-/** The compiled module (compiled once per process; instances are separate). */
-function kernelModule(): WebAssembly.Module {
-  if (!compiled) {
-    if (!fs.existsSync(KERNELS_WASM_FILE)) throw new Error(`the WebAssembly kernels are not built (${KERNELS_WASM_FILE} is missing): run "npm run build" (or "npm run build:kernels")`);
-    compiled = new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_FILE));
-  }
-  return compiled;
-}
-
 /** Columns padded to a multiple of 4 (one SIMD vector): the row stride of every kernel matrix. */
 export function pad4(n: number): number {
   return (n + 3) & ~3;
 }
-
-const PAGE_BYTES = 65536;
 
 /** One kernel instance: its own memory, a bump allocator and the exported functions. */
 export class Kernels {
@@ -63,7 +50,7 @@ export class Kernels {
   private top: number;
 
   constructor() {
-    this.k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+    this.k = new WebAssembly.Instance(compiledKernel(KERNELS_WASM_FILE), {}).exports as unknown as KernelExports;
     this.top = (this.k.heapBase() + 15) & ~15;
   }
 
@@ -76,8 +63,7 @@ export class Kernels {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: n must be a non-negative integer, got ${n}`);
     const ptr = this.top;
     this.top += ((n + 7) & ~7) * 4;
-    const mem = this.k.memory, have = mem.buffer.byteLength;
-    if (this.top > have) mem.grow(Math.max(Math.ceil((this.top - have) / PAGE_BYTES), have / PAGE_BYTES));
+    ensureBytes(this.k.memory, this.top);
     return ptr;
   }
 
