@@ -74,6 +74,21 @@ function notConverged(maxSweeps: number, relative: number, tol: number): RangeEr
   return new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: the KCL residual is ${relative.toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
 }
 
+/**
+ * Gauss–Seidel's outer loop: `sweep()` runs one sweep and returns the KCL residual it leaves (A);
+ * stop when it is ≤ tol × the largest terminal current (`scale()`, refreshed on the first sweep,
+ * every eighth, and before accepting). Returns the sweep count; throws after maxSweeps.
+ */
+function untilConverged(sweep: () => number, scale: () => number, tol: number, maxSweeps: number): number {
+  let s = 0, res = NaN;
+  for (let k = 1; k <= maxSweeps; k++) {
+    res = sweep();
+    if (k === 1 || k % 8 === 0 || res <= tol * Math.max(s, 1e-300)) s = scale();
+    if (res <= tol * Math.max(s, 1e-300)) return k;
+  }
+  throw notConverged(maxSweeps, res / Math.max(s, 1e-300), tol);
+}
+
 /** Value at (input k, row i, col j) of a [input][row][col] array as a matrix. */
 export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k = 0): number[][] {
   const out: number[][] = [];
@@ -335,7 +350,7 @@ export class CrossbarSystem {
     };
   }
 
-  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null, work: Float64Array): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number; converged: boolean } {
+  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null, work: Float64Array): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number } {
     const p = VL.length;
     const { m, n, G } = this;
     const N = m * n;
@@ -378,7 +393,6 @@ export class CrossbarSystem {
     }
     let used: CrossbarSolution["engine"] = "closed-form";
     let sweeps: number | undefined;
-    let converged = true;
     const solveWordLines = () => {
       const T = this.wordLineFactors();
       coupledRhs(W, fW, G, B, N, p);
@@ -414,7 +428,7 @@ export class CrossbarSystem {
         sweeps = sweepKernel === "wasm" ? this.gaussSeidel(W, B, fW, fB, p, tol, maxSweeps, scaleOf) : this.gaussSeidelJs(W, B, p, tol, maxSweeps, scaleOf, solveWordLines, solveBitLines);
       }
     }
-    return { W, B, used, sweeps, converged };
+    return { W, B, used, sweeps };
   }
 
   /**
@@ -437,18 +451,13 @@ export class CrossbarSystem {
     view(at.G, N).set(G);
     for (let i = 0; i < m; i++) ((view(at.wPiv, N).set(TW[i].invPiv, i * n)), view(at.wMul, N).set(TW[i].mul, i * n));
     for (let j = 0; j < n; j++) ((view(at.bPiv, N).set(TB[j].invPiv, j * m)), view(at.bMul, N).set(TB[j].mul, j * m));
-    let scale = 0, res = NaN;
-    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+    const sweeps = untilConverged(() => {
       K.k.sweepLines(at.W, at.fW, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0);
-      res = K.k.sweepLines(at.B, at.fB, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, 1, n, p, at.scratch, 1);
-      if (sweep === 1 || sweep % 8 === 0 || res <= tol * Math.max(scale, 1e-300)) scale = scaleOf(view(at.W, N * p), view(at.B, N * p));
-      if (res <= tol * Math.max(scale, 1e-300)) {
-        W.set(view(at.W, N * p));
-        B.set(view(at.B, N * p));
-        return sweep;
-      }
-    }
-    throw notConverged(maxSweeps, res / Math.max(scale, 1e-300), tol);
+      return K.k.sweepLines(at.B, at.fB, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, 1, n, p, at.scratch, 1);
+    }, () => scaleOf(view(at.W, N * p), view(at.B, N * p)), tol, maxSweeps);
+    W.set(view(at.W, N * p));
+    B.set(view(at.B, N * p));
+    return sweeps;
   }
 
   /** The same iteration in TypeScript (the reference for the kernel). */
@@ -456,21 +465,18 @@ export class CrossbarSystem {
     const { G } = this;
     const N = this.m * this.n;
     const prevB = new Float64Array(N * p);
-    let scale = 0, res = NaN;
-    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+    return untilConverged(() => {
       solveWordLines();
       prevB.set(B);
       solveBitLines();
       // after the bit-line solve, only word-line KCL is violated, by G·ΔB at each node
-      res = 0;
+      let res = 0;
       for (let r = 0, q = 0; r < N; r++) for (let k = 0; k < p; k++, q++) {
         const d = Math.abs(G[r] * (B[q] - prevB[q]));
         if (d > res || d !== d) res = d;
       }
-      if (sweep === 1 || sweep % 8 === 0 || res <= tol * Math.max(scale, 1e-300)) scale = scaleOf(W, B);
-      if (res <= tol * Math.max(scale, 1e-300)) return sweep;
-    }
-    throw notConverged(maxSweeps, res / Math.max(scale, 1e-300), tol);
+      return res;
+    }, () => scaleOf(W, B), tol, maxSweeps);
   }
 
   /** Largest source voltage × largest finite conductance in the circuit (A): the scale at which float64 rounding shows. */
