@@ -14,11 +14,10 @@ import { rng as makeRng } from "../runtime/random";
 import type { Splits } from "../data/moons";
 import { DROLET_2023_TIO2 } from "../devices/tio2";
 import type { CrossbarLayerConfig } from "../tile/layer";
-import { createMlp, Mlp } from "../training/mlp";
-import { DROLET_REGULAR_TRAINING, droletAwareTraining, trainMlp } from "../training/hardware-aware";
+import type { Mlp } from "../training/mlp";
 import { evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
 import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
-import { droletData } from "./drolet";
+import { droletData, droletRunConfig, trainDroletNetwork } from "./drolet";
 import { meanSd } from "../runtime/stats";
 
 export const CIRCUIT_TRAININGS = Object.freeze(["regular", "aware", "circuit-aware"] as const);
@@ -63,11 +62,7 @@ export function circuitAwareProtocol(mode: RunMode): CircuitAwareProtocol {
 
 /** The software network of a seed (the same as notebook 01's for that seed and epochs). */
 export function softwareNetwork(kind: "regular" | "aware", seed: number, epochs: number, data: Splits): Mlp {
-  const r = makeRng(`drolet/${kind}/${seed}`);
-  const net = createMlp([2, 8, 1], r.fork("init"));
-  const recipe = kind === "aware" ? droletAwareTraining(DROLET_2023_TIO2) : DROLET_REGULAR_TRAINING;
-  trainMlp(net, data.train, { ...recipe, epochs, logEvery: Math.max(1, Math.round(epochs / 10)) }, r.fork("train"));
-  return net;
+  return trainDroletNetwork(droletRunConfig(kind, { seed, epochs, device: DROLET_2023_TIO2 }), data).net;
 }
 
 export interface CircuitAwareRow {
@@ -147,12 +142,11 @@ export function summariseCircuitAware(rows: readonly CircuitAwareRow[]): Circuit
     for (const training of CIRCUIT_TRAININGS) {
       const rs = rows.filter((r) => r.segmentOhm === segmentOhm && r.training === training);
       if (!rs.length) continue;
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       out.push({
         segmentOhm, training,
         accuracy: meanSd(rs.map((r) => r.accuracy)),
-        sourcesWatt: mean(rs.map((r) => r.sourcesWatt)),
-        wireShare: mean(rs.map((r) => (r.sourcesWatt > 0 ? r.wiresWatt / r.sourcesWatt : 0))),
+        sourcesWatt: meanSd(rs.map((r) => r.sourcesWatt)).mean,
+        wireShare: meanSd(rs.map((r) => (r.sourcesWatt > 0 ? r.wiresWatt / r.sourcesWatt : 0))).mean,
         seedsAboveRegular: rs.filter((r) => regular.has(r.seed) && r.accuracy > regular.get(r.seed)!).length,
       });
     }

@@ -151,12 +151,21 @@ export function droletData(split: DroletRunConfig["split"], seed: number): Split
 }
 
 /** Train one network (regular or hardware-aware) and evaluate it over T transfers. */
-export function runDrolet(cfg: DroletRunConfig, data: Splits = droletData(cfg.split, cfg.seed), opts: { onLog?: (s: string) => void } = {}): DroletRun {
+/**
+ * Train the run's 2-8-1 network (its seed names the generator: the same network wherever it is
+ * trained). Returns it with the generator, from which `runDrolet` then draws its transfers.
+ */
+export function trainDroletNetwork(cfg: DroletRunConfig, data: Splits, opts: { test?: Dataset } = {}): { net: Mlp; train: TrainResult; rng: Rng } {
   const base = cfg.training ?? (cfg.kind === "aware" ? droletAwareTraining(cfg.device) : DROLET_REGULAR_TRAINING);
   const training: TrainConfig = { ...base, epochs: cfg.epochs, logEvery: Math.max(1, Math.round(cfg.epochs / 50)) };
   const r = makeRng(`drolet/${cfg.kind}/${cfg.seed}`);
   const net = createMlp([2, 8, 1], r.fork("init"));
-  const train = trainMlp(net, data.train, training, r.fork("train"), { test: data.test });
+  const train = trainMlp(net, data.train, training, r.fork("train"), opts);
+  return { net, train, rng: r };
+}
+
+export function runDrolet(cfg: DroletRunConfig, data: Splits = droletData(cfg.split, cfg.seed), opts: { onLog?: (s: string) => void } = {}): DroletRun {
+  const { net, train, rng: r } = trainDroletNetwork(cfg, data, { test: data.test });
   const evaluation = evaluateTransfers(net, data.test, cfg.device, cfg.transfers, r.fork("eval"));
   const share95 = shareAtLeast(evaluation.perPoint);
   opts.onLog?.(`${cfg.kind} seed ${cfg.seed}: ${cfg.epochs} epochs in ${train.seconds.toFixed(1)} s, clean test acc ${accuracy(logits(net.sizes, net.params, data.test.x), data.test.y).toFixed(3)}, share ≥95 % ${(100 * share95).toFixed(1)} %`);

@@ -8,7 +8,7 @@ import type { Rng } from "../runtime/random";
 import type { Dataset } from "../data/moons";
 import { CrossbarDenseLayer, CrossbarLayerConfig, LayerForward } from "../tile/layer";
 import { withBiasRow } from "../tile/network";
-import { Adam, Mlp, cloneMlp, sigmoid } from "./mlp";
+import { Adam, Mlp, accuracy, bceWithLogit, cloneMlp, sigmoid } from "./mlp";
 
 export interface CircuitTrainingConfig {
   readonly epochs: number;
@@ -55,7 +55,7 @@ export function circuitLossAndGrads(net: Mlp, data: Dataset, idx: ArrayLike<numb
   let d = new Float64Array(B);
   for (let k = 0; k < B; k++) {
     const z = logits[k];
-    loss += Math.max(z, 0) - z * t[k] + Math.log1p(Math.exp(-Math.abs(z)));
+    loss += bceWithLogit(z, t[k]);
     d[k] = (sigmoid(z) - t[k]) / B;
   }
   const grads = net.params.map((p) => new Float64Array(p.length));
@@ -101,12 +101,10 @@ export function trainOnCircuit(net: Mlp, data: Dataset, cfg: CircuitTrainingConf
 /** Share of points classified correctly on the circuit, and the mean power per inference (W, all layers) with its parts. */
 export function evaluateOnCircuit(net: Mlp, data: Dataset, layer: CrossbarLayerConfig): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
   const { logits, layers } = circuitForward(net, data.x, layer);
-  let c = 0;
-  logits.forEach((z, k) => (c += (z > 0 ? 1 : 0) === data.y[k] ? 1 : 0));
   const power = { sourcesWatt: 0, devicesWatt: 0, wiresWatt: 0, sourceResistorsWatt: 0 };
   for (const { layer: cl, f } of layers) {
     const p = cl.power(f);
     for (const k of Object.keys(power) as (keyof typeof power)[]) power[k] += p[k].reduce((a, b) => a + b, 0) / f.batch;
   }
-  return { accuracy: c / data.y.length, ...power };
+  return { accuracy: accuracy(logits, data.y), ...power };
 }

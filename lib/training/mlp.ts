@@ -93,8 +93,7 @@ export function lossAndGrads(sizes: readonly number[], params: readonly Float64A
     }
     const z = acts[L][0];
     const t = y[j];
-    // log(1 + e^-|z|) + max(z, 0) − z·t
-    loss += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+    loss += bceWithLogit(z, t);
     deltas[L][0] = (sigmoid(z) - t) / B;
     for (let l = L - 1; l >= 0; l--) {
       const W = params[2 * l], nIn = sizes[l], nOut = sizes[l + 1];
@@ -114,6 +113,11 @@ export function lossAndGrads(sizes: readonly number[], params: readonly Float64A
     }
   }
   return { loss: loss / B, grads };
+}
+
+/** Binary cross-entropy of a logit z against a 0/1 label t, computed stably: log(1 + e^−|z|) + max(z, 0) − z·t. */
+export function bceWithLogit(z: number, t: number): number {
+  return Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
 }
 
 /** Adam (PyTorch semantics: bias-corrected moments, ε added after the square root). */
