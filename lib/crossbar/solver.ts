@@ -300,7 +300,8 @@ export class CrossbarSystem {
     for (let k0 = 0; k0 < p; k0 += C) {
       const k1 = Math.min(p, k0 + C), pc = k1 - k0;
       const Jc = J ? J.subarray(k0 * N, k1 * N) : null;
-      const r = this.solveChunk(VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), engine, opts, Jc, work);
+      const [vl, vr, vb, vt] = [VL, VR, VB, VT].map((v) => v.slice(k0, k1));
+      const r = this.solveChunk(vl, vr, vb, vt, engine, opts, Jc, work);
       // [node][input] → [input][node]
       for (let node = 0, q = 0; node < N; node++) {
         for (let kc = 0, o = k0 * N + node; kc < pc; kc++, q++, o += N) {
@@ -308,7 +309,7 @@ export class CrossbarSystem {
           bv[o] = r.B[q];
         }
       }
-      scale = Math.max(scale, this.terminalScale(r.W, r.B, VL.slice(k0, k1), VR.slice(k0, k1), VB.slice(k0, k1), VT.slice(k0, k1), pc));
+      scale = Math.max(scale, this.terminalScale(r.W, r.B, vl, vr, vb, vt, pc));
       used = r.used;
       if (r.sweeps !== undefined) sweeps = Math.max(sweeps ?? 0, r.sweeps);
     }

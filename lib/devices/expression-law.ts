@@ -54,9 +54,10 @@ export function expressionLaw(expression: string, parameters: Readonly<Record<st
     throw new RangeError(`${where} does not parse: ${(e as Error).message}`);
   }
   if ("V" in parameters) throw new RangeError(`${where}: "V" is the device voltage, not a parameter`);
-  const unknown = symbolsOf(node).filter((s) => s !== "V" && !(s in parameters) && !CONSTANTS.has(s));
+  const symbols = symbolsOf(node);
+  const unknown = symbols.filter((s) => s !== "V" && !(s in parameters) && !CONSTANTS.has(s));
   if (unknown.length) throw new RangeError(`${where} uses ${unknown.map((s) => `"${s}"`).join(", ")}, which is neither the voltage V nor a parameter (given: ${Object.keys(parameters).join(", ") || "none"})`);
-  if (!symbolsOf(node).includes("V")) throw new RangeError(`${where} does not depend on the voltage V`);
+  if (!symbols.includes("V")) throw new RangeError(`${where} does not depend on the voltage V`);
   const arrays: Array<[string, ArrayLike<number>]> = [];
   const scope: Record<string, number> = {};
   for (const [k, v] of Object.entries(parameters)) {
