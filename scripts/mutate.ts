@@ -103,7 +103,7 @@ function main(): number {
     const config = {
       $schema: "./node_modules/@stryker-mutator/core/schema/stryker-schema.json",
       testRunner: "command",
-      commandRunner: { command: `node --import tsx ${t.tests}` },
+      commandRunner: { command: `node --import tsx --test-reporter=./test/mutation/bail-reporter.mjs ${t.tests}` },
       mutate: t.mutate,
       mutator: { excludedMutations: EXCLUDED_MUTATIONS },
       coverageAnalysis: "off",
@@ -113,7 +113,8 @@ function main(): number {
       tempDirName: ".stryker-tmp",
       cleanTempDir: "always",
       ignorePatterns: ["results", "figures", "notebooks/executed", "reports", "data/mnist", "data/cifar-10", "data/fashion-mnist", ".jupyter"],
-      timeoutMS: 60_000,
+      // Added to 1.5 × the unmutated run: a mutant that loops forever costs this much.
+      timeoutMS: 15_000,
     };
     const configFile = path.join(OUT, `stryker-${t.name}.config.json`);
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
