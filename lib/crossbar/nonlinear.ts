@@ -141,7 +141,7 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     rows: m, cols: n, inputs: p,
     wordVoltages: cat((s) => s.wordVoltages), bitVoltages: cat((s) => s.bitVoltages), deviceCurrents: cat((s) => s.deviceCurrents),
     wordSegmentCurrents: cat((s) => s.wordSegmentCurrents), bitSegmentCurrents: cat((s) => s.bitSegmentCurrents),
-    wordRightCurrents: cat((s) => s.wordRightCurrents), bitTopCurrents: cat((s) => s.bitTopCurrents), outputCurrents: cat((s) => s.outputCurrents),
+    wordLeftCurrents: cat((s) => s.wordLeftCurrents), wordRightCurrents: cat((s) => s.wordRightCurrents), bitTopCurrents: cat((s) => s.bitTopCurrents), outputCurrents: cat((s) => s.outputCurrents),
     kclResidualAmp: Math.max(...parts.map((s) => s.kclResidualAmp)), kclResidualRelative: Math.max(...parts.map((s) => s.kclResidualRelative)),
     engine: parts[0].engine, converged: parts.every((s) => s.converged), sweeps: Math.max(...parts.map((s) => s.sweeps ?? 0)),
     newtonIterations: iterations, lawResidualAmp: lawResidual, newtonConverged: allConverged,

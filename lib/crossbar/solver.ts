@@ -47,6 +47,8 @@ export interface CrossbarSolution {
   readonly wordSegmentCurrents: Float64Array;
   /** Bit-line segment currents (A), downwards; segment (m−1, j) joins B(m−1, j) to the bottom terminal. */
   readonly bitSegmentCurrents: Float64Array;
+  /** Current entering each word line through its left end (from its source), [input][row]. */
+  readonly wordLeftCurrents: Float64Array;
   /** Current leaving each word line through its right end, [input][row]. */
   readonly wordRightCurrents: Float64Array;
   /** Current leaving each bit line through its top end, [input][col]. */
@@ -97,6 +99,18 @@ export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k =
 }
 
 type Volts = readonly ArrayLike<number>[];
+
+let workBuffer = new Float64Array(0);
+
+/**
+ * The chunk work buffers of a solve, reused by every solve of the process (solves are synchronous and
+ * never nested; fresh memory is several times slower to fill than memory already touched). Contents
+ * are undefined: solveChunk overwrites what it uses.
+ */
+function workspace(len: number): Float64Array {
+  if (workBuffer.length < len) workBuffer = new Float64Array(len);
+  return workBuffer.subarray(0, len);
+}
 
 interface EndG {
   /** Conductance to the source (S), Infinity for an ideal connection, 0 when open. */
@@ -287,24 +301,25 @@ export class CrossbarSystem {
     const p = checkDrive(this.topology, drive);
     const { m, n } = this;
     const N = m * n;
-    const zeros = (len: number) => Array.from({ length: p }, () => new Array(len).fill(0));
-    const VL = drive.wordLeftVolt, VR = drive.wordRightVolt ?? zeros(m), VB = drive.bitBottomVolt ?? zeros(n), VT = drive.bitTopVolt ?? zeros(n);
-    const J = opts.deviceSourceAmp ?? null;
+    // copies: the branch currents read drives and companion sources when first asked for, after the caller may have reused its buffers
+    const copy = (v: Volts | undefined, len: number) => Array.from({ length: p }, (_, k) => (v ? Float64Array.from(v[k]) : new Float64Array(len)));
+    const VL = copy(drive.wordLeftVolt, m), VR = copy(drive.wordRightVolt, m), VB = copy(drive.bitBottomVolt, n), VT = copy(drive.bitTopVolt, n);
+    const J = opts.deviceSourceAmp ? Float64Array.from(opts.deviceSourceAmp) : null;
     if (J && J.length !== p * N) throw new RangeError(`deviceSourceAmp has ${J.length} entries, expected inputs × rows × cols = ${p * N}`);
     const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 8)));
     const wv = new Float64Array(p * N), bv = new Float64Array(p * N);
     let used: CrossbarSolution["engine"] = "closed-form";
     let sweeps: number | undefined;
     let scale = 0;
-    const work = new Float64Array(4 * N * Math.min(C, p));
+    const work = workspace(4 * N * Math.min(C, p));
     for (let k0 = 0; k0 < p; k0 += C) {
       const k1 = Math.min(p, k0 + C), pc = k1 - k0;
       const Jc = J ? J.subarray(k0 * N, k1 * N) : null;
       const [vl, vr, vb, vt] = [VL, VR, VB, VT].map((v) => v.slice(k0, k1));
       const r = this.solveChunk(vl, vr, vb, vt, engine, opts, Jc, work);
-      // [node][input] → [input][node]
-      for (let node = 0, q = 0; node < N; node++) {
-        for (let kc = 0, o = k0 * N + node; kc < pc; kc++, q++, o += N) {
+      // [node][input] → [input][node], writing in memory order
+      for (let kc = 0, o = k0 * N; kc < pc; kc++) {
+        for (let node = 0, q = kc; node < N; node++, q += pc, o++) {
           wv[o] = r.W[q];
           bv[o] = r.B[q];
         }
@@ -315,13 +330,13 @@ export class CrossbarSystem {
     }
     // terminal currents and the KCL residual of every input; the full branch-current arrays are
     // computed when first read (for many inputs they are most of the memory a solve would touch)
-    const wright = new Float64Array(p * m), btop = new Float64Array(p * n), out = new Float64Array(p * n);
+    const wleft = new Float64Array(p * m), wright = new Float64Array(p * m), btop = new Float64Array(p * n), out = new Float64Array(p * n);
     const branches = (dev: Float64Array, wseg: Float64Array, bseg: Float64Array, perInput: boolean): number => {
       let maxRes = 0;
       for (let k = 0; k < p; k++) {
         const at = (a: Float64Array) => (perInput ? a.subarray(k * N, (k + 1) * N) : a);
         const node = (a: Float64Array) => a.subarray(k * N, (k + 1) * N);
-        maxRes = Math.max(maxRes, this.assemble(k, node(wv), node(bv), VL[k], VR[k], VB[k], VT[k], J ? node(J) : null, at(dev), at(wseg), at(bseg), wright, btop, out));
+        maxRes = Math.max(maxRes, this.assemble(k, node(wv), node(bv), VL[k], VR[k], VB[k], VT[k], J ? node(J) : null, at(dev), at(wseg), at(bseg), wleft, wright, btop, out));
       }
       return maxRes;
     };
@@ -339,13 +354,24 @@ export class CrossbarSystem {
       }
       return full;
     };
+    // device currents alone (what power needs) without the segment arrays
+    let dev: Float64Array | null = null;
+    const devices = () => {
+      if (full) return full.dev;
+      if (!dev) {
+        const G = this.G, d = (dev = new Float64Array(p * N));
+        for (let k = 0, q = 0; k < p; k++) for (let r = 0; r < N; r++, q++) d[q] = G[r] * (wv[q] - bv[q]);
+        if (J) for (let q = 0; q < p * N; q++) d[q] += J[q];
+      }
+      return dev;
+    };
     return {
       rows: m, cols: n, inputs: p,
       wordVoltages: wv, bitVoltages: bv,
-      get deviceCurrents() { return lazy().dev; },
+      get deviceCurrents() { return devices(); },
       get wordSegmentCurrents() { return lazy().wseg; },
       get bitSegmentCurrents() { return lazy().bseg; },
-      wordRightCurrents: wright, bitTopCurrents: btop, outputCurrents: out,
+      wordLeftCurrents: wleft, wordRightCurrents: wright, bitTopCurrents: btop, outputCurrents: out,
       kclResidualAmp: maxRes, kclResidualRelative: relative,
       engine: used, sweeps, converged: true,
     };
@@ -517,11 +543,11 @@ export class CrossbarSystem {
 
   /**
    * Branch currents of input k from its node potentials (wv, bv: [row][col]) into dev, wseg, bseg
-   * ([row][col], overwritten), its terminal currents into wright/btop/out at k; returns the largest
+   * ([row][col], overwritten), its terminal currents into wleft/wright/btop/out at k; returns the largest
    * KCL residual over its solved nodes (A).
    */
   private assemble(k: number, wv: Float64Array, bv: Float64Array, vl: ArrayLike<number>, vr: ArrayLike<number>, vb: ArrayLike<number>, vt: ArrayLike<number>, J: Float64Array | null,
-    dev: Float64Array, wseg: Float64Array, bseg: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array): number {
+    dev: Float64Array, wseg: Float64Array, bseg: Float64Array, wleft: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array): number {
     const { m, n, G, gw, gb } = this;
     const N = m * n;
     let maxRes = 0;
@@ -548,6 +574,7 @@ export class CrossbarSystem {
         for (let j = 0; j < n; j++) wseg[row + j] = NaN; // ideal wire driven at both ends: split undefined
         wright[k * m + i] = NaN;
       }
+      wleft[k * m + i] = wseg[row];
     }
     // bit lines
     if (!this.bitFixed) {
@@ -598,13 +625,14 @@ export class CrossbarSystem {
     const zeros = (len: number) => Array.from({ length: p }, () => new Array(len).fill(0));
     const VR = drive.wordRightVolt ?? zeros(m), VB = drive.bitBottomVolt ?? zeros(n), VT = drive.bitTopVolt ?? zeros(n);
     const res = [];
+    const I = sol.deviceCurrents, W = sol.wordVoltages, B = sol.bitVoltages;
     for (let k = 0; k < p; k++) {
       const o = k * N;
       let dev = 0, wires = 0, srcR = 0, src = 0;
-      for (let r = 0; r < N; r++) dev += sol.deviceCurrents[o + r] * (sol.wordVoltages[o + r] - sol.bitVoltages[o + r]);
+      for (let r = 0; r < N; r++) dev += I[o + r] * (W[o + r] - B[o + r]);
       for (let i = 0; i < m; i++) {
-        for (let j = 1; j < n; j++) if (Number.isFinite(gw)) wires += gw * (sol.wordVoltages[o + i * n + j - 1] - sol.wordVoltages[o + i * n + j]) ** 2;
-        const iL = sol.wordSegmentCurrents[o + i * n], iR = sol.wordRightCurrents[k * m + i];
+        for (let j = 1; j < n; j++) if (Number.isFinite(gw)) wires += gw * (W[o + i * n + j - 1] - W[o + i * n + j]) ** 2;
+        const iL = sol.wordLeftCurrents[k * m + i], iR = sol.wordRightCurrents[k * m + i];
         if (!this.wl[i].open) {
           wires += iL * iL * this.wl[i].segmentOhm;
           srcR += iL * iL * this.wl[i].sourceOhm;
@@ -617,7 +645,7 @@ export class CrossbarSystem {
         }
       }
       for (let j = 0; j < n; j++) {
-        for (let i = 0; i < m - 1; i++) if (Number.isFinite(gb)) wires += gb * (sol.bitVoltages[o + i * n + j] - sol.bitVoltages[o + (i + 1) * n + j]) ** 2;
+        for (let i = 0; i < m - 1; i++) if (Number.isFinite(gb)) wires += gb * (B[o + i * n + j] - B[o + (i + 1) * n + j]) ** 2;
         const iB = sol.outputCurrents[k * n + j], iT = sol.bitTopCurrents[k * n + j];
         if (!this.bb[j].open) {
           wires += iB * iB * this.bb[j].segmentOhm;

@@ -121,26 +121,26 @@ export class CircuitTile {
     const dV = new Float64Array(batch * m);
     const adjoint = (system: CrossbarSystem, k0: number, count: number) =>
       system.solve({ wordLeftVolt: Array.from({ length: count }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents.subarray(k0 * n, (k0 + count) * n), count, n) }, { engine });
-    const collect = (adj: CrossbarSolution, k0: number, count: number, deviceSlope: (k: number) => Float64Array | null) => {
+    // ∂L/∂θ −= (λ_W − λ_B)·∂I/∂θ per device, and ∂L/∂V = −(current source i delivers in the adjoint solve)
+    const collect = (adj: CrossbarSolution, k0: number, count: number, slopeOf: (k: number) => Float64Array | null) => {
       for (let c = 0; c < count; c++) {
         const k = k0 + c, o = c * N;
-        const slope = deviceSlope(k);
+        const slope = slopeOf(k);
         if (slope) for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * slope[r];
-        for (let i = 0; i < m; i++) dV[k * m + i] = -adj.wordSegmentCurrents[o + i * n];
+        for (let i = 0; i < m; i++) dV[k * m + i] = -adj.wordLeftCurrents[c * m + i];
       }
     };
-    const deviceVolts = (k: number) => {
-      const v = new Float64Array(N);
-      for (let r = 0; r < N; r++) v[r] = u.wordVoltages[k * N + r] - u.bitVoltages[k * N + r];
-      return v;
-    };
     if (!this.law) {
-      // ohmic: ∂I/∂G = v, and one system (the same factor) for the whole batch
-      collect(adjoint(this.system, 0, batch), 0, batch, deviceVolts);
+      // ohmic: ∂I/∂G = v (the device voltage of the forward solve), and one system (the same factor) for the whole batch
+      const adj = adjoint(this.system, 0, batch);
+      for (let k = 0, o = 0; k < batch; k++, o += N) {
+        for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * (u.wordVoltages[o + r] - u.bitVoltages[o + r]);
+      }
+      collect(adj, 0, batch, () => null);
     } else {
-      const current = new Float64Array(N), slope = new Float64Array(N), sens = new Float64Array(N);
+      const v = new Float64Array(N), current = new Float64Array(N), slope = new Float64Array(N), sens = new Float64Array(N);
       for (let k = 0; k < batch; k++) {
-        const v = deviceVolts(k);
+        for (let r = 0; r < N; r++) v[r] = u.wordVoltages[k * N + r] - u.bitVoltages[k * N + r];
         this.law.evaluate(v, current, slope);
         const jacobian = new CrossbarSystem({ ...this.topology, conductancesSiemens: slope });
         collect(adjoint(jacobian, k, 1), k, 1, () => (sensitivity ? (sensitivity(v, sens), sens) : null));

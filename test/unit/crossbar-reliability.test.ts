@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CrossbarTopology, readTopology, topologyFromConductances } from "../../lib/crossbar/circuit";
-import { CrossbarSystem, solveCrossbar } from "../../lib/crossbar/solver";
+import { CONDUCTANCE_SPAN_LIMIT, CrossbarSystem, solveCrossbar } from "../../lib/crossbar/solver";
 import { DeviceCurrentLaw, ohmicLaw, solveNonlinear } from "../../lib/crossbar/nonlinear";
 
 const uniform = (m: number, n: number, g: number) => new Float64Array(m * n).fill(g);
@@ -83,4 +83,21 @@ test("drive rows may be typed arrays (Float64Array), with the same answer as pla
   const typed = solveCrossbar(t, { wordLeftVolt: [Float64Array.from([0.4, 0.1])], bitBottomVolt: [Float64Array.from([0, 0.05])] });
   assert.deepEqual(Array.from(typed.outputCurrents), Array.from(plain.outputCurrents));
   assert.throws(() => solveCrossbar(t, { wordLeftVolt: [Float64Array.from([0.4])] }), /drive.wordLeftVolt\[0\] must have 2 voltages \(one per line: an array or typed array\), got 1/);
+});
+
+test("the conductance span names its extremes of every kind, ignores open devices and ideal wires, and allows exactly CONDUCTANCE_SPAN_LIMIT", () => {
+  const g = uniform(2, 3, 1e-3);
+  const refuse = (t: CrossbarTopology, pattern: RegExp) => assert.throws(() => new CrossbarSystem(t), pattern);
+  refuse(topologyFromConductances(g, 2, 3, { wordSegmentOhm: 1, bitSegmentOhm: 1e-13 }), /to 1\.00e\+13 S at a bit-line segment/);
+  // an end conducts at most as much as its segment: ends can only be the lower extreme
+  refuse(topologyFromConductances(g, 2, 3, { wordSegmentOhm: 1, bitSegmentOhm: 1, sourceOhm: 1e16 }), /from 1\.00e-16 S at wordLeft\[0\] \(source \+ segment\)/);
+  refuse(topologyFromConductances(g, 2, 3, { wordSegmentOhm: 1, bitSegmentOhm: 1, outputOhm: 1e16 }), /from 1\.00e-16 S at bitBottom\[0\] \(source \+ segment\)/);
+  const t = topologyFromConductances(g, 2, 3, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
+  refuse({ ...t, wordRight: [null, { sourceOhm: 1e16 }] }, /from 1\.00e-16 S at wordRight\[1\] \(source \+ segment\)/);
+  refuse({ ...t, bitTop: [null, null, { sourceOhm: 1e16 }] }, /from 1\.00e-16 S at bitTop\[2\] \(source \+ segment\)/);
+  refuse({ ...t, conductancesSiemens: Float64Array.from([1e-3, 1e-3, 1e-3, 1e-3, 1e-17, 1e-3]) }, /from 1\.00e-17 S at device \[1\]\[1\]/);
+  // open devices and ideal wires do not count; a span of exactly the limit is accepted, one ulp more is not
+  const ideal = topologyFromConductances(g, 2, 3, { wordSegmentOhm: 0, bitSegmentOhm: 0 });
+  assert.doesNotThrow(() => new CrossbarSystem({ ...ideal, conductancesSiemens: Float64Array.from([1, 0, 1, 0, CONDUCTANCE_SPAN_LIMIT, 1]) }));
+  refuse({ ...ideal, conductancesSiemens: Float64Array.from([1, 0, 1, 0, CONDUCTANCE_SPAN_LIMIT * (1 + 2 ** -52), 1]) }, /conductances span 1\.0e\+12 \(from 1\.00e\+0 S at device \[0\]\[0\] to 1\.00e\+12 S at device \[1\]\[1\]\)/);
 });

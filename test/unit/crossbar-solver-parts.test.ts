@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 import { CrossbarTopology, topologyFromConductances } from "../../lib/crossbar/circuit";
-import { CrossbarSystem, gridOf, solveCrossbar } from "../../lib/crossbar/solver";
+import { CrossbarSolution, CrossbarSystem, gridOf, solveCrossbar } from "../../lib/crossbar/solver";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
 
@@ -30,6 +30,7 @@ test("power of a 1×1 array driven from both ends of both lines: every part agai
     close(s.bitVoltages[0], b, 1e-10, `${engine}: B`);
     const i = [g[0] * (V[0] - w), g[1] * (w - V[1]), g[2] * (b - V[2]), g[3] * (V[3] - b)];
     close(s.wordSegmentCurrents[0], i[0], 1e-9, "left current");
+    close(s.wordLeftCurrents[0], i[0], 1e-9, "left current (terminal)");
     close(s.wordRightCurrents[0], i[1], 1e-9, "right current");
     close(s.outputCurrents[0], i[2], 1e-9, "bottom current");
     close(s.bitTopCurrents[0], -i[3], 1e-9, "top current (leaving through the top)");
@@ -110,12 +111,100 @@ test("ideal lines driven from either end: every branch current equals the limit 
     const t0 = topo(0);
     const drive = { wordLeftVolt: v(m), wordRightVolt: v(m), bitBottomVolt: [new Array(n).fill(0)], bitTopVolt: [new Array(n).fill(0)] };
     const exact = solveCrossbar(t0, drive), near = solveCrossbar(topo(1e-6), drive, { engine: "direct" });
-    const fields = ["deviceCurrents", "wordSegmentCurrents", "bitSegmentCurrents", "wordRightCurrents", "bitTopCurrents", "outputCurrents"] as const;
+    const fields = ["deviceCurrents", "wordSegmentCurrents", "bitSegmentCurrents", "wordLeftCurrents", "wordRightCurrents", "bitTopCurrents", "outputCurrents"] as const;
     for (const f of fields) {
       const a = exact[f], b = near[f];
       let scale = 0;
       for (let q = 0; q < b.length; q++) scale = Math.max(scale, Math.abs(b[q]));
       for (let q = 0; q < a.length; q++) assert.ok(Math.abs(a[q] - b[q]) <= 1e-5 * scale, `${name}: ${f}[${q}] ideal ${a[q]}, nearly ideal ${b[q]}`);
+    }
+  }
+});
+
+test("a solution does not change when the caller reuses its drive and companion-source buffers afterwards", () => {
+  const r = rng(11);
+  const m = 3, n = 4, N = m * n;
+  const g = Float64Array.from({ length: N }, () => r.uniform(1e-4, 1e-3));
+  const sys = new CrossbarSystem(topologyFromConductances(g, m, n, { wordSegmentOhm: 3, bitSegmentOhm: 2 }));
+  for (const engine of ["direct", "gauss-seidel"] as const) {
+    const row = Float64Array.from({ length: m }, () => r.uniform(0.1, 0.5)), bottom = Float64Array.from({ length: n }, () => r.uniform(-0.1, 0.1));
+    const J = Float64Array.from({ length: N }, () => r.uniform(-1e-5, 1e-5));
+    const fresh = sys.solve({ wordLeftVolt: [row.slice()], bitBottomVolt: [bottom.slice()] }, { engine, deviceSourceAmp: J.slice() });
+    const s = sys.solve({ wordLeftVolt: [row], bitBottomVolt: [bottom] }, { engine, deviceSourceAmp: J });
+    row.fill(9);
+    bottom.fill(9);
+    J.fill(1);
+    for (const f of ["deviceCurrents", "wordSegmentCurrents", "bitSegmentCurrents"] as const) {
+      for (let q = 0; q < N; q++) close(s[f][q], fresh[f][q], 1e-12, `${engine}: ${f}[${q}]`);
+    }
+  }
+});
+
+/** KCL residual (A) and largest terminal or device current (A) of a solution, computed here from its potentials alone. */
+function kclFromPotentials(t: CrossbarTopology, s: CrossbarSolution, d: { wordLeftVolt: number[][]; wordRightVolt: number[][]; bitBottomVolt: number[][]; bitTopVolt: number[][] }, J: Float64Array | null): { amp: number; scale: number } {
+  const { rows: m, cols: n } = t, N = m * n;
+  const gw = 1 / t.wordSegmentOhm, gb = 1 / t.bitSegmentOhm;
+  const end = (e: { sourceOhm: number } | null, seg: number) => (e ? 1 / (seg + e.sourceOhm) : 0);
+  let amp = 0, scale = 0;
+  for (let k = 0; k < s.inputs; k++) {
+    const w = (i: number, j: number) => s.wordVoltages[k * N + i * n + j], b = (i: number, j: number) => s.bitVoltages[k * N + i * n + j];
+    const dev = (i: number, j: number) => t.conductancesSiemens[i * n + j] * (w(i, j) - b(i, j)) + (J ? J[k * N + i * n + j] : 0);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      const gl = end(t.wordLeft[i], t.wordSegmentOhm), gr = end(t.wordRight[i], t.wordSegmentOhm);
+      const inW = j === 0 ? gl * (d.wordLeftVolt[k][i] - w(i, 0)) : gw * (w(i, j - 1) - w(i, j));
+      const outW = j === n - 1 ? gr * (w(i, j) - d.wordRightVolt[k][i]) : gw * (w(i, j) - w(i, j + 1));
+      amp = Math.max(amp, Math.abs(inW - outW - dev(i, j)));
+      const gt = end(t.bitTop[j], t.bitSegmentOhm), gbot = end(t.bitBottom[j], t.bitSegmentOhm);
+      const inB = i === 0 ? gt * (d.bitTopVolt[k][j] - b(0, j)) : gb * (b(i - 1, j) - b(i, j));
+      const outB = i === m - 1 ? gbot * (b(i, j) - d.bitBottomVolt[k][j]) : gb * (b(i, j) - b(i + 1, j));
+      amp = Math.max(amp, Math.abs(inB + dev(i, j) - outB));
+      scale = Math.max(scale, Math.abs(t.conductancesSiemens[i * n + j] * (w(i, j) - b(i, j))));
+      if (j === 0) scale = Math.max(scale, Math.abs(gl * (d.wordLeftVolt[k][i] - w(i, 0))));
+      if (j === n - 1) scale = Math.max(scale, Math.abs(gr * (w(i, j) - d.wordRightVolt[k][i])));
+      if (i === 0) scale = Math.max(scale, Math.abs(gt * (d.bitTopVolt[k][j] - b(0, j))));
+      if (i === m - 1) scale = Math.max(scale, Math.abs(gbot * (b(i, j) - d.bitBottomVolt[k][j])));
+    }
+  }
+  return { amp, scale };
+}
+
+test("the reported KCL residual and its current scale are what the returned potentials give (a loosely converged Gauss–Seidel solve, every kind of line end, companion sources, several chunks)", () => {
+  const r = rng(17);
+  const m = 5, n = 6, p = 3, N = m * n;
+  const g = Float64Array.from({ length: N }, () => r.uniform(2e-3, 2e-2));
+  const ends = <T,>(len: number, f: (i: number) => T) => Array.from({ length: len }, (_, i) => f(i));
+  const topologies: Array<[string, CrossbarTopology]> = [
+    ["left-driven, bottom-sensed", topologyFromConductances(g, m, n, { wordSegmentOhm: 4, bitSegmentOhm: 3, sourceOhm: 5, outputOhm: 2 })],
+    ["driven at all four ends, some open", {
+      ...topologyFromConductances(g, m, n, { wordSegmentOhm: 4, bitSegmentOhm: 3 }),
+      wordRight: ends(m, (i) => (i % 2 ? { sourceOhm: 7 } : null)), bitTop: ends(n, (j) => (j % 3 ? { sourceOhm: 1 } : null)),
+      wordLeft: ends(m, (i) => (i === 2 ? null : { sourceOhm: 3 })), bitBottom: ends(n, (j) => (j === 4 ? null : { sourceOhm: 6 })),
+    }],
+  ];
+  // one device far more conductive than the rest, so that with both ends of its lines driven alike it carries the largest current
+  const gHot = g.slice();
+  gHot[1 * n + 1] = 1; // row 1 and column 1 are driven and sensed at both ends
+  topologies.push(["driven at all four ends, one hot device", { ...topologies[1][1], conductancesSiemens: gHot }]);
+  // drive patterns in which each kind of terminal (or the hot device) carries the largest current, so each counts in the scale
+  const volts = (len: number, lo: number, hi: number) => ends(p, () => ends(len, () => r.uniform(lo, hi)));
+  const patterns = {
+    mixed: () => ({ wordLeftVolt: volts(m, 0.2, 1), wordRightVolt: volts(m, -0.3, 0.3), bitBottomVolt: volts(n, -0.2, 0.2), bitTopVolt: volts(n, -0.1, 0.4) }),
+    right: () => ({ wordLeftVolt: volts(m, 0, 0.01), wordRightVolt: volts(m, 0.9, 1), bitBottomVolt: volts(n, 0, 0.01), bitTopVolt: volts(n, 0, 0.01) }),
+    bottom: () => ({ wordLeftVolt: volts(m, 0, 0.01), wordRightVolt: volts(m, 0, 0.01), bitBottomVolt: volts(n, 0.9, 1), bitTopVolt: volts(n, 0, 0.01) }),
+    top: () => ({ wordLeftVolt: volts(m, 0, 0.01), wordRightVolt: volts(m, 0, 0.01), bitBottomVolt: volts(n, 0, 0.01), bitTopVolt: volts(n, 0.9, 1) }),
+    device: () => { const one = ends(p, () => ends(m, () => 1)), zero = ends(p, () => ends(n, () => 0)); return { wordLeftVolt: one, wordRightVolt: one, bitBottomVolt: zero, bitTopVolt: zero }; },
+  };
+  for (const [name, t] of topologies) for (const [pattern, drive] of Object.entries(patterns)) {
+    if ((pattern === "device") !== name.includes("hot")) continue;
+    for (const J of [null, Float64Array.from({ length: p * N }, () => r.uniform(-1e-3, 1e-3))]) {
+      const d = drive();
+      const s = new CrossbarSystem(t).solve(d, { engine: "gauss-seidel", tolerance: 1e-8, chunk: 2, ...(J ? { deviceSourceAmp: J } : {}) });
+      const want = kclFromPotentials(t, s, d, J);
+      assert.ok(want.amp > 1e-9 * want.scale, `${name}: the loose solve leaves a residual to check (${want.amp} A)`);
+      close(s.kclResidualAmp, want.amp, 1e-6, `${name}, ${pattern}${J ? ", companion sources" : ""}: KCL residual`);
+      close(s.kclResidualRelative, want.amp / want.scale, 1e-6, `${name}, ${pattern}${J ? ", companion sources" : ""}: relative residual`);
+      // and the stopping test honoured the tolerance on that scale
+      assert.ok(s.kclResidualRelative <= 1e-8 * 1.0001, `${name}: relative residual ${s.kclResidualRelative} above the tolerance`);
     }
   }
 });
