@@ -13,3 +13,4 @@ export * as joksasWeights from "./joksas-weights";
 export * as joksasStuck from "./joksas-stuck";
 export * as joksasCnn from "./joksas-cnn";
 export * as circuitAware from "./circuit-aware";
+export * as circuitAwareMnist from "./circuit-aware-mnist";

@@ -1,14 +1,17 @@
 /**
- * Circuit-aware training: a sigmoid MLP (lib/training/mlp: parameters [W1, b1, …], W [out][in], one
- * logit output, binary cross-entropy) whose every layer runs on crossbar tiles solved exactly
- * (lib/tile: line resistance, driver and sensing resistance), with gradients from each tile's adjoint
- * solve. The conductance scale k_G follows max|W| at every step and is held fixed within a step.
+ * Circuit-aware training: a sigmoid MLP (lib/training/mlp layout: parameters [W1, b1, …], W [out][in])
+ * whose every layer runs on crossbar tiles solved exactly (lib/tile: line resistance, driver and
+ * sensing resistance), with gradients from each tile's adjoint solve. One output unit is a binary
+ * logit (binary cross-entropy, labels 0/1); several are class logits (softmax cross-entropy, labels
+ * 0…classes−1). The conductance scale k_G follows max|W| at every step and is held fixed within a step.
  */
 import type { Rng } from "../runtime/random";
-import type { Dataset } from "../data/moons";
 import { CrossbarDenseLayer, CrossbarLayerConfig, LayerForward } from "../tile/layer";
 import { withBiasRow } from "../tile/network";
-import { Adam, Mlp, accuracy, bceWithLogit, cloneMlp, sigmoid } from "./mlp";
+import { Adam, Mlp, bceWithLogit, cloneMlp, sigmoid } from "./mlp";
+
+/** Labelled points: rows [n][features] (the two-moons `Dataset`) or a flat row-major image set (`ImageSet`). */
+export type LabelledData = { readonly x: readonly (readonly number[])[]; readonly y: readonly number[] } | { readonly x: ArrayLike<number>; readonly labels: ArrayLike<number>; readonly n: number; readonly features: number };
 
 export interface CircuitTrainingConfig {
   readonly epochs: number;
@@ -30,58 +33,102 @@ function checkConfig(c: CircuitTrainingConfig): void {
   if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) throw new RangeError(`learningRate must be a finite number > 0, got ${c.learningRate}`);
 }
 
-/** Logits of the network on the circuit for points x [n][features], and the layers' forward passes. */
-export function circuitForward(net: Mlp, x: readonly (readonly number[])[], layer: CrossbarLayerConfig): { logits: Float64Array; layers: Array<{ layer: CrossbarDenseLayer; f: LayerForward; out: Float64Array }> } {
-  const L = net.sizes.length - 1, B = x.length;
-  let a = Float64Array.from(x.flat());
-  const layers = [];
-  for (let l = 0; l < L; l++) {
-    const nIn = net.sizes[l], nOut = net.sizes[l + 1];
-    const cl = new CrossbarDenseLayer(withBiasRow(net.params[2 * l], net.params[2 * l + 1], nOut, nIn), nIn, nOut, layer);
-    const f = cl.forward(a, B);
-    const out = l < L - 1 ? Float64Array.from(f.y, sigmoid) : f.y;
-    layers.push({ layer: cl, f, out });
-    a = out;
-  }
-  return { logits: a, layers };
+/** Number of points of a data set. */
+export function pointCount(data: LabelledData): number {
+  return "labels" in data ? data.n : data.y.length;
 }
 
-/** Mean binary cross-entropy on the circuit over the points `idx`, and its gradients per parameter (mlp layout). */
-export function circuitLossAndGrads(net: Mlp, data: Dataset, idx: ArrayLike<number>, layer: CrossbarLayerConfig): { loss: number; grads: Float64Array[] } {
-  const B = idx.length;
-  const x = Array.from(idx, (j) => data.x[j]), t = Array.from(idx, (j) => data.y[j]);
-  const { logits, layers } = circuitForward(net, x, layer);
-  let loss = 0;
-  let d = new Float64Array(B);
+/** The points `idx` of a data set: inputs [B][features] (row-major) and labels. */
+export function pointsOf(data: LabelledData, idx: ArrayLike<number>, features: number): { x: Float64Array; labels: Int32Array } {
+  const B = idx.length, x = new Float64Array(B * features), labels = new Int32Array(B);
   for (let k = 0; k < B; k++) {
-    const z = logits[k];
-    loss += bceWithLogit(z, t[k]);
-    d[k] = (sigmoid(z) - t[k]) / B;
+    const j = idx[k];
+    if ("labels" in data) {
+      if (data.features !== features) throw new RangeError(`the data have ${data.features} features, the network expects ${features}`);
+      for (let i = 0; i < features; i++) x[k * features + i] = data.x[j * features + i];
+      labels[k] = data.labels[j];
+    } else {
+      const row = data.x[j];
+      if (row.length !== features) throw new RangeError(`point ${j} has ${row.length} features, the network expects ${features}`);
+      for (let i = 0; i < features; i++) x[k * features + i] = row[i];
+      labels[k] = data.y[j];
+    }
   }
+  return { x, labels };
+}
+
+/** The network's layers on tiles (k_G of each from its current max|W|). */
+export function circuitLayers(net: Mlp, layer: CrossbarLayerConfig): CrossbarDenseLayer[] {
+  return Array.from({ length: net.sizes.length - 1 }, (_, l) => {
+    const nIn = net.sizes[l], nOut = net.sizes[l + 1];
+    return new CrossbarDenseLayer(withBiasRow(net.params[2 * l], net.params[2 * l + 1], nOut, nIn), nIn, nOut, layer);
+  });
+}
+
+/** Logits [B][outputs] on the circuit for inputs x [B][features], and each layer's forward pass and output. */
+export function circuitForward(layers: readonly CrossbarDenseLayer[], x: Float64Array, B: number): { logits: Float64Array; passes: Array<{ f: LayerForward; out: Float64Array }> } {
+  let a = x;
+  const passes = layers.map((cl, l) => {
+    const f = cl.forward(a, B);
+    const out = l < layers.length - 1 ? Float64Array.from(f.y, sigmoid) : f.y;
+    a = out;
+    return { f, out };
+  });
+  return { logits: a, passes };
+}
+
+/** Loss of logits z [B][K] against labels, mean over the batch, and ∂loss/∂z: BCE for K = 1, softmax cross-entropy for K > 1. */
+export function logitLoss(z: Float64Array, labels: Int32Array, K: number): { loss: number; dz: Float64Array } {
+  const B = labels.length, dz = new Float64Array(B * K);
+  let loss = 0;
+  for (let k = 0; k < B; k++) {
+    const t = labels[k];
+    if (!(Number.isInteger(t) && t >= 0 && t < Math.max(K, 2))) throw new RangeError(`label ${t} of point ${k} is not a class of a network with ${K} output${K === 1 ? " (labels 0/1)" : "s"}`);
+    if (K === 1) {
+      loss += bceWithLogit(z[k], t);
+      dz[k] = (sigmoid(z[k]) - t) / B;
+      continue;
+    }
+    let max = -Infinity, sum = 0;
+    for (let c = 0; c < K; c++) max = Math.max(max, z[k * K + c]);
+    for (let c = 0; c < K; c++) sum += Math.exp(z[k * K + c] - max);
+    loss += max + Math.log(sum) - z[k * K + t];
+    for (let c = 0; c < K; c++) dz[k * K + c] = (Math.exp(z[k * K + c] - max) / sum - (c === t ? 1 : 0)) / B;
+  }
+  return { loss: loss / B, dz };
+}
+
+/** Mean loss on the circuit over the points `idx`, and its gradients per parameter (mlp layout). */
+export function circuitLossAndGrads(net: Mlp, data: LabelledData, idx: ArrayLike<number>, layer: CrossbarLayerConfig): { loss: number; grads: Float64Array[] } {
+  const B = idx.length, K = net.sizes[net.sizes.length - 1];
+  const { x, labels } = pointsOf(data, idx, net.sizes[0]);
+  const layers = circuitLayers(net, layer);
+  const { logits, passes } = circuitForward(layers, x, B);
+  const { loss, dz } = logitLoss(logits, labels, K);
+  let d = dz;
   const grads = net.params.map((p) => new Float64Array(p.length));
   for (let l = layers.length - 1; l >= 0; l--) {
     const nIn = net.sizes[l], nOut = net.sizes[l + 1];
-    const { layer: cl, f } = layers[l];
-    const b = cl.backward(f, d);
+    const b = layers[l].backward(passes[l].f, d);
     const gW = grads[2 * l], gb = grads[2 * l + 1];
     for (let o = 0; o < nOut; o++) {
       gb[o] = b.dWeights[nIn * nOut + o];
       for (let i = 0; i < nIn; i++) gW[o * nIn + i] = b.dWeights[i * nOut + o];
     }
     if (l > 0) {
-      const prev = layers[l - 1].out;
+      const prev = passes[l - 1].out;
       d = Float64Array.from(b.dInputs, (g, q) => g * prev[q] * (1 - prev[q]));
     }
   }
-  return { loss: loss / B, grads };
+  return { loss, grads };
 }
 
 /** Train (or fine-tune, starting from `net`) through the circuit with Adam; returns a new network. */
-export function trainOnCircuit(net: Mlp, data: Dataset, cfg: CircuitTrainingConfig, rng: Rng, opts: { onEpoch?: (epoch: number, loss: number) => void } = {}): CircuitTrainingResult {
+export function trainOnCircuit(net: Mlp, data: LabelledData, cfg: CircuitTrainingConfig, rng: Rng, opts: { onEpoch?: (epoch: number, loss: number) => void } = {}): CircuitTrainingResult {
   checkConfig(cfg);
   const out = cloneMlp(net);
   const adam = new Adam(out.params, cfg.learningRate);
-  const n = data.y.length, all = Array.from({ length: n }, (_, i) => i);
+  const n = pointCount(data), all = Array.from({ length: n }, (_, i) => i);
   const lossCurve: number[] = [];
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     const order = rng.shuffle(all);
@@ -98,13 +145,34 @@ export function trainOnCircuit(net: Mlp, data: Dataset, cfg: CircuitTrainingConf
   return { net: out, lossCurve };
 }
 
-/** Share of points classified correctly on the circuit, and the mean power per inference (W, all layers) with its parts. */
-export function evaluateOnCircuit(net: Mlp, data: Dataset, layer: CrossbarLayerConfig): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
-  const { logits, layers } = circuitForward(net, data.x, layer);
+/** Points solved together when evaluating (bounds the memory of a solve: inputs × nodes). */
+export const EVALUATION_CHUNK = 64;
+
+/**
+ * Share of points classified correctly on the circuit (class 1 when a single logit is > 0; else the
+ * largest logit), and the mean power per inference (W, all layers) with its parts.
+ */
+export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
+  const n = pointCount(data), K = net.sizes[net.sizes.length - 1];
+  if (n < 1) throw new RangeError("evaluateOnCircuit: the data set is empty");
+  const layers = circuitLayers(net, layer);
   const power = { sourcesWatt: 0, devicesWatt: 0, wiresWatt: 0, sourceResistorsWatt: 0 };
-  for (const { layer: cl, f } of layers) {
-    const p = cl.power(f);
-    for (const k of Object.keys(power) as (keyof typeof power)[]) power[k] += p[k].reduce((a, b) => a + b, 0) / f.batch;
+  let correct = 0;
+  for (let s = 0; s < n; s += EVALUATION_CHUNK) {
+    const idx = Array.from({ length: Math.min(EVALUATION_CHUNK, n - s) }, (_, i) => s + i);
+    const { x, labels } = pointsOf(data, idx, net.sizes[0]);
+    const { logits, passes } = circuitForward(layers, x, idx.length);
+    for (let k = 0; k < idx.length; k++) {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (logits[k * K + c] > logits[k * K + best]) best = c;
+      const predicted = K === 1 ? (logits[k] > 0 ? 1 : 0) : best;
+      if (predicted === labels[k]) correct++;
+    }
+    passes.forEach(({ f }, l) => {
+      const p = layers[l].power(f);
+      for (const key of Object.keys(power) as (keyof typeof power)[]) power[key] += p[key].reduce((a, b) => a + b, 0);
+    });
   }
-  return { accuracy: accuracy(logits, data.y), ...power };
+  for (const key of Object.keys(power) as (keyof typeof power)[]) power[key] /= n;
+  return { accuracy: correct / n, ...power };
 }

@@ -10,6 +10,7 @@ import type { DeviceSetup } from "../devices/joksas";
 import type { ImageSet } from "../data/mnist";
 import { memristiveForward, PairRule, LayerTrace } from "./memristive";
 import { FusedMlp } from "./fused-mlp";
+import type { Mlp } from "./mlp";
 
 export type WeightImplementation = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
 
@@ -471,4 +472,22 @@ export const T_READ_SECONDS = 50e-9;
 export function efficiencyTopsPerWatt(synapses: number, powerWatt: number, tReadSeconds = T_READ_SECONDS): number {
   if (!(powerWatt > 0)) throw new RangeError(`power must be > 0 W, got ${powerWatt}`);
   return (2 * synapses) / (tReadSeconds * powerWatt) / 1e12;
+}
+
+/**
+ * A network of standard weights as a lib/training/mlp network (W [out][in], float64), for the engines
+ * that take that layout (circuit-aware training on tiles): sigmoid hidden layers, the output layer's
+ * values as logits (softmax over them is the class probability, as in `forward`).
+ */
+export function asMlp(model: MemristiveMlp): Mlp {
+  if (model.spec.weights.kind !== "standard") throw new Error(`asMlp: only standard weights map to one matrix per layer; this network has ${model.spec.weights.kind} weights`);
+  const sizes = model.spec.sizes, values = model.snapshot();
+  const params: Float64Array[] = [];
+  for (let l = 1; l < sizes.length; l++) {
+    const nIn = sizes[l - 1], nOut = sizes[l], w = values[2 * (l - 1)], b = values[2 * (l - 1) + 1];
+    const W = new Float64Array(nIn * nOut);
+    for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) W[o * nIn + i] = w[i * nOut + o];
+    params.push(W, Float64Array.from(b));
+  }
+  return { sizes: [...sizes], params };
 }
