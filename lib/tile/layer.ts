@@ -8,6 +8,7 @@
  * adjoint solve.
  */
 import type { Engine } from "../crossbar/solver";
+import { expressionLaw } from "../devices/expression-law";
 import { CircuitTile, TileForward } from "./circuit-tile";
 import { ConductanceWindow, PairRule, checkWindow, conductanceScale, maxAbs, pairConductances, pairConductancesBackward } from "./mapping";
 
@@ -30,6 +31,18 @@ export interface CrossbarLayerConfig extends ConductanceWindow {
    */
   readonly wordLineOrder?: readonly number[];
   readonly engine?: Engine;
+  /**
+   * Devices that are not ohmic: their current (A) as a mathjs expression in the device voltage `V`
+   * (V), its mapped conductance `G` (S) and named parameters, e.g. a Poole–Frenkel law whose
+   * prefactor follows G. Absent: ohmic, I = G·V. Gradients reach the weights through ∂I/∂G, which
+   * the expression law derives symbolically.
+   */
+  readonly deviceLaw?: DeviceLawSpec;
+}
+
+export interface DeviceLawSpec {
+  readonly expression: string;
+  readonly parameters?: Readonly<Record<string, number>>;
 }
 
 export function checkLayerConfig(c: CrossbarLayerConfig): void {
@@ -37,6 +50,10 @@ export function checkLayerConfig(c: CrossbarLayerConfig): void {
   if (!(c.readVoltageVolt > 0 && Number.isFinite(c.readVoltageVolt))) throw new RangeError(`readVoltageVolt must be a finite number > 0 (V), got ${c.readVoltageVolt}`);
   if (!Number.isInteger(c.tileRows) || c.tileRows < 1) throw new RangeError(`tileRows must be a positive integer, got ${c.tileRows}`);
   if (!Number.isInteger(c.tileCols) || c.tileCols < 2 || c.tileCols % 2 !== 0) throw new RangeError(`tileCols must be an even integer >= 2 (pairs of columns), got ${c.tileCols}`);
+  if (c.deviceLaw) {
+    if (!/\bG\b/.test(c.deviceLaw.expression)) throw new RangeError(`deviceLaw "${c.deviceLaw.expression}" does not use G, the mapped conductance: the weights would not reach the currents`);
+    if (c.deviceLaw.parameters && "G" in c.deviceLaw.parameters) throw new RangeError(`deviceLaw: "G" is the mapped conductance of each device, not a parameter to give`);
+  }
 }
 
 /** The word-line order of a layer with `rows` weight rows: the given permutation (checked) or the natural one. */
@@ -53,6 +70,8 @@ function wordLineOrder(order: readonly number[] | undefined, rows: number): Int3
 
 interface Placed {
   readonly tile: CircuitTile;
+  /** ∂I/∂G of every device at given voltages, for a device law (null: ohmic, ∂I/∂G = V). */
+  readonly sensitivity: ((v: Float64Array, out: Float64Array) => void) | null;
   /** First weight row (word line) and first output of the tile. */
   readonly r0: number;
   readonly o0: number;
@@ -108,7 +127,8 @@ export class CrossbarDenseLayer {
         const to = Math.min(pairs, outDim - o0), tc = 2 * to;
         const g = new Float64Array(tr * tc);
         for (let r = 0; r < tr; r++) g.set(this.conductancesSiemens.subarray((r0 + r) * 2 * outDim + 2 * o0, (r0 + r) * 2 * outDim + 2 * o0 + tc), r * tc);
-        this.placed.push({ tile: new CircuitTile(g, tr, tc, config), r0, o0, rows: tr, outs: to });
+        const law = config.deviceLaw ? expressionLaw(config.deviceLaw.expression, { ...config.deviceLaw.parameters, G: g }, tr * tc) : null;
+        this.placed.push({ tile: new CircuitTile(g, tr, tc, config, law ? { law } : {}), sensitivity: law ? law.parameterSensitivity("G") : null, r0, o0, rows: tr, outs: to });
       }
     }
   }
@@ -178,7 +198,7 @@ export class CrossbarDenseLayer {
         dI[k * tc + 2 * o] = g;
         dI[k * tc + 2 * o + 1] = -g;
       }
-      const b = pl.tile.backward(f.tiles[t], dI);
+      const b = pl.tile.backward(f.tiles[t], dI, pl.sensitivity ?? undefined);
       for (let r = 0; r < pl.rows; r++) for (let c = 0; c < tc; c++) dG[(pl.r0 + r) * 2 * outDim + 2 * pl.o0 + c] += b.dConductances[r * tc + c];
       for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
         const row = this.order[pl.r0 + r];

@@ -150,3 +150,29 @@ test("dense layer on tiles: ideal wires give [x, 1]·W exactly for any tiling; �
   assert.throws(() => new CrossbarDenseLayer(w.subarray(1), inDim, outDim, base), /expected \(in \+ 1\) × out = 18 \(the last row is the bias\)/);
   assert.throws(() => ideal.forward(Float64Array.from([NaN, 0, 0, 0, 0]), 1), /input \[0\]\[0\] is NaN/);
 });
+
+test("dense layer with a device law in G: G·V is the ohmic layer; a Poole–Frenkel-like law gives ∂L/∂W and ∂L/∂x through ∂I/∂G that match finite differences across tiles", () => {
+  const r = rng(14);
+  const inDim = 5, outDim = 3, batch = 2;
+  const w = uniform(r, (inDim + 1) * outDim, -1, 1);
+  w[7] = -1.5; // the unique largest weight sets k_G (held fixed in the gradient)
+  const x = uniform(r, batch * inDim, 0, 1), c = uniform(r, batch * outDim, -1, 1);
+  const cfg: CrossbarLayerConfig = { ...WINDOW, readVoltageVolt: 0.3, wordSegmentOhm: 40, bitSegmentOhm: 40, tileRows: 4, tileCols: 4 };
+  const ohmic = new CrossbarDenseLayer(w, inDim, outDim, cfg);
+  const linear = new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, deviceLaw: { expression: "G * V" } });
+  const fo = ohmic.forward(x, batch), fl = linear.forward(x, batch);
+  fl.y.forEach((v, q) => assertClose(v, fo.y[q], 1e-9, `G·V law: y[${q}]`));
+  const dy = Float64Array.from(fo.y, (_, q) => c[q]);
+  const bo = ohmic.backward(fo, dy), bl = linear.backward(fl, dy);
+  bl.dWeights.forEach((v, q) => assertClose(v, bo.dWeights[q], 1e-7, `G·V law: ∂L/∂W[${q}]`));
+  const pf: CrossbarLayerConfig = { ...cfg, deviceLaw: { expression: "G * V * exp(a * sqrt(abs(V)))", parameters: { a: 1.5 } } };
+  const lossOf = (ww: Float64Array, xx: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, pf).forward(xx, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
+  const layer = new CrossbarDenseLayer(w, inDim, outDim, pf);
+  const f = layer.forward(x, batch);
+  assert.ok(f.y.some((v, q) => Math.abs(v - fo.y[q]) > 1e-3), "the nonlinear law changes the outputs");
+  const b = layer.backward(f, Float64Array.from(f.y, (v, q) => c[q] + 2 * v));
+  for (let q = 0; q < w.length; q++) if (q !== 7) assertClose(b.dWeights[q], fd((ww) => lossOf(ww, x), w, q), 1e-5, `law: ∂L/∂W[${q}]`);
+  for (let q = 0; q < x.length; q++) assertClose(b.dInputs[q], fd((xx) => lossOf(w, xx), x, q), 1e-5, `law: ∂L/∂x[${q}]`);
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, deviceLaw: { expression: "c * V", parameters: { c: 1e-5 } } }), /does not use G, the mapped conductance/);
+  assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, deviceLaw: { expression: "G * V", parameters: { G: 1 } } }), /"G" is the mapped conductance of each device/);
+});
