@@ -11,22 +11,15 @@
  * `deviations` say what differs from the paper).
  */
 import type { RunMode } from "../runtime/mode";
-import { rng as makeRng } from "../runtime/random";
 import { ImageSet, MnistSplits, subset } from "../data/mnist";
 import { JOKSAS_SETUPS } from "../devices/joksas";
-import type { CrossbarLayerConfig } from "../tile/layer";
 import type { Mlp } from "../training/mlp";
 import { asMlp } from "../training/memristive-mlp";
-import { evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
 import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
 import { JOKSAS_TRAININGS, JoksasProtocol, joksasProtocol, loadJoksasData, trainJoksas } from "./joksas";
-import { CIRCUIT_TRAININGS, CircuitAwareRow, CircuitTraining } from "./circuit-aware";
+import { CIRCUIT_TRAININGS, CircuitAwareRow, CircuitStudyProtocol, CircuitTraining, SoftwareNetworks, runStudy, studyCell } from "./circuit-aware";
 
-export interface MnistCircuitProtocol {
-  readonly mode: RunMode;
-  readonly seeds: readonly number[];
-  /** Word- and bit-line segment resistances studied (Ω). */
-  readonly segmentsOhm: readonly number[];
+export interface MnistCircuitProtocol extends CircuitStudyProtocol {
   /** Software training of the regular and aware networks. */
   readonly software: JoksasProtocol;
   /** The Joksas training configurations used as "regular" and "aware". */
@@ -34,13 +27,8 @@ export interface MnistCircuitProtocol {
   readonly awareTraining: string;
   /** Test digits evaluated on the circuit (the first of the seed's test split). */
   readonly testDigits: number;
-  /** Circuit-aware fine-tuning: training digits (the first of the seed's training split), epochs, minibatch, Adam learning rate. */
+  /** Circuit-aware fine-tuning data: the first digits of the seed's training split. */
   readonly circuitDigits: number;
-  readonly circuitEpochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  /** The crossbar every layer runs on, but for the segment resistance. */
-  readonly layer: Omit<CrossbarLayerConfig, "wordSegmentOhm" | "bitSegmentOhm">;
 }
 
 /** Setup D8's Ta/HfO₂ window and read voltage, tiles of at most 128 × 128 devices (the first layer takes 7 tiles). */
@@ -94,29 +82,18 @@ export function mnistSoftwareNetwork(p: MnistCircuitProtocol, kind: "regular" | 
 }
 
 /** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
-export function mnistCircuitCell(p: MnistCircuitProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: MnistSplits = mnistCircuitData(p, seed), nets: Partial<Record<"regular" | "aware", Mlp>> = {}): CircuitAwareRow {
-  if (!CIRCUIT_TRAININGS.includes(training)) throw new RangeError(`unknown training "${training}": use ${CIRCUIT_TRAININGS.join(", ")}`);
-  if (!(segmentOhm >= 0 && Number.isFinite(segmentOhm))) throw new RangeError(`segmentOhm must be a finite number >= 0 (Ω), got ${segmentOhm}`);
-  const layer: CrossbarLayerConfig = { ...p.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
-  const base = (kind: "regular" | "aware") => (nets[kind] ??= mnistSoftwareNetwork(p, kind, seed, data));
-  const net = training === "circuit-aware"
-    ? trainOnCircuit(base("regular"), firstOf(data.train, p.circuitDigits, "circuitDigits"), { epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, layer }, makeRng(`circuit-aware-mnist/${seed}/${segmentOhm}`)).net
-    : base(training);
-  const e = evaluateOnCircuit(net, firstOf(data.test, p.testDigits, "testDigits"), layer);
-  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt };
+export function mnistCircuitCell(p: MnistCircuitProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: MnistSplits = mnistCircuitData(p, seed), nets: SoftwareNetworks = {}): CircuitAwareRow {
+  return studyCell(seed, segmentOhm, training, {
+    layer: p.layer,
+    software: (kind) => (nets[kind] ??= mnistSoftwareNetwork(p, kind, seed, data)),
+    fineTune: { data: firstOf(data.train, p.circuitDigits, "circuitDigits"), epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, stream: "circuit-aware-mnist" },
+    test: firstOf(data.test, p.testDigits, "testDigits"),
+  });
 }
 
 /** Every seed × segment resistance × training of the protocol (software networks trained once per seed). */
 export function runMnistCircuitStudy(p: MnistCircuitProtocol, opts: { onLog?: (line: string) => void } = {}): CircuitAwareRow[] {
-  const rows: CircuitAwareRow[] = [];
-  for (const seed of p.seeds) {
-    const data = mnistCircuitData(p, seed);
-    const nets: Partial<Record<"regular" | "aware", Mlp>> = {};
-    const t0 = Date.now();
-    for (const r of p.segmentsOhm) for (const t of CIRCUIT_TRAININGS) rows.push(mnistCircuitCell(p, seed, r, t, data, nets));
-    opts.onLog?.(`seed ${seed}: ${p.segmentsOhm.length} segment resistances × ${CIRCUIT_TRAININGS.length} trainings in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  return rows;
+  return runStudy(p, (seed) => mnistCircuitData(p, seed), (seed, r, t, data, nets) => mnistCircuitCell(p, seed, r, t, data, nets), opts);
 }
 
 /** The grid experiment "circuit-aware-mnist" (one cell per seed × training × segment resistance), registered when this module loads. */

@@ -15,7 +15,7 @@ import type { Splits } from "../data/moons";
 import { DROLET_2023_TIO2 } from "../devices/tio2";
 import type { CrossbarLayerConfig } from "../tile/layer";
 import type { Mlp } from "../training/mlp";
-import { evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
+import { LabelledData, evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
 import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
 import { droletData, droletRunConfig, trainDroletNetwork } from "./drolet";
 import { meanSd } from "../runtime/stats";
@@ -23,19 +23,23 @@ import { meanSd } from "../runtime/stats";
 export const CIRCUIT_TRAININGS = Object.freeze(["regular", "aware", "circuit-aware"] as const);
 export type CircuitTraining = (typeof CIRCUIT_TRAININGS)[number];
 
-export interface CircuitAwareProtocol {
+/** What every circuit-aware study fixes: seeds, segment resistances, the fine-tuning schedule and the tiles. */
+export interface CircuitStudyProtocol {
   readonly mode: RunMode;
   readonly seeds: readonly number[];
   /** Word- and bit-line segment resistances studied (Ω). */
   readonly segmentsOhm: readonly number[];
-  /** Software training epochs (the paper's recipe). */
-  readonly softwareEpochs: number;
   /** Circuit-aware fine-tuning: epochs, minibatch, Adam learning rate. */
   readonly circuitEpochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
   /** The crossbar every layer runs on, but for the segment resistance. */
   readonly layer: Omit<CrossbarLayerConfig, "wordSegmentOhm" | "bitSegmentOhm">;
+}
+
+export interface CircuitAwareProtocol extends CircuitStudyProtocol {
+  /** Software training epochs (the paper's recipe). */
+  readonly softwareEpochs: number;
 }
 
 /** The TiO₂ window of Drolet et al. (100–500 µS), read at 0.2 V, one 16 × 16 tile per layer. */
@@ -76,30 +80,62 @@ export interface CircuitAwareRow {
   readonly wiresWatt: number;
 }
 
-/** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
-export function circuitAwareCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: Partial<Record<"regular" | "aware", Mlp>> = {}): CircuitAwareRow {
+/** The software networks of one seed, each trained on first use. */
+export type SoftwareNetworks = Partial<Record<"regular" | "aware", Mlp>>;
+
+/** What one cell of a circuit-aware study needs besides its seed, resistance and training. */
+export interface StudyCellInputs {
+  /** The layers' crossbar, but for the segment resistance. */
+  readonly layer: Omit<CrossbarLayerConfig, "wordSegmentOhm" | "bitSegmentOhm">;
+  /** The seed's software network of a kind (trained once per seed by the caller's cache). */
+  readonly software: (kind: "regular" | "aware") => Mlp;
+  /** Circuit-aware fine-tuning: its data, schedule, and the name of its random stream. */
+  readonly fineTune: { readonly data: LabelledData; readonly epochs: number; readonly batchSize: number; readonly learningRate: number; readonly stream: string };
+  readonly test: LabelledData;
+}
+
+/**
+ * One cell of a circuit-aware study: the network of `training` (for "circuit-aware", the regular one
+ * fine-tuned through the circuit at R) evaluated on tiles with segment resistance R = `segmentOhm`.
+ */
+export function studyCell(seed: number, segmentOhm: number, training: CircuitTraining, c: StudyCellInputs): CircuitAwareRow {
   if (!CIRCUIT_TRAININGS.includes(training)) throw new RangeError(`unknown training "${training}": use ${CIRCUIT_TRAININGS.join(", ")}`);
   if (!(segmentOhm >= 0 && Number.isFinite(segmentOhm))) throw new RangeError(`segmentOhm must be a finite number >= 0 (Ω), got ${segmentOhm}`);
-  const layer: CrossbarLayerConfig = { ...p.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
-  const base = (kind: "regular" | "aware") => (nets[kind] ??= softwareNetwork(kind, seed, p.softwareEpochs, data));
+  const layer: CrossbarLayerConfig = { ...c.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
+  const f = c.fineTune;
   const net = training === "circuit-aware"
-    ? trainOnCircuit(base("regular"), data.train, { epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, layer }, makeRng(`circuit-aware/${seed}/${segmentOhm}`)).net
-    : base(training);
-  const e = evaluateOnCircuit(net, data.test, layer);
+    ? trainOnCircuit(c.software("regular"), f.data, { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, layer }, makeRng(`${f.stream}/${seed}/${segmentOhm}`)).net
+    : c.software(training);
+  const e = evaluateOnCircuit(net, c.test, layer);
   return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt };
+}
+
+/** Every seed × segment resistance × training, with each seed's data loaded once and its software networks shared by its cells. */
+export function runStudy<D>(p: { readonly seeds: readonly number[]; readonly segmentsOhm: readonly number[] }, dataOf: (seed: number) => D, cell: (seed: number, segmentOhm: number, training: CircuitTraining, data: D, nets: SoftwareNetworks) => CircuitAwareRow, opts: { onLog?: (line: string) => void } = {}): CircuitAwareRow[] {
+  const rows: CircuitAwareRow[] = [];
+  for (const seed of p.seeds) {
+    const data = dataOf(seed);
+    const nets: SoftwareNetworks = {};
+    const t0 = Date.now();
+    for (const r of p.segmentsOhm) for (const t of CIRCUIT_TRAININGS) rows.push(cell(seed, r, t, data, nets));
+    opts.onLog?.(`seed ${seed}: ${p.segmentsOhm.length} segment resistances × ${CIRCUIT_TRAININGS.length} trainings in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return rows;
+}
+
+/** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
+export function circuitAwareCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: SoftwareNetworks = {}): CircuitAwareRow {
+  return studyCell(seed, segmentOhm, training, {
+    layer: p.layer,
+    software: (kind) => (nets[kind] ??= softwareNetwork(kind, seed, p.softwareEpochs, data)),
+    fineTune: { data: data.train, epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, stream: "circuit-aware" },
+    test: data.test,
+  });
 }
 
 /** Every seed × segment resistance × training of the protocol (software networks trained once per seed). */
 export function runCircuitAwareStudy(p: CircuitAwareProtocol, opts: { onLog?: (line: string) => void } = {}): CircuitAwareRow[] {
-  const rows: CircuitAwareRow[] = [];
-  for (const seed of p.seeds) {
-    const data = droletData("paper", seed);
-    const nets: Partial<Record<"regular" | "aware", Mlp>> = {};
-    const t0 = Date.now();
-    for (const r of p.segmentsOhm) for (const t of CIRCUIT_TRAININGS) rows.push(circuitAwareCell(p, seed, r, t, data, nets));
-    opts.onLog?.(`seed ${seed}: ${p.segmentsOhm.length} segment resistances × ${CIRCUIT_TRAININGS.length} trainings in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  return rows;
+  return runStudy(p, (seed) => droletData("paper", seed), (seed, r, t, data, nets) => circuitAwareCell(p, seed, r, t, data, nets), opts);
 }
 
 /** The grid experiment "circuit-aware" (one cell per seed × training × segment resistance), registered when this module loads. */

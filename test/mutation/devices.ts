@@ -5,3 +5,4 @@ import "../unit/joksas-stuck.test";
 import "../unit/pf-extraction.test";
 import "../unit/pf-residuals.test";
 import "../unit/fused-engine.test";
+import "../unit/expression-law.test";
