@@ -344,7 +344,7 @@ export class CrossbarSystem {
     const relative = scale > 0 ? maxRes / scale : 0;
     // currents at rounding level (no current flows: open devices) are no violation: compare with the circuit's natural scale too
     if (!(relative <= KCL_RELATIVE_LIMIT) && !(maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
-      throw new RangeError(`the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT}): the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`);
+      throw new RangeError(`the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT.toExponential(0)}): a Gauss–Seidel tolerance looser than that limit stops too early, or the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`);
     }
     let full: { dev: Float64Array; wseg: Float64Array; bseg: Float64Array } | null = null;
     const lazy = () => {

@@ -208,3 +208,88 @@ test("the reported KCL residual and its current scale are what the returned pote
     }
   }
 });
+
+test("several inputs at once give each input's own solution: every branch and terminal current and the power, ideal or resistive lines, driven at all four ends", () => {
+  const r = rng(23);
+  const m = 3, n = 4, p = 3, N = m * n;
+  const g = Float64Array.from({ length: N }, () => r.uniform(1e-4, 1e-3));
+  const all4 = (t: CrossbarTopology): CrossbarTopology => ({ ...t, wordRight: t.wordLeft.map(() => ({ sourceOhm: 0 })), bitTop: t.bitBottom.map(() => ({ sourceOhm: 0 })) });
+  const cases: Array<[string, CrossbarTopology]> = [
+    ["resistive lines, source resistance", all4(topologyFromConductances(g, m, n, { wordSegmentOhm: 3, bitSegmentOhm: 2, sourceOhm: 5, outputOhm: 4 }))],
+    ["ideal word lines driven from the left", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 0, bitSegmentOhm: 2 }), bitTop: Array.from({ length: n }, () => ({ sourceOhm: 0 })) }],
+    ["ideal word lines driven from the right", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 0, bitSegmentOhm: 2 }), wordLeft: [null, null, null], wordRight: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }] }],
+    ["ideal bit lines sensed at the bottom", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 2, bitSegmentOhm: 0 }), wordRight: [{ sourceOhm: 0 }, null, { sourceOhm: 0 }] }],
+    ["ideal bit lines sensed at the top", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 2, bitSegmentOhm: 0 }), bitBottom: [null, null, null, null], bitTop: [{ sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }, { sourceOhm: 0 }] }],
+  ];
+  for (const [name, t] of cases) {
+    const rows = (len: number) => Array.from({ length: p }, () => Array.from({ length: len }, () => r.uniform(-0.2, 0.6)));
+    const drive = { wordLeftVolt: rows(m), wordRightVolt: rows(m), bitBottomVolt: rows(n), bitTopVolt: rows(n) };
+    const sys = new CrossbarSystem(t);
+    for (const engine of ["direct", "gauss-seidel"] as const) {
+      const all = sys.solve(drive, { engine, chunk: 2 });
+      const power = sys.power(all, drive);
+      for (let k = 0; k < p; k++) {
+        const one = { wordLeftVolt: [drive.wordLeftVolt[k]], wordRightVolt: [drive.wordRightVolt[k]], bitBottomVolt: [drive.bitBottomVolt[k]], bitTopVolt: [drive.bitTopVolt[k]] };
+        const s = sys.solve(one, { engine });
+        const per: Array<[keyof CrossbarSolution, number]> = [["deviceCurrents", N], ["wordSegmentCurrents", N], ["bitSegmentCurrents", N], ["wordLeftCurrents", m], ["wordRightCurrents", m], ["bitTopCurrents", n], ["outputCurrents", n]];
+        for (const [f, len] of per) {
+          const a = all[f] as Float64Array, b = s[f] as Float64Array;
+          for (let q = 0; q < len; q++) close(a[k * len + q], b[q], 1e-9, `${name}, ${engine}, input ${k}: ${f}[${q}]`);
+        }
+        const one1 = sys.power(s, one)[0];
+        for (const f of ["devicesWatt", "wiresWatt", "sourceResistorsWatt", "sourcesWatt"] as const) close(power[k][f], one1[f], 1e-9, `${name}, ${engine}, input ${k}: ${f}`);
+        close(power[k].sourcesWatt, power[k].devicesWatt + power[k].wiresWatt + power[k].sourceResistorsWatt, 1e-9, `${name}, input ${k}: balance`);
+      }
+    }
+  }
+});
+
+test("an ideal line driven at both ends with the same voltage: its split is undefined (NaN), the rest of the solution stands", () => {
+  const r = rng(29);
+  const m = 2, n = 3;
+  const g = Float64Array.from({ length: m * n }, () => r.uniform(1e-4, 1e-3));
+  const word = { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 0, bitSegmentOhm: 2 }), wordRight: [{ sourceOhm: 0 }, null] };
+  const s = solveCrossbar(word, { wordLeftVolt: [[0.4, 0.3]], wordRightVolt: [[0.4, 0]] });
+  assert.ok(Array.from(s.wordSegmentCurrents.subarray(0, n)).every(Number.isNaN) && Number.isNaN(s.wordRightCurrents[0]) && Number.isNaN(s.wordLeftCurrents[0]), "word line 0: split undefined");
+  assert.ok(Array.from(s.wordSegmentCurrents.subarray(n)).every(Number.isFinite) && s.wordRightCurrents[1] === 0, "word line 1 (open right end) is solved");
+  assert.ok(Array.from(s.outputCurrents).every(Number.isFinite), "outputs are defined");
+  const bit = { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 2, bitSegmentOhm: 0 }), bitTop: [{ sourceOhm: 0 }, null, null] };
+  const b = solveCrossbar(bit, { wordLeftVolt: [[0.4, 0.3]] });
+  assert.ok(Number.isNaN(b.bitSegmentCurrents[0]) && Number.isNaN(b.bitSegmentCurrents[n]) && Number.isNaN(b.bitTopCurrents[0]) && Number.isNaN(b.outputCurrents[0]), "bit line 0: split undefined");
+  assert.ok(Number.isFinite(b.outputCurrents[1]) && b.bitTopCurrents[1] === 0, "bit line 1 is solved");
+});
+
+test("prepared factors: factorSeconds counts real time, factor() works for ideal lines too, and the reported sweeps are the largest over chunks", () => {
+  const r = rng(31);
+  const n = 48;
+  const g = Float64Array.from({ length: n * n }, () => r.uniform(1e-5, 1e-3));
+  const sys = new CrossbarSystem(topologyFromConductances(g, n, n, { wordSegmentOhm: 1, bitSegmentOhm: 1 })).factor("direct");
+  assert.ok(sys.factorSeconds >= 0 && sys.factorSeconds < 60, `factorSeconds ${sys.factorSeconds}`);
+  for (const [w, b] of [[0, 2], [2, 0], [0, 0]]) {
+    const t = topologyFromConductances(g.subarray(0, 12), 3, 4, { wordSegmentOhm: w, bitSegmentOhm: b });
+    const drive = { wordLeftVolt: [[0.1, 0.2, 0.3]] };
+    const s = new CrossbarSystem(t).factor().solve(drive);
+    Array.from(s.outputCurrents).forEach((x, j) => close(x, solveCrossbar(t, drive).outputCurrents[j], 1e-12, `ideal ${w}/${b}: output ${j}`));
+  }
+  const t = topologyFromConductances(Float64Array.from({ length: 64 }, () => r.uniform(1e-3, 1e-2)), 8, 8, { wordSegmentOhm: 5, bitSegmentOhm: 5 });
+  const rows = [0.9, 0.01, 0.01].map((a) => Array.from({ length: 8 }, (_, i) => (i % 2 ? a : 0)));
+  const each = rows.map((row) => new CrossbarSystem(t).solve({ wordLeftVolt: [row] }, { engine: "gauss-seidel" }).sweeps!);
+  const chunked = new CrossbarSystem(t).solve({ wordLeftVolt: rows }, { engine: "gauss-seidel", chunk: 1 }).sweeps!;
+  assert.equal(chunked, Math.max(...each), `sweeps ${chunked}, per input ${each.join(", ")}`);
+});
+
+test("a Gauss–Seidel solve stopped too early is refused by the KCL check rather than returned", () => {
+  const r = rng(37);
+  const t = topologyFromConductances(Float64Array.from({ length: 400 }, () => r.uniform(1e-2, 1e-1)), 20, 20, { wordSegmentOhm: 10, bitSegmentOhm: 10 });
+  const drive = { wordLeftVolt: [Array.from({ length: 20 }, () => r.uniform(0, 1))] };
+  assert.throws(() => solveCrossbar(t, drive, { engine: "gauss-seidel", tolerance: 1e-2 }), /the gauss-seidel solution violates Kirchhoff's current law by [0-9.e+-]+ of the largest terminal current \(limit 1e-6\): a Gauss–Seidel tolerance looser than that limit stops too early/);
+  assert.ok(solveCrossbar(t, drive, { engine: "gauss-seidel" }).kclResidualRelative < 1e-9);
+});
+
+test("a floating network with many lines lists the first eight and the count", () => {
+  const g = new Float64Array(10 * 2);
+  const t = { ...topologyFromConductances(g, 10, 2, { wordSegmentOhm: 1, bitSegmentOhm: 1 }), wordLeft: Array.from({ length: 10 }, () => null) };
+  assert.throws(() => new CrossbarSystem(t), /floating network: word lines 0, 1, 2, 3, 4, 5, 6, 7, … \(10\) have no path/);
+  const eight = { ...topologyFromConductances(new Float64Array(8 * 2), 8, 2, { wordSegmentOhm: 1, bitSegmentOhm: 1 }), wordLeft: Array.from({ length: 8 }, () => null) };
+  assert.throws(() => new CrossbarSystem(eight), /floating network: word lines 0, 1, 2, 3, 4, 5, 6, 7 have no path/);
+});
