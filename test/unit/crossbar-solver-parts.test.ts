@@ -293,3 +293,30 @@ test("a floating network with many lines lists the first eight and the count", (
   const eight = { ...topologyFromConductances(new Float64Array(8 * 2), 8, 2, { wordSegmentOhm: 1, bitSegmentOhm: 1 }), wordLeft: Array.from({ length: 8 }, () => null) };
   assert.throws(() => new CrossbarSystem(eight), /floating network: word lines 0, 1, 2, 3, 4, 5, 6, 7 have no path/);
 });
+
+test("Gauss–Seidel stops at the first sweep that meets the tolerance: weakly coupled lines converge in one or two sweeps, and one sweep fewer than reported does not converge", () => {
+  const r = rng(41);
+  const m = 6, n = 5;
+  // devices of about 2 nS on 1 mΩ segments: the lines barely feel the devices
+  const weak = topologyFromConductances(Float64Array.from({ length: m * n }, () => r.uniform(1.5e-9, 2e-9)), m, n, { wordSegmentOhm: 1e-3, bitSegmentOhm: 1e-3 });
+  const drive = { wordLeftVolt: [Array.from({ length: m }, () => r.uniform(0.2, 1))] };
+  for (const sweepKernel of ["wasm", "js"] as const) {
+    const s = solveCrossbar(weak, drive, { engine: "gauss-seidel", sweepKernel });
+    assert.ok(s.sweeps! <= 2, `${sweepKernel}: ${s.sweeps} sweeps`);
+  }
+  const coupled = topologyFromConductances(Float64Array.from({ length: m * n }, () => r.uniform(1e-3, 1e-2)), m, n, { wordSegmentOhm: 5, bitSegmentOhm: 5 });
+  const k = solveCrossbar(coupled, drive, { engine: "gauss-seidel" }).sweeps!;
+  assert.ok(k > 2, `coupled lines need more sweeps (${k})`);
+  assert.throws(() => solveCrossbar(coupled, drive, { engine: "gauss-seidel", maxSweeps: k - 1 }), new RegExp(`Gauss–Seidel did not converge in ${k - 1} sweeps`));
+  assert.equal(solveCrossbar(coupled, drive, { engine: "gauss-seidel", maxSweeps: k }).sweeps, k);
+  // the error reports the residual relative to the terminal currents measured from the first sweep on
+  for (const maxSweeps of [1, 2]) {
+    try {
+      solveCrossbar(coupled, drive, { engine: "gauss-seidel", maxSweeps });
+      assert.fail(`${maxSweeps} sweeps cannot converge`);
+    } catch (e) {
+      const rel = Number(/the KCL residual is ([0-9.e+-]+) of the largest terminal current/.exec((e as Error).message)?.[1]);
+      assert.ok(rel > 1e-12 && rel < 1, `after ${maxSweeps} sweeps: relative residual ${rel} (${(e as Error).message})`);
+    }
+  }
+});
