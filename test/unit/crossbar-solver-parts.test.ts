@@ -320,3 +320,13 @@ test("Gauss–Seidel stops at the first sweep that meets the tolerance: weakly c
     }
   }
 });
+
+test("an ideal line driven at both ends accepts voltages equal to rounding (1e-12 relative to the larger, at least 1 V) and refuses a real difference as a short circuit", () => {
+  const g = Float64Array.from([1e-3, 2e-3, 3e-3, 4e-3]);
+  const t = { ...topologyFromConductances(g, 2, 2, { wordSegmentOhm: 0, bitSegmentOhm: 1 }), wordRight: [{ sourceOhm: 0 }, { sourceOhm: 0 }] };
+  for (const v of [10, 0.5]) {
+    const scale = Math.max(1, v);
+    assert.doesNotThrow(() => solveCrossbar(t, { wordLeftVolt: [[v, v]], wordRightVolt: [[v + 0.5e-12 * scale, v]] }), `${v} V: within rounding`);
+    assert.throws(() => solveCrossbar(t, { wordLeftVolt: [[v, v]], wordRightVolt: [[v + 2e-12 * scale, v]] }), /word line 0: ideal wire driven at both ends with different voltages .*short circuit/);
+  }
+});
