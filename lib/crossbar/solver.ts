@@ -347,15 +347,16 @@ export class CrossbarSystem {
       throw new RangeError(`the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT.toExponential(0)}): a Gauss–Seidel tolerance looser than that limit stops too early, or the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`);
     }
     let full: { dev: Float64Array; wseg: Float64Array; bseg: Float64Array } | null = null;
+    let dev: Float64Array | null = null;
     const lazy = () => {
       if (!full) {
-        full = { dev: new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N) };
+        // the device currents, if already read, are recomputed in place (same values) rather than in fresh memory
+        full = { dev: dev ?? new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N) };
         branches(full.dev, full.wseg, full.bseg, true);
       }
       return full;
     };
     // device currents alone (what power needs) without the segment arrays
-    let dev: Float64Array | null = null;
     const devices = () => {
       if (full) return full.dev;
       if (!dev) {

@@ -330,3 +330,14 @@ test("an ideal line driven at both ends accepts voltages equal to rounding (1e-1
     assert.throws(() => solveCrossbar(t, { wordLeftVolt: [[v, v]], wordRightVolt: [[v + 2e-12 * scale, v]] }), /word line 0: ideal wire driven at both ends with different voltages .*short circuit/);
   }
 });
+
+test("solution bookkeeping: direct solves report no sweeps, an undriven array a zero residual, and lazily computed branch arrays keep their identity", () => {
+  const r = rng(43);
+  const t = topologyFromConductances(Float64Array.from({ length: 12 }, () => r.uniform(1e-4, 1e-3)), 3, 4, { wordSegmentOhm: 2, bitSegmentOhm: 2 });
+  const s = new CrossbarSystem(t).solve({ wordLeftVolt: [[0.2, 0.1, 0.3], [0.1, 0.1, 0.1]] }, { engine: "direct", chunk: 1 });
+  assert.equal(s.sweeps, undefined);
+  const zero = solveCrossbar(t, { wordLeftVolt: [[0, 0, 0]] }, { engine: "gauss-seidel" });
+  assert.equal(zero.kclResidualRelative, 0);
+  assert.ok(Array.from(zero.outputCurrents).every((x) => x === 0));
+  for (const f of ["deviceCurrents", "wordSegmentCurrents", "bitSegmentCurrents"] as const) assert.equal(s[f], s[f], `${f} is computed once`);
+});
