@@ -41,10 +41,10 @@ export function pointCount(data: LabelledData): number {
 /** The points `idx` of a data set: inputs [B][features] (row-major) and labels. */
 export function pointsOf(data: LabelledData, idx: ArrayLike<number>, features: number): { x: Float64Array; labels: Int32Array } {
   const B = idx.length, x = new Float64Array(B * features), labels = new Int32Array(B);
+  if ("labels" in data && data.features !== features) throw new RangeError(`the data have ${data.features} features, the network expects ${features}`);
   for (let k = 0; k < B; k++) {
     const j = idx[k];
     if ("labels" in data) {
-      if (data.features !== features) throw new RangeError(`the data have ${data.features} features, the network expects ${features}`);
       for (let i = 0; i < features; i++) x[k * features + i] = data.x[j * features + i];
       labels[k] = data.labels[j];
     } else {
