@@ -49,7 +49,10 @@ export function pooleFrenkelLaw(cSiemens: Float64Array, dEpsFarad: Float64Array,
 export interface NewtonOptions {
   readonly engine?: Engine;
   readonly maxIterations?: number;
-  /** Stop when the largest device-voltage update is below this (V). */
+  /**
+   * Stop when the largest device-voltage update is at most this (V) times the input's largest drive
+   * magnitude in volts, or times 1 when every drive is below 1 V.
+   */
   readonly voltageTolerance?: number;
   /** Largest device-voltage change allowed per step (V); larger steps are scaled down (damping). */
   readonly maxStepVolt?: number;
@@ -62,6 +65,15 @@ export interface NonlinearSolution extends CrossbarSolution {
   readonly lawResidualAmp: number;
   /** Always true: a Newton solve that does not converge throws, naming the law. */
   readonly newtonConverged: boolean;
+}
+
+/** The largest |voltage| over every source of a one-input drive (V). */
+function largestDriveVolt(d: CrossbarDrive): number {
+  let largest = 0;
+  for (const family of [d.wordLeftVolt, d.wordRightVolt, d.bitBottomVolt, d.bitTopVolt]) {
+    if (family) for (const x of Array.from(family[0])) largest = Math.max(largest, Math.abs(x));
+  }
+  return largest;
 }
 
 /**
@@ -90,7 +102,6 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
   };
   const v = new Float64Array(N), i = new Float64Array(N), g = new Float64Array(N), J = new Float64Array(N);
   const iterations: number[] = [];
-  let allConverged = true;
   let lawResidual = 0;
   const parts: CrossbarSolution[] = [];
   for (let k = 0; k < p; k++) {
@@ -100,6 +111,7 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
       ...(drive.bitBottomVolt ? { bitBottomVolt: [drive.bitBottomVolt[k]] } : {}),
       ...(drive.bitTopVolt ? { bitTopVolt: [drive.bitTopVolt[k]] } : {}),
     };
+    const stopVolt = tolV * Math.max(1, largestDriveVolt(one));
     v.fill(0);
     let sol: CrossbarSolution | null = null;
     let converged = false;
@@ -115,7 +127,7 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
       lastStep = step;
       for (let r = 0; r < N; r++) v[r] += lambda * (next.wordVoltages[r] - next.bitVoltages[r] - v[r]);
       sol = next;
-      if (lambda === 1 && step <= tolV * Math.max(1, ...Array.from(one.wordLeftVolt[0], Math.abs))) {
+      if (lambda === 1 && step <= stopVolt) {
         converged = true;
         break;
       }
@@ -127,8 +139,7 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     const ii = new Float64Array(N), gg = new Float64Array(N);
     evaluate(vv, ii, gg);
     for (let r = 0; r < N; r++) lawResidual = Math.max(lawResidual, Math.abs(ii[r] - sol!.deviceCurrents[r]));
-    iterations.push(Math.min(it, maxIt));
-    allConverged = allConverged && converged;
+    iterations.push(it);
     parts.push(sol!);
   }
   const cat = (f: (s: CrossbarSolution) => Float64Array) => {
@@ -144,6 +155,6 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     wordLeftCurrents: cat((s) => s.wordLeftCurrents), wordRightCurrents: cat((s) => s.wordRightCurrents), bitTopCurrents: cat((s) => s.bitTopCurrents), outputCurrents: cat((s) => s.outputCurrents),
     kclResidualAmp: Math.max(...parts.map((s) => s.kclResidualAmp)), kclResidualRelative: Math.max(...parts.map((s) => s.kclResidualRelative)),
     engine: parts[0].engine, converged: parts.every((s) => s.converged), sweeps: Math.max(...parts.map((s) => s.sweeps ?? 0)),
-    newtonIterations: iterations, lawResidualAmp: lawResidual, newtonConverged: allConverged,
+    newtonIterations: iterations, lawResidualAmp: lawResidual, newtonConverged: true,
   };
 }

@@ -6,3 +6,4 @@ import "../unit/crossbar-reliability.test";
 import "../unit/crossbar-ngspice.test";
 import "../unit/crossbar-validation.test";
 import "../unit/crossbar-solver-parts.test";
+import "../unit/crossbar-nonlinear-ideal.test";
