@@ -7,3 +7,4 @@ export * from "./pf-extraction";
 export * from "./pf-residuals";
 export * from "./draws";
 export * from "./expression-law";
+export * from "./disturbance";

@@ -131,6 +131,20 @@ export function deviceSetup(base: { id: string; name: string; gOffSiemens: numbe
   });
 }
 
+/** A conductance disturbance in words, with its parameters, for tables and logs. */
+export function describeDisturbance(d: ConductanceDisturbance): string {
+  switch (d.kind) {
+    case "stuck":
+      return `stuck at ${d.at === "gOff" ? "G_off" : "G_on"} with probability ${+(100 * d.probability).toPrecision(3)} %`;
+    case "stuck-distribution":
+      return `stuck with probability ${+(100 * d.probability).toPrecision(3)} % at values drawn from a KDE of ${d.centresSiemens.length} conductances (${d.centresSource})`;
+    case "d2d-lognormal":
+      return `device-to-device lognormal variability of R, σ ${d.sigmaOn} at G_on to ${d.sigmaOff} at G_off`;
+    default:
+      throw new RangeError(`unknown conductance disturbance ${(d as { kind: string }).kind}`);
+  }
+}
+
 /** Replace the PF residual covariance of a setup (to study its effect). */
 export function withResidualCovariance(s: DeviceSetup, cov: PooleFrenkelModel["residualCovariance"]): DeviceSetup {
   if (!s.currentModel) throw new Error(`setup ${s.id} has no Poole–Frenkel model`);

@@ -78,6 +78,8 @@ export interface CircuitAwareRow {
   /** Mean power per inference (W): delivered by the sources, and the part lost in the wires. */
   readonly sourcesWatt: number;
   readonly wiresWatt: number;
+  /** The devices' conductance disturbance on the circuit (`kind`), or "none". */
+  readonly devices: string;
 }
 
 /** The software networks of one seed, each trained on first use. */
@@ -103,11 +105,13 @@ export function studyCell(seed: number, segmentOhm: number, training: CircuitTra
   if (!(segmentOhm >= 0 && Number.isFinite(segmentOhm))) throw new RangeError(`segmentOhm must be a finite number >= 0 (Ω), got ${segmentOhm}`);
   const layer: CrossbarLayerConfig = { ...c.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
   const f = c.fineTune;
+  // a disturbance gives each stream its own devices: fine-tuning draws per batch, evaluation one realisation
+  const tag = layer.disturbance ? `/${layer.disturbance.kind}` : "";
   const net = training === "circuit-aware"
-    ? trainOnCircuit(c.software("regular"), f.data, { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, layer }, makeRng(`${f.stream}/${seed}/${segmentOhm}`)).net
+    ? trainOnCircuit(c.software("regular"), f.data, { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, layer }, makeRng(`${f.stream}${tag}/${seed}/${segmentOhm}`)).net
     : c.software(training);
-  const e = evaluateOnCircuit(net, c.test, layer);
-  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt };
+  const e = evaluateOnCircuit(net, c.test, layer, layer.disturbance ? makeRng(`${f.stream}${tag}/devices/${seed}/${segmentOhm}`) : undefined);
+  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt, devices: layer.disturbance?.kind ?? "none" };
 }
 
 /** Every seed × segment resistance × training, with each seed's data loaded once and its software networks shared by its cells. */
@@ -169,8 +173,10 @@ export interface CircuitAwareSummaryRow {
   readonly seedsAboveRegular: number;
 }
 
-/** Per segment resistance × training: accuracy mean ± sd over seeds, power, wire share, seeds above regular. */
+/** Per segment resistance × training: accuracy mean ± sd over seeds, power, wire share, seeds above regular (rows of one kind of devices). */
 export function summariseCircuitAware(rows: readonly CircuitAwareRow[]): CircuitAwareSummaryRow[] {
+  const kinds = new Set(rows.map((r) => r.devices));
+  if (kinds.size > 1) throw new RangeError(`summariseCircuitAware: rows of several kinds of devices (${[...kinds].join(", ")}); summarise each kind on its own`);
   const segments = [...new Set(rows.map((r) => r.segmentOhm))].sort((a, b) => a - b);
   const out: CircuitAwareSummaryRow[] = [];
   for (const segmentOhm of segments) {

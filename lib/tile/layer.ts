@@ -8,7 +8,11 @@
  * adjoint solve.
  */
 import type { Engine } from "../crossbar/solver";
+import type { DisturbanceDraws } from "../devices/draws";
+import { disturbConductances } from "../devices/disturbance";
 import { expressionLaw } from "../devices/expression-law";
+import type { ConductanceDisturbance } from "../devices/joksas";
+import type { Rng } from "../runtime/random";
 import { CircuitTile, TileForward } from "./circuit-tile";
 import { ConductanceWindow, PairRule, checkWindow, conductanceScale, maxAbs, pairConductances, pairConductancesBackward } from "./mapping";
 
@@ -38,6 +42,18 @@ export interface CrossbarLayerConfig extends ConductanceWindow {
    * the expression law derives symbolically.
    */
   readonly deviceLaw?: DeviceLawSpec;
+  /**
+   * A conductance disturbance (devices/joksas.ts: stuck devices, stuck at KDE values, D2D lognormal
+   * variability) acting on the mapped conductances before currents are computed. Each layer is one
+   * realisation, drawn from the constructor's `devices.rng` over the whole [in + 1][2·out] array by
+   * physical word line. Gradients to the weights pass through it (0 for a stuck device).
+   */
+  readonly disturbance?: ConductanceDisturbance;
+}
+
+/** Where a disturbed layer's devices come from: a generator for fresh draws, or the draws of a realisation to replay. */
+export interface LayerDevices {
+  readonly rng: Rng | DisturbanceDraws;
 }
 
 export interface DeviceLawSpec {
@@ -102,13 +118,17 @@ export class CrossbarDenseLayer {
   readonly weights: Float64Array;
   /** k_G (S per weight unit). */
   readonly kG: number;
-  /** The pair conductances of the whole layer by physical word line (see `wordLineOrder`), [in + 1][2·out] (S). */
+  /** The mapped pair conductances of the whole layer by physical word line (see `wordLineOrder`), [in + 1][2·out] (S). */
   readonly conductancesSiemens: Float64Array;
+  /** The conductances the devices have: the mapped ones, disturbed when the config names a disturbance (S). */
+  readonly deviceConductancesSiemens: Float64Array;
+  /** dG'/dG per device of the disturbance (null: none). */
+  private readonly disturbanceJacobian: Float64Array | null;
   /** Weight row on each physical word line. */
   readonly order: Int32Array;
   private readonly placed: Placed[] = [];
 
-  constructor(weights: ArrayLike<number>, inDim: number, outDim: number, config: CrossbarLayerConfig) {
+  constructor(weights: ArrayLike<number>, inDim: number, outDim: number, config: CrossbarLayerConfig, devices?: LayerDevices) {
     checkLayerConfig(config);
     if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) throw new RangeError(`layer sizes must be positive integers, got ${inDim} → ${outDim}`);
     if (weights.length !== (inDim + 1) * outDim) throw new RangeError(`weights have ${weights.length} entries, expected (in + 1) × out = ${(inDim + 1) * outDim} (the last row is the bias)`);
@@ -120,13 +140,23 @@ export class CrossbarDenseLayer {
     const rows = inDim + 1, rule = config.rule ?? "min-G";
     this.order = wordLineOrder(config.wordLineOrder, rows);
     this.conductancesSiemens = pairConductances(this.physical(this.weights), rows, outDim, config, this.kG, rule);
+    if (config.disturbance) {
+      if (!devices) throw new RangeError(`crossbar layer: a ${config.disturbance.kind} disturbance needs devices.rng (a generator, or the draws of a realisation)`);
+      const d = disturbConductances(this.conductancesSiemens, rows, 2 * outDim, config.disturbance, config, devices.rng);
+      this.deviceConductancesSiemens = d.gSiemens;
+      this.disturbanceJacobian = d.jacobian;
+    } else {
+      if (devices) throw new RangeError("crossbar layer: devices were given but the config names no disturbance");
+      this.deviceConductancesSiemens = this.conductancesSiemens;
+      this.disturbanceJacobian = null;
+    }
     const pairs = config.tileCols / 2;
     for (let r0 = 0; r0 < rows; r0 += config.tileRows) {
       const tr = Math.min(config.tileRows, rows - r0);
       for (let o0 = 0; o0 < outDim; o0 += pairs) {
         const to = Math.min(pairs, outDim - o0), tc = 2 * to;
         const g = new Float64Array(tr * tc);
-        for (let r = 0; r < tr; r++) g.set(this.conductancesSiemens.subarray((r0 + r) * 2 * outDim + 2 * o0, (r0 + r) * 2 * outDim + 2 * o0 + tc), r * tc);
+        for (let r = 0; r < tr; r++) g.set(this.deviceConductancesSiemens.subarray((r0 + r) * 2 * outDim + 2 * o0, (r0 + r) * 2 * outDim + 2 * o0 + tc), r * tc);
         const law = config.deviceLaw ? expressionLaw(config.deviceLaw.expression, { ...config.deviceLaw.parameters, G: g }, tr * tc) : null;
         this.placed.push({ tile: new CircuitTile(g, tr, tc, config, law ? { law } : {}), sensitivity: law ? law.parameterSensitivity("G") : null, r0, o0, rows: tr, outs: to });
       }
@@ -181,7 +211,8 @@ export class CrossbarDenseLayer {
 
   /**
    * From ∂L/∂y [batch][out]: ∂L/∂W [in + 1][out] (k_G held fixed) and ∂L/∂x [batch][in]; also
-   * ∂L/∂G of the pairs [in + 1][2·out] by physical word line, for device-level studies.
+   * ∂L/∂G of the mapped pairs [in + 1][2·out] by physical word line (through the disturbance, if any),
+   * for device-level studies.
    */
   backward(f: LayerForward, dy: ArrayLike<number>): { dWeights: Float64Array; dInputs: Float64Array; dConductances: Float64Array } {
     const { inDim, outDim } = this;
@@ -205,6 +236,8 @@ export class CrossbarDenseLayer {
         if (row < inDim) dx[k * inDim + row] += kV * b.dVoltages[k * pl.rows + r];
       }
     });
+    const jac = this.disturbanceJacobian;
+    if (jac) for (let k = 0; k < dG.length; k++) dG[k] *= jac[k];
     const dWp = pairConductancesBackward(this.physical(this.weights), dG, inDim + 1, outDim, this.kG, this.config.rule ?? "min-G");
     const dW = new Float64Array(dWp.length);
     this.order.forEach((row, k) => dW.set(dWp.subarray(k * outDim, (k + 1) * outDim), row * outDim));

@@ -4,6 +4,9 @@
  * sensing resistance), with gradients from each tile's adjoint solve. One output unit is a binary
  * logit (binary cross-entropy, labels 0/1); several are class logits (softmax cross-entropy, labels
  * 0…classes−1). The conductance scale k_G follows max|W| at every step and is held fixed within a step.
+ * When the layer config names a conductance disturbance, every call draws a fresh realisation of the
+ * devices from the generator it is given (training: a new one per batch, as nonideality-aware training
+ * does in Joksas et al. 2022), and gradients pass through it.
  */
 import type { Rng } from "../runtime/random";
 import { CrossbarDenseLayer, CrossbarLayerConfig, LayerForward } from "../tile/layer";
@@ -57,11 +60,15 @@ export function pointsOf(data: LabelledData, idx: ArrayLike<number>, features: n
   return { x, labels };
 }
 
-/** The network's layers on tiles (k_G of each from its current max|W|). */
-export function circuitLayers(net: Mlp, layer: CrossbarLayerConfig): CrossbarDenseLayer[] {
+/**
+ * The network's layers on tiles (k_G of each from its current max|W|). A config with a disturbance
+ * needs `devices`, the generator each layer's realisation is drawn from, first layer first.
+ */
+export function circuitLayers(net: Mlp, layer: CrossbarLayerConfig, devices?: Rng): CrossbarDenseLayer[] {
+  if (layer.disturbance && !devices) throw new RangeError(`circuit layers: a ${layer.disturbance.kind} disturbance needs a generator for the devices`);
   return Array.from({ length: net.sizes.length - 1 }, (_, l) => {
     const nIn = net.sizes[l], nOut = net.sizes[l + 1];
-    return new CrossbarDenseLayer(withBiasRow(net.params[2 * l], net.params[2 * l + 1], nOut, nIn), nIn, nOut, layer);
+    return new CrossbarDenseLayer(withBiasRow(net.params[2 * l], net.params[2 * l + 1], nOut, nIn), nIn, nOut, layer, layer.disturbance ? { rng: devices! } : undefined);
   });
 }
 
@@ -98,11 +105,11 @@ export function logitLoss(z: Float64Array, labels: Int32Array, K: number): { los
   return { loss: loss / B, dz };
 }
 
-/** Mean loss on the circuit over the points `idx`, and its gradients per parameter (mlp layout). */
-export function circuitLossAndGrads(net: Mlp, data: LabelledData, idx: ArrayLike<number>, layer: CrossbarLayerConfig): { loss: number; grads: Float64Array[] } {
+/** Mean loss on the circuit over the points `idx`, and its gradients per parameter (mlp layout); `devices` as in `circuitLayers`. */
+export function circuitLossAndGrads(net: Mlp, data: LabelledData, idx: ArrayLike<number>, layer: CrossbarLayerConfig, devices?: Rng): { loss: number; grads: Float64Array[] } {
   const B = idx.length, K = net.sizes[net.sizes.length - 1];
   const { x, labels } = pointsOf(data, idx, net.sizes[0]);
-  const layers = circuitLayers(net, layer);
+  const layers = circuitLayers(net, layer, devices);
   const { logits, passes } = circuitForward(layers, x, B);
   const { loss, dz } = logitLoss(logits, labels, K);
   let d = dz;
@@ -123,7 +130,10 @@ export function circuitLossAndGrads(net: Mlp, data: LabelledData, idx: ArrayLike
   return { loss, grads };
 }
 
-/** Train (or fine-tune, starting from `net`) through the circuit with Adam; returns a new network. */
+/**
+ * Train (or fine-tune, starting from `net`) through the circuit with Adam; returns a new network.
+ * `rng` shuffles the points and, under a disturbance, draws each batch's devices.
+ */
 export function trainOnCircuit(net: Mlp, data: LabelledData, cfg: CircuitTrainingConfig, rng: Rng, opts: { onEpoch?: (epoch: number, loss: number) => void } = {}): CircuitTrainingResult {
   checkConfig(cfg);
   const out = cloneMlp(net);
@@ -134,7 +144,7 @@ export function trainOnCircuit(net: Mlp, data: LabelledData, cfg: CircuitTrainin
     const order = rng.shuffle(all);
     let sum = 0, batches = 0;
     for (let s = 0; s < n; s += cfg.batchSize) {
-      const { loss, grads } = circuitLossAndGrads(out, data, order.slice(s, s + cfg.batchSize), cfg.layer);
+      const { loss, grads } = circuitLossAndGrads(out, data, order.slice(s, s + cfg.batchSize), cfg.layer, rng);
       adam.step(out.params, grads);
       sum += loss;
       batches++;
@@ -150,12 +160,13 @@ export const EVALUATION_CHUNK = 64;
 
 /**
  * Share of points classified correctly on the circuit (class 1 when a single logit is > 0; else the
- * largest logit), and the mean power per inference (W, all layers) with its parts.
+ * largest logit), and the mean power per inference (W, all layers) with its parts. Under a
+ * disturbance, one realisation of the devices (drawn from `devices`) serves every point.
  */
-export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
+export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
   const n = pointCount(data), K = net.sizes[net.sizes.length - 1];
   if (n < 1) throw new RangeError("evaluateOnCircuit: the data set is empty");
-  const layers = circuitLayers(net, layer);
+  const layers = circuitLayers(net, layer, devices);
   const power = { sourcesWatt: 0, devicesWatt: 0, wiresWatt: 0, sourceResistorsWatt: 0 };
   let correct = 0;
   for (let s = 0; s < n; s += EVALUATION_CHUNK) {

@@ -13,6 +13,8 @@ import { MemristiveMlp, asMlp } from "../../lib/training/memristive-mlp";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
 import { joksasProtocol } from "../../lib/experiments/joksas";
 import { mnistCircuitCell, mnistCircuitProtocol, MNIST_CIRCUIT_LAYER } from "../../lib/experiments/circuit-aware-mnist";
+import { JOKSAS_TRAININGS } from "../../lib/experiments/joksas";
+import { summariseCircuitAware } from "../../lib/experiments/circuit-aware";
 import { gridExperiment } from "../../lib/grid/registry";
 import { JOKSAS_SETUPS, deviceSetup } from "../../lib/devices/joksas";
 
@@ -118,6 +120,7 @@ test("MNIST study: protocol constants come from setup D8; a cell trains, fine-tu
   assert.equal(MNIST_CIRCUIT_LAYER.gOnSiemens, JOKSAS_SETUPS.D8.gOnSiemens);
   assert.ok(p.seeds.length >= 3 && p.segmentsOhm[0] === 0);
   assert.ok(gridExperiment("circuit-aware-mnist").defaultGrid("quick").axes.segmentOhm.length === p.segmentsOhm.length);
+  assert.deepEqual(gridExperiment("circuit-aware-mnist").defaultGrid("full").axes.devices, ["ideal", "variable"]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mnist-circuit-"));
   const before = process.env.CROSSBAR_LAB_RESULTS_DIR;
   process.env.CROSSBAR_LAB_RESULTS_DIR = dir;
@@ -131,6 +134,18 @@ test("MNIST study: protocol constants come from setup D8; a cell trains, fine-tu
       assert.ok(row.wiresWatt > 0 && row.wiresWatt < row.sourcesWatt, `${row.training}: wires ${row.wiresWatt} W of ${row.sourcesWatt} W`);
     }
     assert.ok(fs.readdirSync(path.join(dir, "networks", "joksas")).length === 1, "the regular network is trained once and cached");
+    // devices with T10's variability: another realisation of the same network, reproducible by seed
+    assert.equal(p.variability.disturbance, JOKSAS_SETUPS[JOKSAS_TRAININGS.T10.setup as "D5"].disturbance);
+    assert.equal(p.variability.disturbance.kind, "d2d-lognormal");
+    const variable = mnistCircuitCell(small, 0, 10, "regular", undefined, nets, "variable");
+    assert.equal(variable.devices, "d2d-lognormal");
+    assert.equal(regular.devices, "none");
+    assert.notEqual(variable.sourcesWatt, regular.sourcesWatt, "variable devices draw another current");
+    assert.deepEqual(mnistCircuitCell(small, 0, 10, "regular", undefined, nets, "variable"), variable);
+    const variableAware = mnistCircuitCell(small, 0, 10, "circuit-aware", undefined, nets, "variable");
+    assert.ok(variableAware.accuracy > 0.1 && variableAware.devices === "d2d-lognormal");
+    assert.throws(() => summariseCircuitAware([regular, variable]), /rows of several kinds of devices \(none, d2d-lognormal\)/);
+    assert.throws(() => mnistCircuitCell(small, 0, 10, "regular", undefined, nets, "noisy" as never), /unknown devices "noisy": use ideal or variable/);
     assert.throws(() => mnistCircuitCell(small, 0, 10, "nosuch" as never, undefined, nets), /unknown training "nosuch"/);
     assert.throws(() => mnistCircuitCell({ ...small, testDigits: 0 }, 0, 10, "regular", undefined, nets), /testDigits must be a whole number from 1 to/);
   } finally {

@@ -52,6 +52,37 @@ test("fine-tuning through the circuit lowers the loss on that circuit and keeps 
   assert.throws(() => trainOnCircuit(net, data, { epochs: 1, batchSize: 0, learningRate: 0.1, layer }, rng(6)), /batchSize must be a positive integer/);
 });
 
+test("under D2D variability each call draws its devices from the generator given: gradients match finite differences for a fixed realisation; training draws anew per batch", () => {
+  const data = makeMoons(24, 0.2, rng(11));
+  const net = createMlp([2, 4, 1], rng(12));
+  const idx = Array.from({ length: 12 }, (_, i) => i);
+  const layer: CrossbarLayerConfig = { ...LAYER, wordSegmentOhm: 100, bitSegmentOhm: 100, disturbance: { kind: "d2d-lognormal", sigmaOn: 0.1, sigmaOff: 0.4 } };
+  assert.throws(() => circuitLossAndGrads(net, data, idx, layer), /a d2d-lognormal disturbance needs a generator for the devices/);
+  const g = circuitLossAndGrads(net, data, idx, layer, rng(13)).grads;
+  const clean = circuitLossAndGrads(net, data, idx, { ...layer, disturbance: undefined });
+  assert.ok(g.some((gp, p) => gp.some((v, i) => Math.abs(v - clean.grads[p][i]) > 1e-3 * Math.abs(v))), "the devices change the gradients");
+  const largest = net.params.map((p, k) => (k % 2 === 0 ? Array.from(p).reduce((b, v, i, a) => (Math.abs(v) > Math.abs(a[b]) ? i : b), 0) : -1));
+  for (let p = 0; p < net.params.length; p++) {
+    for (let i = 0; i < net.params[p].length; i++) {
+      if (p % 2 === 0 && largest[p] === i) continue;
+      const at = (d: number): number => {
+        const q: Mlp = { sizes: net.sizes, params: net.params.map((x) => x.slice()) };
+        q.params[p][i] += d;
+        return circuitLossAndGrads(q, data, idx, layer, rng(13)).loss; // the same seed: the same devices
+      };
+      const fd = (at(1e-6) - at(-1e-6)) / 2e-6;
+      assert.ok(Math.abs(g[p][i] - fd) <= 1e-5 * Math.max(Math.abs(fd), 1e-6), `param ${p}[${i}]: adjoint ${g[p][i]}, finite difference ${fd}`);
+    }
+  }
+  // one realisation per evaluation: the same seed gives the same result, another seed other devices
+  const e1 = evaluateOnCircuit(net, data, layer, rng(14)), e2 = evaluateOnCircuit(net, data, layer, rng(14)), e3 = evaluateOnCircuit(net, data, layer, rng(15));
+  assert.deepEqual(e1, e2);
+  assert.notEqual(e1.devicesWatt, e3.devicesWatt);
+  const r = trainOnCircuit(net, data, { epochs: 2, batchSize: 6, learningRate: 0.02, layer }, rng(16));
+  assert.equal(r.lossCurve.length, 2);
+  assert.deepEqual(trainOnCircuit(net, data, { epochs: 2, batchSize: 6, learningRate: 0.02, layer }, rng(16)).lossCurve, r.lossCurve, "seeded training is reproducible");
+});
+
 test("study cells: circuit-aware fine-tuning beats regular training on a resistive circuit; the summary counts seeds above regular", () => {
   const p = { ...circuitAwareProtocol("quick"), softwareEpochs: 600, circuitEpochs: 10 };
   const rows: CircuitAwareRow[] = (["regular", "circuit-aware"] as const).map((t) => circuitAwareCell(p, 0, 300, t));
