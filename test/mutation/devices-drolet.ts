@@ -2,6 +2,7 @@
 import { afterBackend } from "./after-backend";
 
 afterBackend(async () => {
+  await import("../unit/drolet-transfer-parts.test");
   await import("../unit/drolet-devices.test");
   await import("../unit/drolet-training.test");
 });
