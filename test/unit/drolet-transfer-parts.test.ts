@@ -119,7 +119,10 @@ test("the KL term's hardware σ: the root of the devices' tuning variances in we
     t.sigma!.forEach((s, i) => close(s, want[i], `${what}: σ[${i}]`, 1e-12));
     assert.ok(t.sigma!.every((s) => s > 0), `${what}: every σ > 0`);
   }
-  const lrs = transferTensor({ values, shape }, cases[2][1], rng(9), { withSigma: true }).sigma!;
+  const stuck = transferTensor({ values, shape }, cases[2][1], rng(9), { withSigma: true });
+  assert.deepEqual(Array.from(stuck.failed), [1, 1, 1, 1, 1, 1], "every weight with a stuck device is marked");
+  assert.deepEqual(Array.from(transferTensor({ values, shape }, withoutSources(noDrift, "failures"), rng(9)).failed), [0, 0, 0, 0, 0, 0]);
+  const lrs = stuck.sigma!;
   const perMicro = (0.8 - -1.2) / 400;
   lrs.forEach((s) => close(s, 99.44 * perMicro, "stuck at LRS"));
   const mixed = transferTensor({ values, shape }, cases[4][1], rng(9), { withSigma: true }).sigma!;
@@ -137,6 +140,7 @@ test("mapping: the scheme follows the signs; single column spans [min, max] → 
   assert.equal(mappingScheme([0, -2]), "single");
   assert.equal(mappingScheme([1, -2]), "double");
   const cfg = DROLET_2023_TIO2;
+  assert.deepEqual(Array.from(mapTensor([0.7], cfg).gPlus), [0.7], "one element is kept exactly (not a device)");
   const single = mapTensor([1, 3, 2], cfg);
   assert.deepEqual(Array.from(single.gPlus), [cfg.gOffSiemens, cfg.gOnSiemens, (cfg.gOffSiemens + cfg.gOnSiemens) / 2]);
   const constant = mapTensor([2, 2], cfg);
