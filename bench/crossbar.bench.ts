@@ -17,6 +17,21 @@ function arrayBytes(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/**
+ * The floor under any path that returns a full solution in new arrays: allocating and writing once
+ * as many bytes as the solution holds (potentials, device and segment currents: 5 arrays of
+ * inputs × n² float64). On machines where fresh pages are costly this, not the solve, can dominate.
+ */
+function freshArraysMs(n: number, inputs: number): () => void {
+  const len = inputs * n * n;
+  return () => {
+    for (let a = 0; a < 5; a++) {
+      const x = new Float64Array(len);
+      for (let i = 0; i < len; i++) x[i] = i;
+    }
+  };
+}
+
 export async function run(quick: boolean): Promise<BenchRecord[]> {
   const out: BenchRecord[] = [];
   const sizes = quick ? [32, 64, 128] : [32, 64, 128, 256];
@@ -64,6 +79,14 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
         console.error(`  crossbar ${n}² ${v.label} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms${prev !== undefined ? `, TypeScript sweeps ${prev.toFixed(1)} ms` : ""})`);
       }
     }
+    const solved = out.find((o) => o.params.n === n && o.params.inputs === 100 && o.params.sweepKernel === "wasm")!;
+    const floor = await time(freshArraysMs(n, 100), { repeats: n >= 256 ? 1 : 3, warmup: 0 });
+    const mib = (5 * 100 * n * n * 8) / 2 ** 20;
+    out.push({
+      suite, name: "fresh arrays of a 100-input solution", params: { n, inputs: 100, mib: +mib.toFixed(1) }, ...floor,
+      extra: { msPerMiB: +(floor.medianMs / mib).toFixed(2), shareOfGaussSeidelSolve: +(floor.medianMs / solved.medianMs).toFixed(2), badcrossbarMs: BADCROSSBAR_MS[n].hundred, floorVsBadcrossbar: +(BADCROSSBAR_MS[n].hundred / floor.medianMs).toFixed(2) },
+    });
+    console.error(`  crossbar ${n}²: allocating and writing the ${mib.toFixed(1)} MiB of a 100-input solution takes ${floor.medianMs.toFixed(1)} ms`);
   }
   return out;
 }
