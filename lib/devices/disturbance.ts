@@ -34,8 +34,8 @@ export function disturbConductances(
   const draws = "kind" in rng ? rng : disturbanceDraws(d, rows, cols, rng);
   if (draws.kind !== d.kind) throw new RangeError(`disturbance: draws of a ${draws.kind} disturbance given for a ${d.kind} one`);
   const out = new Float64Array(rows * cols), jac = new Float64Array(rows * cols);
-  if (draws.kind === "d2d-lognormal" && d.kind === "d2d-lognormal") {
-    const z = unpadded(draws.z, rows, cols);
+  if (d.kind === "d2d-lognormal") {
+    const z = unpadded((draws as Extract<DisturbanceDraws, { z: Float32Array }>).z, rows, cols);
     const rOn = 1 / gOn, rOff = 1 / gOff, span = d.sigmaOff - d.sigmaOn;
     for (let k = 0; k < out.length; k++) {
       const gk = g[k];
@@ -51,13 +51,14 @@ export function disturbConductances(
     }
     return { gSiemens: out, jacobian: jac };
   }
-  if ((draws.kind === "stuck" || draws.kind === "stuck-distribution") && d.kind !== "d2d-lognormal") {
-    const u = unpadded(draws.u, rows, cols);
-    const values = draws.values ? unpadded(draws.values, rows, cols) : null;
+  if (d.kind === "stuck" || d.kind === "stuck-distribution") {
+    const { u, values } = draws as Extract<DisturbanceDraws, { u: Float32Array }>;
+    const stuckU = unpadded(u, rows, cols);
+    const stuckValues = values ? unpadded(values, rows, cols) : null;
     const stuckAt = d.kind === "stuck" ? (d.at === "gOff" ? gOff : gOn) : NaN;
     for (let k = 0; k < out.length; k++) {
-      const stuck = u[k] < d.probability;
-      out[k] = stuck ? (values ? values[k] : stuckAt) : g[k];
+      const stuck = stuckU[k] < d.probability;
+      out[k] = stuck ? (stuckValues ? stuckValues[k] : stuckAt) : g[k];
       jac[k] = stuck ? 0 : 1;
     }
     return { gSiemens: out, jacobian: jac };
