@@ -110,6 +110,7 @@ test("the KL term's hardware σ: the root of the devices' tuning variances in we
     ["single column", noDrift, values.map(Math.abs)],
     ["every device stuck at LRS", withDevice(noDrift, { failures: { pStuckLrs: 1, pStuckHrs: 0 } }), values],
     ["every device stuck at HRS", withDevice(noDrift, { failures: { pStuckLrs: 0, pStuckHrs: 1 } }), values],
+    ["single column, every device stuck at LRS", withDevice(noDrift, { failures: { pStuckLrs: 1, pStuckHrs: 0 } }), values.map(Math.abs)],
     ["stuck at random", withDevice(noDrift, { failures: { pStuckLrs: 0.5, pStuckHrs: 0.5 } }), values],
     ["with drift", withDevice(DROLET_2023_TIO2, { failures: { pStuckLrs: 0.3, pStuckHrs: 0.3 } }), values],
   ];
@@ -119,13 +120,16 @@ test("the KL term's hardware σ: the root of the devices' tuning variances in we
     t.sigma!.forEach((s, i) => close(s, want[i], `${what}: σ[${i}]`, 1e-12));
     assert.ok(t.sigma!.every((s) => s > 0), `${what}: every σ > 0`);
   }
-  const stuck = transferTensor({ values, shape }, cases[2][1], rng(9), { withSigma: true });
+  const caseConfig = (what: string): TiO2DeviceConfig => cases.find(([w]) => w === what)![1];
+  const stuck = transferTensor({ values, shape }, caseConfig("every device stuck at LRS"), rng(9), { withSigma: true });
   assert.deepEqual(Array.from(stuck.failed), [1, 1, 1, 1, 1, 1], "every weight with a stuck device is marked");
   assert.deepEqual(Array.from(transferTensor({ values, shape }, withoutSources(noDrift, "failures"), rng(9)).failed), [0, 0, 0, 0, 0, 0]);
   const lrs = stuck.sigma!;
   const perMicro = (0.8 - -1.2) / 400;
   lrs.forEach((s) => close(s, 99.44 * perMicro, "stuck at LRS"));
-  const mixed = transferTensor({ values, shape }, cases[4][1], rng(9), { withSigma: true }).sigma!;
+  const singleStuck = transferTensor({ values: values.map(Math.abs), shape }, caseConfig("every device stuck at LRS"), rng(9), { withSigma: true }).sigma!;
+  singleStuck.forEach((s) => close(s, (99.44 * (1.2 - 0.05)) / 400, "single column stuck at LRS"));
+  const mixed = transferTensor({ values, shape }, caseConfig("stuck at random"), rng(9), { withSigma: true }).sigma!;
   assert.ok(mixed.some((s) => Math.abs(s - 99.44 * perMicro) > 1e-9 && Math.abs(s - 14 * perMicro) > 1e-9), "a pair stuck at different states keeps its tuning σ");
   // without withSigma no σ; an exact (one-element) tensor is not perturbed and has σ 0
   assert.equal(transferTensor({ values, shape }, noDrift, rng(9)).sigma, undefined);
