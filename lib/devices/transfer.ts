@@ -1,11 +1,13 @@
 /**
  * One Monte Carlo "transfer" of network parameters onto TiO2 crossbars (Drolet et al. 2023, spec
- * §3.2–§3.8): per tensor, map weights to conductances (single- or double-column), perturb every
- * device (tuning offset → tuning noise → biasing drift → stuck failure), map back.
+ * §3.2–§3.8): per tensor, map weights to conductances with the tile's mapping (single- or
+ * double-column), perturb every device (tuning offset → tuning noise → biasing drift → stuck
+ * failure), map back.
  */
 import type { Rng } from "../runtime/random";
 import { sampleDrift } from "./drift-table";
 import { driftTableOf, TiO2DeviceConfig, validateDevice } from "./tio2";
+import { conductanceScale, maxAbs, offsetPairConductances, pairWeights, singleConductances, singleMapping, singleWeights } from "../tile/mapping";
 
 export type MappingScheme = "exact" | "single" | "double";
 
@@ -93,32 +95,34 @@ export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign:
   return { g, failed, tuneVar };
 }
 
-/** Map a tensor to conductances (no noise): the device conductances a transfer starts from. */
-export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): { scheme: MappingScheme; gPlus: Float64Array; gMinus?: Float64Array; unmap: (gp: ArrayLike<number>, gm?: ArrayLike<number>) => Float64Array } {
+/**
+ * A tensor's device conductances before any noise, in the tile's layouts (lib/tile/mapping.ts): one
+ * device per weight for a single-column tensor, pairs [n][2] (G⁺ at 2i, G⁻ at 2i + 1) for a
+ * double-column one; an exact tensor keeps its value. `unmap` reads weights back.
+ */
+export interface MappedTensor {
+  readonly scheme: MappingScheme;
+  readonly gSiemens: Float64Array;
+  readonly unmap: (g: ArrayLike<number>) => Float64Array;
+}
+
+/**
+ * Map a tensor to conductances (no noise): the device conductances a transfer starts from. Double
+ * column: min-G pairs with k_G = (G_on − G_off)/max|w| ("physical"), or the authors' code's offset
+ * G_off − G_on and doubled scale ("code").
+ */
+export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): MappedTensor {
   const n = values.length;
   const scheme = mappingScheme(values);
-  const gMin = cfg.gOffSiemens, span = cfg.gOnSiemens - cfg.gOffSiemens;
-  if (scheme === "exact") return { scheme, gPlus: Float64Array.from(values), unmap: (gp) => Float64Array.from(gp) };
+  if (scheme === "exact") return { scheme, gSiemens: Float64Array.from(values), unmap: (g) => Float64Array.from(g) };
   if (scheme === "single") {
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < n; i++) ((lo = Math.min(lo, values[i])), (hi = Math.max(hi, values[i])));
-    const r = hi - lo || 1;
-    const gPlus = Float64Array.from(values, (w) => gMin + (span * (w - lo)) / r);
-    return { scheme, gPlus, unmap: (gp) => Float64Array.from(gp, (g) => lo + ((g - gMin) * r) / span) };
+    const m = singleMapping(values, cfg);
+    return { scheme, gSiemens: singleConductances(values, cfg, m), unmap: (g) => singleWeights(g, cfg, m) };
   }
-  let m = 0;
-  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(values[i]));
-  // code: G = low + width·w±/M with low = gMin − gMax, width = 2·span; physical: low = gMin, width = span
-  const low = cfg.dcMapping === "code" ? gMin - cfg.gOnSiemens : gMin;
-  const width = cfg.dcMapping === "code" ? 2 * span : span;
-  const gPlus = Float64Array.from(values, (w) => low + (width * Math.max(w, 0)) / m);
-  const gMinus = Float64Array.from(values, (w) => low + (width * Math.max(-w, 0)) / m);
-  return {
-    scheme,
-    gPlus,
-    gMinus,
-    unmap: (gp, gm) => Float64Array.from(gp, (g, i) => ((g - gm![i]) * m) / width),
-  };
+  const code = cfg.dcMapping === "code";
+  const kG = (code ? 2 : 1) * conductanceScale(cfg, maxAbs(values));
+  const offset = code ? cfg.gOffSiemens - cfg.gOnSiemens : cfg.gOffSiemens;
+  return { scheme, gSiemens: offsetPairConductances(values, n, 1, offset, kG), unmap: (g) => pairWeights(g, n, 1, kG) };
 }
 
 /**
@@ -133,37 +137,31 @@ export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, 
   const failed = new Uint8Array(n);
   if (mapped.scheme === "exact") return { values: Float64Array.from(t.values), failed, scheme: "exact", ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}) };
   const keys = driftKeys(t.shape);
-  const gp = new Float64Array(n);
-  const gm = mapped.gMinus ? new Float64Array(n) : undefined;
+  const perWeight = mapped.scheme === "double" ? 2 : 1;
+  const g = new Float64Array(n * perWeight);
   const varSum = new Float64Array(n);
   const failType = new Int8Array(n * 2); // 0 none, 1 HRS, 2 LRS (per device)
   const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
   for (let i = 0; i < n; i++) {
-    const a = perturbConductance(mapped.gPlus[i], cfg, sign, keys[i], rng);
-    gp[i] = a.g;
-    varSum[i] += a.tuneVar;
-    if (a.failed) {
-      failed[i] = 1;
-      failType[2 * i] = a.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
-    }
-    if (gm) {
-      const b = perturbConductance(mapped.gMinus![i], cfg, sign, keys[i], rng);
-      gm[i] = b.g;
-      varSum[i] += b.tuneVar;
-      if (b.failed) {
+    for (let d = 0; d < perWeight; d++) {
+      const a = perturbConductance(mapped.gSiemens[perWeight * i + d], cfg, sign, keys[i], rng);
+      g[perWeight * i + d] = a.g;
+      varSum[i] += a.tuneVar;
+      if (a.failed) {
         failed[i] = 1;
-        failType[2 * i + 1] = b.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
+        failType[2 * i + d] = a.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
       }
     }
   }
-  const values = mapped.unmap(gp, gm);
+  const values = mapped.unmap(g);
+  const pairs = perWeight === 2;
   let sigma: Float64Array | undefined;
   if (opts.withSigma) {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; i++) ((lo = Math.min(lo, t.values[i])), (hi = Math.max(hi, t.values[i])));
     const perMicro = (hi - lo) / 400; // weight units per µS, as in the authors' code (spec §5.3)
     sigma = Float64Array.from(varSum, (v, i) => {
-      const both = gm ? failType[2 * i] !== 0 && failType[2 * i] === failType[2 * i + 1] : failType[2 * i] !== 0;
+      const both = pairs ? failType[2 * i] !== 0 && failType[2 * i] === failType[2 * i + 1] : failType[2 * i] !== 0;
       if (both) return (failType[2 * i] === 2 ? 99.44 : 14) * perMicro;
       return Math.sqrt(v) * 1e6 * perMicro;
     });

@@ -26,9 +26,9 @@ test("mapping round trip with every noise source off is the identity (DC code, D
 
 test("code DC mapping spans ±400 µS, physical maps into [100, 500] µS", () => {
   const m = mapTensor([2, -1, 0.5], DROLET_2023_TIO2);
-  assert.ok(Math.abs(m.gPlus[0] - 400e-6) < 1e-12 && Math.abs(m.gMinus![0] + 400e-6) < 1e-12);
+  assert.ok(Math.abs(m.gSiemens[0] - 400e-6) < 1e-12 && Math.abs(m.gSiemens[1] + 400e-6) < 1e-12);
   const p = mapTensor([2, -1, 0.5], withDevice(DROLET_2023_TIO2, { dcMapping: "physical" }));
-  assert.ok(Math.abs(p.gPlus[0] - 500e-6) < 1e-12 && Math.abs(p.gMinus![0] - 100e-6) < 1e-12);
+  assert.ok(Math.abs(p.gSiemens[0] - 500e-6) < 1e-12 && Math.abs(p.gSiemens[1] - 100e-6) < 1e-12);
 });
 
 test("tuning imprecision: offset −0.589 % ± 0.339 % and σ_rel(G) = −6.24e-4·G[µS] + 0.691 %", () => {

@@ -91,8 +91,9 @@ function sigmaByReplay(values: number[], shape: number[], cfg: TiO2DeviceConfig,
   const position = programmingPositions(shape);
   return Float64Array.from({ length: n }, (_, i) => {
     const key = position[i] === n - 1 ? 0 : n - position[i];
-    const a = perturbConductance(m.gPlus[i], cfg, sign, key, r);
-    const b = m.gMinus ? perturbConductance(m.gMinus[i], cfg, sign, key, r) : null;
+    const pairs = m.scheme === "double";
+    const a = perturbConductance(m.gSiemens[pairs ? 2 * i : i], cfg, sign, key, r);
+    const b = pairs ? perturbConductance(m.gSiemens[2 * i + 1], cfg, sign, key, r) : null;
     const type = (x: { g: number; failed: boolean }) => (x.failed ? (x.g <= cfg.failures.hrsMaxSiemens ? 1 : 2) : 0);
     const ta = type(a), tb = b ? type(b) : 0;
     const both = b ? ta !== 0 && ta === tb : ta !== 0;
@@ -144,11 +145,11 @@ test("mapping: the scheme follows the signs; single column spans [min, max] → 
   assert.equal(mappingScheme([0, -2]), "single");
   assert.equal(mappingScheme([1, -2]), "double");
   const cfg = DROLET_2023_TIO2;
-  assert.deepEqual(Array.from(mapTensor([0.7], cfg).gPlus), [0.7], "one element is kept exactly (not a device)");
+  assert.deepEqual(Array.from(mapTensor([0.7], cfg).gSiemens), [0.7], "one element is kept exactly (not a device)");
   const single = mapTensor([1, 3, 2], cfg);
-  assert.deepEqual(Array.from(single.gPlus), [cfg.gOffSiemens, cfg.gOnSiemens, (cfg.gOffSiemens + cfg.gOnSiemens) / 2]);
+  assert.deepEqual(Array.from(single.gSiemens), [cfg.gOffSiemens, cfg.gOnSiemens, (cfg.gOffSiemens + cfg.gOnSiemens) / 2]);
   const constant = mapTensor([2, 2], cfg);
-  assert.deepEqual(Array.from(constant.gPlus), [cfg.gOffSiemens, cfg.gOffSiemens]);
+  assert.deepEqual(Array.from(constant.gSiemens), [cfg.gOffSiemens, cfg.gOffSiemens]);
   assert.deepEqual(Array.from(constant.unmap([cfg.gOffSiemens, 300e-6])), [2, 2 + (200e-6 / 400e-6)]);
   assert.throws(() => transferTensor({ values: [1, 2, 3], shape: [2, 2] }, cfg, rng(0)), /tensor has 3 values for shape \[2, 2\]/);
   assert.throws(() => transferTensor({ values: [1, NaN], shape: [2] }, cfg, rng(0)), /parameter value 1 is NaN/);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { rng, Rng } from "../../lib/runtime/random";
 import { CircuitTile, TileCircuit } from "../../lib/tile/circuit-tile";
 import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
-import { conductanceScale, pairConductances, pairConductancesBackward } from "../../lib/tile/mapping";
+import { conductanceScale, offsetPairConductances, pairConductances, pairConductancesBackward, pairWeights, singleConductances, singleMapping, singleWeights } from "../../lib/tile/mapping";
 import { idealCurrents } from "../../lib/crossbar/ideal";
 import { expressionLaw } from "../../lib/devices/expression-law";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, ROOM_TEMPERATURE_KELVIN } from "../../lib/devices/poole-frenkel";
@@ -43,6 +43,31 @@ test("pair mapping: min-G keeps one device of each pair at G_off, avg centres th
   assert.throws(() => pairConductances(w, 2, 2, { gOffSiemens: 1e-4, gOnSiemens: 1e-5 }, kG, "min-G"), /need 0 < gOffSiemens < gOnSiemens/);
   assert.throws(() => pairConductances(w, 2, 2, WINDOW, kG, "max" as never), /unknown pair rule "max"/);
   assert.throws(() => pairConductances(w, 3, 2, WINDOW, kG, "min-G"), /weights have 4 entries, expected 3×2/);
+});
+
+test("per-tensor mappings: min-G pairs with any offset, weights read back from pairs; single column spreads [lowest, highest] over the window and back; checks name the problem", () => {
+  const w = Float64Array.from([0.5, -1, 0.25, 0]);
+  const kG = conductanceScale(WINDOW, 1);
+  assert.deepEqual(offsetPairConductances(w, 2, 2, WINDOW.gOffSiemens, kG), pairConductances(w, 2, 2, WINDOW, kG, "min-G"), "min-G is the offset G_off");
+  const code = offsetPairConductances(w, 4, 1, -9e-5, 2 * kG);
+  assert.deepEqual(Array.from(code, (x) => +(x * 1e6).toFixed(6)), [0, -90, -90, 90, -45, -90, -90, -90], "an offset below zero, as Drolet et al.'s code maps");
+  for (const g of [code, pairConductances(w, 2, 2, WINDOW, kG, "avg")]) {
+    const back = pairWeights(g, 2, 2, g === code ? 2 * kG : kG);
+    back.forEach((x, i) => assertClose(x, w[i], 1e-12, `pair weight ${i}`));
+  }
+  const m = singleMapping([1, 3, 2, 1.5], WINDOW);
+  assert.deepEqual(m, { lowestWeight: 1, kG: (WINDOW.gOnSiemens - WINDOW.gOffSiemens) / 2 });
+  const g = singleConductances([1, 3, 2, 1.5], WINDOW, m);
+  assert.deepEqual(Array.from(g, (x) => +(x * 1e6).toFixed(6)), [10, 100, 55, 32.5]);
+  assert.deepEqual(Array.from(singleWeights([1e-5, 5.5e-5], WINDOW, m), (x) => +x.toFixed(12)), [1, 2]);
+  assert.deepEqual(singleMapping([-2, -2], WINDOW), { lowestWeight: -2, kG: WINDOW.gOnSiemens - WINDOW.gOffSiemens }, "a constant tensor: all at G_off");
+  assert.throws(() => offsetPairConductances(w, 2, 2, NaN, kG), /offset NaN S and scale .* must be finite/);
+  assert.throws(() => offsetPairConductances(w, 3, 1, 0, kG), /weights have 4 entries, expected 3×1/);
+  assert.throws(() => pairWeights(code, 2, 1, kG), /pairs have 8 conductances, expected 2×2/);
+  assert.throws(() => pairWeights(code, 4, 1, 0), /k_G must be finite and > 0, got 0/);
+  assert.throws(() => singleMapping([], WINDOW), /no weights/);
+  assert.throws(() => singleMapping([1, Infinity], WINDOW), /entry 1 is Infinity/);
+  assert.throws(() => singleMapping([1, 2], { gOffSiemens: 0, gOnSiemens: 1e-4 }), /need 0 < gOffSiemens < gOnSiemens/);
 });
 
 const CIRCUITS: Array<[string, TileCircuit]> = [
