@@ -67,18 +67,34 @@ export function mappingScheme(values: ArrayLike<number>): MappingScheme {
   return pos && neg ? "double" : "single";
 }
 
+/** One device after a transfer: its conductance, whether it failed, its tuning variance, and dG'/dG. */
+export interface PerturbedDevice {
+  /** G' (S). */
+  readonly g: number;
+  readonly failed: boolean;
+  /** Variance of the tuning step (S²), for the KL term's σ. */
+  readonly tuneVar: number;
+  /** dG'/dG for these draws: the tuning's slope (drift adds a constant), 0 for a stuck device. */
+  readonly slope: number;
+}
+
 /**
  * Perturb one device conductance (siemens): CTI offset → CTI noise → drift (key 0: none) → SAF.
  * `offsetSign` is +1 for double-column tensors and −1 for single-column ones (the authors' code).
  */
-export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, key: number, rng: Rng): { g: number; failed: boolean; tuneVar: number } {
-  let tuneVar = 0;
+export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, key: number, rng: Rng): PerturbedDevice {
+  let tuneVar = 0, slope = 1;
   if (cfg.tuning.enabled) {
-    const o = rng.normal(cfg.tuning.offsetMeanPercent, cfg.tuning.offsetStdPercent);
-    const offsetStd = (cfg.tuning.offsetStdPercent * g) / 100;
+    const t = cfg.tuning;
+    const o = rng.normal(t.offsetMeanPercent, t.offsetStdPercent);
+    const offsetStd = (t.offsetStdPercent * g) / 100;
     g += (offsetSign * o * g) / 100;
-    const s = ((cfg.tuning.relStdSlopePercentPerSiemens * g + cfg.tuning.relStdInterceptPercent) / 100) * g;
-    g += s * rng.normal();
+    slope *= 1 + (offsetSign * o) / 100;
+    // s(G) = σ_rel(G)·G with σ_rel = (a·G + b)/100: ds/dG = (2a·G + b)/100
+    const s = ((t.relStdSlopePercentPerSiemens * g + t.relStdInterceptPercent) / 100) * g;
+    const z = rng.normal();
+    slope *= 1 + (z * (2 * t.relStdSlopePercentPerSiemens * g + t.relStdInterceptPercent)) / 100;
+    g += s * z;
     tuneVar = s * s + offsetStd * offsetStd;
   }
   if (cfg.drift.enabled && key > 0) g += sampleDrift(driftTableOf(cfg), key, rng);
@@ -89,10 +105,60 @@ export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign:
     const pFail = f.pStuckLrs + f.pStuckHrs;
     if (u2 < pFail) {
       failed = true;
+      slope = 0;
       g = u1 < f.pStuckHrs / pFail ? rng.uniform(f.hrsMinSiemens, f.hrsMaxSiemens) : rng.normal(f.lrsMeanSiemens, f.lrsStdSiemens);
     }
   }
-  return { g, failed, tuneVar };
+  return { g, failed, tuneVar, slope };
+}
+
+/** Devices of an array after a transfer, in the array's order. */
+export interface PerturbedArray {
+  readonly gSiemens: Float64Array;
+  /** dG'/dG per device (0 where stuck). */
+  readonly jacobian: Float64Array;
+  readonly tuneVariance: Float64Array;
+  /** 0 working, 1 stuck in the HRS range, 2 stuck at LRS. */
+  readonly stuck: Int8Array;
+}
+
+/** Perturb devices g (S) programmed in index order, device d with drift key keys[d] (`perturbConductance` each). */
+export function perturbConductances(g: ArrayLike<number>, keys: ArrayLike<number>, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, rng: Rng): PerturbedArray {
+  if (keys.length !== g.length) throw new RangeError(`transfer: ${keys.length} drift keys for ${g.length} devices`);
+  const n = g.length;
+  const out = { gSiemens: new Float64Array(n), jacobian: new Float64Array(n), tuneVariance: new Float64Array(n), stuck: new Int8Array(n) };
+  for (let d = 0; d < n; d++) {
+    const p = perturbConductance(g[d], cfg, offsetSign, keys[d], rng);
+    out.gSiemens[d] = p.g;
+    out.jacobian[d] = p.slope;
+    out.tuneVariance[d] = p.tuneVar;
+    if (p.failed) out.stuck[d] = p.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
+  }
+  return out;
+}
+
+/**
+ * A TiO₂ transfer (Drolet et al. 2023) as a disturbance of a crossbar layer's differential pairs: the
+ * devices are programmed pair by pair in array order, both devices of a pair with its weight's drift
+ * key (the pairs programmed after it, plus one; none for the last), with the double-column offset sign.
+ */
+export interface TiO2Transfer {
+  readonly kind: "tio2-transfer";
+  readonly device: TiO2DeviceConfig;
+}
+
+/** Drift keys of `devices` conductances held as pairs [n][2], programmed in order. */
+export function pairDriftKeys(devices: number): Int32Array {
+  if (!Number.isInteger(devices) || devices < 2 || devices % 2 !== 0) throw new RangeError(`transfer: pairs need an even number of devices >= 2, got ${devices}`);
+  const keys = driftKeys([devices / 2]);
+  return Int32Array.from({ length: devices }, (_, d) => keys[d >> 1]);
+}
+
+/** One realisation of a TiO₂ transfer on pairs g [n][2] (S): G' and dG'/dG per device. */
+export function transferPairs(g: ArrayLike<number>, t: TiO2Transfer, rng: Rng): { gSiemens: Float64Array; jacobian: Float64Array } {
+  validateDevice(t.device);
+  const p = perturbConductances(g, pairDriftKeys(g.length), t.device, 1, rng);
+  return { gSiemens: p.gSiemens, jacobian: p.jacobian };
 }
 
 /**
@@ -138,22 +204,18 @@ export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, 
   if (mapped.scheme === "exact") return { values: Float64Array.from(t.values), failed, scheme: "exact", ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}) };
   const keys = driftKeys(t.shape);
   const perWeight = mapped.scheme === "double" ? 2 : 1;
-  const g = new Float64Array(n * perWeight);
+  const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
+  const deviceKeys = Int32Array.from({ length: n * perWeight }, (_, d) => keys[Math.floor(d / perWeight)]);
+  const p = perturbConductances(mapped.gSiemens, deviceKeys, cfg, sign, rng);
   const varSum = new Float64Array(n);
   const failType = new Int8Array(n * 2); // 0 none, 1 HRS, 2 LRS (per device)
-  const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < perWeight; d++) {
-      const a = perturbConductance(mapped.gSiemens[perWeight * i + d], cfg, sign, keys[i], rng);
-      g[perWeight * i + d] = a.g;
-      varSum[i] += a.tuneVar;
-      if (a.failed) {
-        failed[i] = 1;
-        failType[2 * i + d] = a.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
-      }
-    }
+  for (let d = 0; d < n * perWeight; d++) {
+    const i = Math.floor(d / perWeight);
+    varSum[i] += p.tuneVariance[d];
+    failType[2 * i + (d % perWeight)] = p.stuck[d];
+    if (p.stuck[d] !== 0) failed[i] = 1;
   }
-  const values = mapped.unmap(g);
+  const values = mapped.unmap(p.gSiemens);
   const pairs = perWeight === 2;
   let sigma: Float64Array | undefined;
   if (opts.withSigma) {

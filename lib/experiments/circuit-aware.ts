@@ -12,12 +12,13 @@
 import type { RunMode } from "../runtime/mode";
 import { rng as makeRng } from "../runtime/random";
 import type { Splits } from "../data/moons";
-import { DROLET_2023_TIO2 } from "../devices/tio2";
+import { DROLET_2023_TIO2, TiO2DeviceConfig } from "../devices/tio2";
 import type { CrossbarLayerConfig } from "../tile/layer";
 import type { Mlp } from "../training/mlp";
-import { LabelledData, evaluateOnCircuit, trainOnCircuit } from "../training/circuit-aware";
+import { LabelledData, evaluateOnCircuit, evaluateTransfersOnCircuit, trainOnCircuit } from "../training/circuit-aware";
 import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
-import { droletData, droletRunConfig, trainDroletNetwork } from "./drolet";
+import type { RunOutput } from "../grid/store";
+import { droletData, droletRunConfig, shareAtLeast, trainDroletNetwork } from "./drolet";
 import { meanSd } from "../runtime/stats";
 
 export const CIRCUIT_TRAININGS = Object.freeze(["regular", "aware", "circuit-aware"] as const);
@@ -40,6 +41,11 @@ export interface CircuitStudyProtocol {
 export interface CircuitAwareProtocol extends CircuitStudyProtocol {
   /** Software training epochs (the paper's recipe). */
   readonly softwareEpochs: number;
+  /**
+   * The paper's TiO₂ device nonidealities on the wired tiles: the device, how many transfers judge
+   * each network, and the segment resistances studied with them (Ω).
+   */
+  readonly transfers: { readonly device: TiO2DeviceConfig; readonly count: number; readonly segmentsOhm: readonly number[] };
 }
 
 /** The TiO₂ window of Drolet et al. (100–500 µS), read at 0.2 V, one 16 × 16 tile per layer. */
@@ -61,6 +67,7 @@ export function circuitAwareProtocol(mode: RunMode): CircuitAwareProtocol {
     batchSize: 32,
     learningRate: 0.01,
     layer: CIRCUIT_AWARE_LAYER,
+    transfers: Object.freeze({ device: DROLET_2023_TIO2, count: mode === "quick" ? 100 : 300, segmentsOhm: mode === "quick" ? [0, 100] : [0, 30, 100, 300, 1000] }),
   });
 }
 
@@ -101,22 +108,32 @@ export interface StudyCellInputs {
  * fine-tuned through the circuit at R) evaluated on tiles with segment resistance R = `segmentOhm`.
  */
 export function studyCell(seed: number, segmentOhm: number, training: CircuitTraining, c: StudyCellInputs): CircuitAwareRow {
+  const { net, layer, devicesStream } = cellNetwork(seed, segmentOhm, training, c);
+  const e = evaluateOnCircuit(net, c.test, layer, layer.disturbance ? makeRng(devicesStream) : undefined);
+  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt, devices: layer.disturbance?.kind ?? "none" };
+}
+
+/**
+ * The network of a cell and the tiles it is judged on: `training`'s software network, or for
+ * "circuit-aware" the regular one fine-tuned through the circuit at R. Under a disturbance each
+ * stream has its own devices: the fine-tuning draws them per batch; `devicesStream` names the
+ * evaluation's generator.
+ */
+function cellNetwork(seed: number, segmentOhm: number, training: CircuitTraining, c: StudyCellInputs): { net: Mlp; layer: CrossbarLayerConfig; devicesStream: string } {
   if (!CIRCUIT_TRAININGS.includes(training)) throw new RangeError(`unknown training "${training}": use ${CIRCUIT_TRAININGS.join(", ")}`);
   if (!(segmentOhm >= 0 && Number.isFinite(segmentOhm))) throw new RangeError(`segmentOhm must be a finite number >= 0 (Ω), got ${segmentOhm}`);
   const layer: CrossbarLayerConfig = { ...c.layer, wordSegmentOhm: segmentOhm, bitSegmentOhm: segmentOhm };
   const f = c.fineTune;
-  // a disturbance gives each stream its own devices: fine-tuning draws per batch, evaluation one realisation
   const tag = layer.disturbance ? `/${layer.disturbance.kind}` : "";
   const net = training === "circuit-aware"
     ? trainOnCircuit(c.software("regular"), f.data, { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, layer }, makeRng(`${f.stream}${tag}/${seed}/${segmentOhm}`)).net
     : c.software(training);
-  const e = evaluateOnCircuit(net, c.test, layer, layer.disturbance ? makeRng(`${f.stream}${tag}/devices/${seed}/${segmentOhm}`) : undefined);
-  return { seed, segmentOhm, training, accuracy: e.accuracy, sourcesWatt: e.sourcesWatt, wiresWatt: e.wiresWatt, devices: layer.disturbance?.kind ?? "none" };
+  return { net, layer, devicesStream: `${f.stream}${tag}/devices/${seed}/${segmentOhm}` };
 }
 
 /** Every seed × segment resistance × training, with each seed's data loaded once and its software networks shared by its cells. */
-export function runStudy<D>(p: { readonly seeds: readonly number[]; readonly segmentsOhm: readonly number[] }, dataOf: (seed: number) => D, cell: (seed: number, segmentOhm: number, training: CircuitTraining, data: D, nets: SoftwareNetworks) => CircuitAwareRow, opts: { onLog?: (line: string) => void } = {}): CircuitAwareRow[] {
-  const rows: CircuitAwareRow[] = [];
+export function runStudy<D, Row = CircuitAwareRow>(p: { readonly seeds: readonly number[]; readonly segmentsOhm: readonly number[] }, dataOf: (seed: number) => D, cell: (seed: number, segmentOhm: number, training: CircuitTraining, data: D, nets: SoftwareNetworks) => Row, opts: { onLog?: (line: string) => void } = {}): Row[] {
+  const rows: Row[] = [];
   for (const seed of p.seeds) {
     const data = dataOf(seed);
     const nets: SoftwareNetworks = {};
@@ -127,14 +144,78 @@ export function runStudy<D>(p: { readonly seeds: readonly number[]; readonly seg
   return rows;
 }
 
-/** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
-export function circuitAwareCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: SoftwareNetworks = {}): CircuitAwareRow {
-  return studyCell(seed, segmentOhm, training, {
-    layer: p.layer,
+function droletCellInputs(p: CircuitAwareProtocol, seed: number, data: Splits, nets: SoftwareNetworks, layer: StudyCellInputs["layer"]): StudyCellInputs {
+  return {
+    layer,
     software: (kind) => (nets[kind] ??= softwareNetwork(kind, seed, p.softwareEpochs, data)),
     fineTune: { data: data.train, epochs: p.circuitEpochs, batchSize: p.batchSize, learningRate: p.learningRate, stream: "circuit-aware" },
     test: data.test,
-  });
+  };
+}
+
+/** One cell: train (or reuse `nets`) and evaluate on tiles with segment resistance `segmentOhm`. */
+export function circuitAwareCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: SoftwareNetworks = {}): CircuitAwareRow {
+  return studyCell(seed, segmentOhm, training, droletCellInputs(p, seed, data, nets, p.layer));
+}
+
+/** A network judged by TiO₂ transfers onto wired tiles. */
+export interface CircuitTransferRow {
+  readonly seed: number;
+  readonly segmentOhm: number;
+  readonly training: CircuitTraining;
+  /** Accuracy averaged over transfers (0–1). */
+  readonly meanAccuracy: number;
+  /** Share of test points classified correctly in at least 95 % of transfers (the paper's measure, 0–1). */
+  readonly reliableShare: number;
+  readonly transfers: number;
+}
+
+/**
+ * One cell with the paper's device nonidealities on the wired tiles: every layer's devices are one TiO₂
+ * transfer (tuning, drift, stuck devices); circuit-aware fine-tuning draws a fresh transfer per batch.
+ * The network is judged over `p.transfers.count` transfers; all trainings of a seed and resistance see
+ * the same sequence of draws.
+ */
+export function circuitTransferCell(p: CircuitAwareProtocol, seed: number, segmentOhm: number, training: CircuitTraining, data: Splits = droletData("paper", seed), nets: SoftwareNetworks = {}): CircuitTransferRow {
+  const layer = { ...p.layer, disturbance: { kind: "tio2-transfer", device: p.transfers.device } as const };
+  const c = cellNetwork(seed, segmentOhm, training, droletCellInputs(p, seed, data, nets, layer));
+  const e = evaluateTransfersOnCircuit(c.net, data.test, c.layer, p.transfers.count, makeRng(c.devicesStream));
+  return { seed, segmentOhm, training, meanAccuracy: e.meanAccuracy, reliableShare: shareAtLeast(e.perPoint, 0.95), transfers: e.transfers };
+}
+
+/** Every seed × training at the resistances of `p.transfers`, judged by TiO₂ transfers on the wired tiles. */
+export function runCircuitTransferStudy(p: CircuitAwareProtocol, opts: { onLog?: (line: string) => void } = {}): CircuitTransferRow[] {
+  return runStudy({ seeds: p.seeds, segmentsOhm: p.transfers.segmentsOhm }, (seed) => droletData("paper", seed), (seed, r, t, data, nets) => circuitTransferCell(p, seed, r, t, data, nets), opts);
+}
+
+export interface CircuitTransferSummaryRow {
+  readonly segmentOhm: number;
+  readonly training: CircuitTraining;
+  /** Over seeds (0–1). */
+  readonly reliableShare: { mean: number; sd: number; n: number };
+  readonly meanAccuracy: { mean: number; sd: number; n: number };
+  /** Seeds on which this training's reliable share beats regular training's at this resistance. */
+  readonly seedsAboveRegular: number;
+}
+
+/** Per segment resistance × training: reliable share and mean accuracy over seeds, and seeds above regular. */
+export function summariseCircuitTransfers(rows: readonly CircuitTransferRow[]): CircuitTransferSummaryRow[] {
+  const segments = [...new Set(rows.map((r) => r.segmentOhm))].sort((a, b) => a - b);
+  const out: CircuitTransferSummaryRow[] = [];
+  for (const segmentOhm of segments) {
+    const regular = new Map(rows.filter((r) => r.segmentOhm === segmentOhm && r.training === "regular").map((r) => [r.seed, r.reliableShare]));
+    for (const training of CIRCUIT_TRAININGS) {
+      const rs = rows.filter((r) => r.segmentOhm === segmentOhm && r.training === training);
+      if (!rs.length) continue;
+      out.push({
+        segmentOhm, training,
+        reliableShare: meanSd(rs.map((r) => r.reliableShare)),
+        meanAccuracy: meanSd(rs.map((r) => r.meanAccuracy)),
+        seedsAboveRegular: rs.filter((r) => regular.has(r.seed) && r.reliableShare > regular.get(r.seed)!).length,
+      });
+    }
+  }
+  return out;
 }
 
 /** Every seed × segment resistance × training of the protocol (software networks trained once per seed). */
@@ -142,20 +223,32 @@ export function runCircuitAwareStudy(p: CircuitAwareProtocol, opts: { onLog?: (l
   return runStudy(p, (seed) => droletData("paper", seed), (seed, r, t, data, nets) => circuitAwareCell(p, seed, r, t, data, nets), opts);
 }
 
-/** The grid experiment "circuit-aware" (one cell per seed × training × segment resistance), registered when this module loads. */
+/** The devices of a circuit-aware grid cell: ideal, or one TiO₂ transfer per evaluation judged over many. */
+export const CIRCUIT_DEVICES = Object.freeze(["ideal", "tio2"] as const);
+export type CircuitDevices = (typeof CIRCUIT_DEVICES)[number];
+
+/** The grid experiment "circuit-aware" (one cell per seed × training × segment resistance × devices), registered when this module loads. */
 export const circuitAwareGrid: GridExperiment = registerExperiment({
   module: __filename,
   name: "circuit-aware",
-  version: "1",
-  description: "Drolet 2-8-1 two-moons network on passive TiO2 crossbars with line resistance: regular, hardware-aware and circuit-aware (fine-tuned through the exact circuit) training; test accuracy and power per inference on the circuit.",
-  parameters: { training: "regular | aware | circuit-aware", segmentOhm: "word- and bit-line segment resistance (Ω)", softwareEpochs: "software training epochs", circuitEpochs: "circuit-aware fine-tuning epochs" },
+  version: "2",
+  description: "Drolet 2-8-1 two-moons network on passive TiO2 crossbars with line resistance, devices ideal or with the paper's TiO2 nonidealities (judged over transfers): regular, hardware-aware and circuit-aware (fine-tuned through the exact circuit) training; test accuracy and power per inference (ideal), mean accuracy and share of points correct in >= 95 % of transfers (tio2).",
+  parameters: { training: "regular | aware | circuit-aware", segmentOhm: "word- and bit-line segment resistance (Ω)", devices: "ideal | tio2 (tuning, drift and stuck devices, judged over transfers)", softwareEpochs: "software training epochs", circuitEpochs: "circuit-aware fine-tuning epochs" },
   defaultGrid: (mode) => {
     const p = circuitAwareProtocol(mode);
-    return { experiment: "circuit-aware", mode, axes: { training: [...CIRCUIT_TRAININGS], segmentOhm: [...p.segmentsOhm] }, seeds: [...p.seeds], fixed: { softwareEpochs: p.softwareEpochs, circuitEpochs: p.circuitEpochs } };
+    return { experiment: "circuit-aware", mode, axes: { training: [...CIRCUIT_TRAININGS], segmentOhm: [...p.segmentsOhm], devices: [...CIRCUIT_DEVICES] }, seeds: [...p.seeds], fixed: { softwareEpochs: p.softwareEpochs, circuitEpochs: p.circuitEpochs } };
   },
-  async run(cell, ctx) {
+  async run(cell, ctx): Promise<RunOutput> {
     const p = { ...circuitAwareProtocol(cell.mode), softwareEpochs: cellParam<number>(cell, "softwareEpochs", "number"), circuitEpochs: cellParam<number>(cell, "circuitEpochs", "number") };
-    const row = circuitAwareCell(p, cell.seed, cellParam<number>(cell, "segmentOhm", "number"), cellParam<string>(cell, "training", "string") as CircuitTraining);
+    const devices = cellParam<string>(cell, "devices", "string") as CircuitDevices;
+    if (!CIRCUIT_DEVICES.includes(devices)) throw new RangeError(`unknown devices "${devices}": use ${CIRCUIT_DEVICES.join(" or ")}`);
+    const segmentOhm = cellParam<number>(cell, "segmentOhm", "number"), training = cellParam<string>(cell, "training", "string") as CircuitTraining;
+    if (devices === "tio2") {
+      const row = circuitTransferCell(p, cell.seed, segmentOhm, training);
+      ctx.log(`${row.training} at ${row.segmentOhm} Ω, TiO₂ transfers: mean accuracy ${row.meanAccuracy.toFixed(3)}, reliable share ${row.reliableShare.toFixed(3)} over ${row.transfers}`);
+      return { metrics: { meanAccuracy: row.meanAccuracy, reliableShare: row.reliableShare } };
+    }
+    const row = circuitAwareCell(p, cell.seed, segmentOhm, training);
     ctx.log(`${row.training} at ${row.segmentOhm} Ω: accuracy ${row.accuracy.toFixed(3)}`);
     return { metrics: { accuracy: row.accuracy, sourcesWatt: row.sourcesWatt, wiresWatt: row.wiresWatt } };
   },

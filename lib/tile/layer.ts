@@ -12,6 +12,7 @@ import type { DisturbanceDraws } from "../devices/draws";
 import { disturbConductances } from "../devices/disturbance";
 import { expressionLaw } from "../devices/expression-law";
 import type { ConductanceDisturbance } from "../devices/joksas";
+import { TiO2Transfer, transferPairs } from "../devices/transfer";
 import type { Rng } from "../runtime/random";
 import { CircuitTile, TileForward } from "./circuit-tile";
 import { ConductanceWindow, PairRule, checkWindow, conductanceScale, maxAbs, pairConductances, pairConductancesBackward } from "./mapping";
@@ -43,13 +44,18 @@ export interface CrossbarLayerConfig extends ConductanceWindow {
    */
   readonly deviceLaw?: DeviceLawSpec;
   /**
-   * A conductance disturbance (devices/joksas.ts: stuck devices, stuck at KDE values, D2D lognormal
-   * variability) acting on the mapped conductances before currents are computed. Each layer is one
-   * realisation, drawn from the constructor's `devices.rng` over the whole [in + 1][2·out] array by
-   * physical word line. Gradients to the weights pass through it (0 for a stuck device).
+   * A conductance disturbance acting on the mapped conductances before currents are computed: one of
+   * devices/joksas.ts (stuck devices, stuck at KDE values, D2D lognormal variability), or a TiO₂
+   * transfer (devices/transfer.ts: tuning imprecision, biasing drift, stuck devices; the layer's
+   * window must be the device's, and the devices are programmed pair by pair in physical order).
+   * Each layer is one realisation, drawn from the constructor's `devices.rng` over the whole
+   * [in + 1][2·out] array by physical word line. Gradients to the weights pass through it (0 for a
+   * stuck device).
    */
-  readonly disturbance?: ConductanceDisturbance;
+  readonly disturbance?: LayerDisturbance;
 }
+
+export type LayerDisturbance = ConductanceDisturbance | TiO2Transfer;
 
 /** Where a disturbed layer's devices come from: a generator for fresh draws, or the draws of a realisation to replay. */
 export interface LayerDevices {
@@ -82,6 +88,16 @@ function wordLineOrder(order: readonly number[] | undefined, rows: number): Int3
     seen[r] = 1;
   });
   return Int32Array.from(order);
+}
+
+/** One realisation of a layer's disturbance on its pairs [rows][cols] (S). */
+function disturbLayer(g: Float64Array, rows: number, cols: number, d: LayerDisturbance, window: ConductanceWindow, rng: Rng | DisturbanceDraws): { gSiemens: Float64Array; jacobian: Float64Array } {
+  if (d.kind !== "tio2-transfer") return disturbConductances(g, rows, cols, d, window, rng);
+  if ("kind" in rng) throw new RangeError("crossbar layer: a TiO₂ transfer draws its devices from a generator; it cannot replay given draws");
+  if (window.gOffSiemens !== d.device.gOffSiemens || window.gOnSiemens !== d.device.gOnSiemens) {
+    throw new RangeError(`crossbar layer: the TiO₂ transfer "${d.device.name}" is modelled on ${d.device.gOffSiemens}–${d.device.gOnSiemens} S, but the layer maps onto ${window.gOffSiemens}–${window.gOnSiemens} S`);
+  }
+  return transferPairs(g, d, rng);
 }
 
 interface Placed {
@@ -142,7 +158,7 @@ export class CrossbarDenseLayer {
     this.conductancesSiemens = pairConductances(this.physical(this.weights), rows, outDim, config, this.kG, rule);
     if (config.disturbance) {
       if (!devices) throw new RangeError(`crossbar layer: a ${config.disturbance.kind} disturbance needs devices.rng (a generator, or the draws of a realisation)`);
-      const d = disturbConductances(this.conductancesSiemens, rows, 2 * outDim, config.disturbance, config, devices.rng);
+      const d = disturbLayer(this.conductancesSiemens, rows, 2 * outDim, config.disturbance, config, devices.rng);
       this.deviceConductancesSiemens = d.gSiemens;
       this.disturbanceJacobian = d.jacobian;
     } else {

@@ -158,17 +158,25 @@ export function trainOnCircuit(net: Mlp, data: LabelledData, cfg: CircuitTrainin
 /** Points solved together when evaluating (bounds the memory of a solve: inputs × nodes). */
 export const EVALUATION_CHUNK = 64;
 
+/** Power per inference on the circuit (W, all layers, averaged over points) and its parts. */
+export interface CircuitPower {
+  readonly sourcesWatt: number;
+  readonly devicesWatt: number;
+  readonly wiresWatt: number;
+  readonly sourceResistorsWatt: number;
+}
+
 /**
- * Share of points classified correctly on the circuit (class 1 when a single logit is > 0; else the
- * largest logit), and the mean power per inference (W, all layers) with its parts. Under a
- * disturbance, one realisation of the devices (drawn from `devices`) serves every point.
+ * Which points the circuit classifies correctly (class 1 when a single logit is > 0; else the largest
+ * logit), and the mean power per inference. Under a disturbance, one realisation of the devices
+ * (drawn from `devices`) serves every point.
  */
-export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { accuracy: number; sourcesWatt: number; devicesWatt: number; wiresWatt: number; sourceResistorsWatt: number } {
+export function classifyOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { correct: Uint8Array } & CircuitPower {
   const n = pointCount(data), K = net.sizes[net.sizes.length - 1];
   if (n < 1) throw new RangeError("evaluateOnCircuit: the data set is empty");
   const layers = circuitLayers(net, layer, devices);
   const power = { sourcesWatt: 0, devicesWatt: 0, wiresWatt: 0, sourceResistorsWatt: 0 };
-  let correct = 0;
+  const correct = new Uint8Array(n);
   for (let s = 0; s < n; s += EVALUATION_CHUNK) {
     const idx = Array.from({ length: Math.min(EVALUATION_CHUNK, n - s) }, (_, i) => s + i);
     const { x, labels } = pointsOf(data, idx, net.sizes[0]);
@@ -177,7 +185,7 @@ export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarL
       let best = 0;
       for (let c = 1; c < K; c++) if (logits[k * K + c] > logits[k * K + best]) best = c;
       const predicted = K === 1 ? (logits[k] > 0 ? 1 : 0) : best;
-      if (predicted === labels[k]) correct++;
+      if (predicted === labels[k]) correct[s + k] = 1;
     }
     passes.forEach(({ f }, l) => {
       const p = layers[l].power(f);
@@ -185,5 +193,37 @@ export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarL
     });
   }
   for (const key of Object.keys(power) as (keyof typeof power)[]) power[key] /= n;
-  return { accuracy: correct / n, ...power };
+  return { correct, ...power };
+}
+
+/** Share of points classified correctly on the circuit, and the mean power per inference (see `classifyOnCircuit`). */
+export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { accuracy: number } & CircuitPower {
+  const { correct, ...power } = classifyOnCircuit(net, data, layer, devices);
+  return { accuracy: correct.reduce((a, b) => a + b, 0) / correct.length, ...power };
+}
+
+/** A network judged over many realisations of its devices on the circuit. */
+export interface CircuitTransfers {
+  /** Per point: the share of realisations that classify it correctly. */
+  readonly perPoint: Float64Array;
+  /** Accuracy averaged over realisations. */
+  readonly meanAccuracy: number;
+  readonly transfers: number;
+}
+
+/**
+ * `transfers` independent realisations of the layer config's disturbance (each drawn from `devices`),
+ * each evaluated on every point: how reliably the circuit classifies each point.
+ */
+export function evaluateTransfersOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, transfers: number, devices: Rng): CircuitTransfers {
+  if (!layer.disturbance) throw new RangeError("evaluateTransfersOnCircuit: the layer config names no disturbance, so every realisation would be the same");
+  if (!Number.isInteger(transfers) || transfers < 1) throw new RangeError(`transfers must be a positive integer, got ${transfers}`);
+  const perPoint = new Float64Array(pointCount(data));
+  let sum = 0;
+  for (let t = 0; t < transfers; t++) {
+    const { correct } = classifyOnCircuit(net, data, layer, devices);
+    correct.forEach((c, j) => (perPoint[j] += c));
+    sum += correct.reduce((a, b) => a + b, 0) / correct.length;
+  }
+  return { perPoint: perPoint.map((c) => c / transfers), meanAccuracy: sum / transfers, transfers };
 }

@@ -4,9 +4,11 @@ import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 import { makeMoons } from "../../lib/data/moons";
 import { createMlp, lossAndGrads, Mlp } from "../../lib/training/mlp";
-import { circuitLossAndGrads, evaluateOnCircuit, trainOnCircuit } from "../../lib/training/circuit-aware";
+import { circuitLossAndGrads, evaluateOnCircuit, evaluateTransfersOnCircuit, trainOnCircuit } from "../../lib/training/circuit-aware";
+import { DROLET_2023_TIO2 } from "../../lib/devices/tio2";
+import { droletData } from "../../lib/experiments/drolet";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
-import { circuitAwareCell, circuitAwareProtocol, summariseCircuitAware, CircuitAwareRow } from "../../lib/experiments/circuit-aware";
+import { CIRCUIT_TRAININGS, CircuitTraining, CircuitTransferRow, circuitAwareCell, circuitAwareProtocol, circuitTransferCell, softwareNetwork, summariseCircuitAware, summariseCircuitTransfers, CircuitAwareRow } from "../../lib/experiments/circuit-aware";
 
 const LAYER: CrossbarLayerConfig = { gOffSiemens: 1e-4, gOnSiemens: 5e-4, readVoltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 16, tileCols: 16 };
 
@@ -91,4 +93,32 @@ test("study cells: circuit-aware fine-tuning beats regular training on a resisti
   assert.deepEqual(s.map((x) => [x.training, x.seedsAboveRegular]), [["regular", 0], ["circuit-aware", 1]]);
   assert.throws(() => circuitAwareCell(p, 0, -1, "regular"), /segmentOhm must be a finite number >= 0/);
   assert.throws(() => circuitAwareCell(p, 0, 1, "magic" as never), /unknown training "magic"/);
+});
+
+test("transfers on the circuit: per-point reliability averages to the mean accuracy; one transfer is one evaluation of the same devices; a seed repeats; errors are named", () => {
+  const splits = droletData("paper", 0);
+  const net = softwareNetwork("regular", 0, 300, splits);
+  const data = { x: splits.test.x.slice(0, 40), y: splits.test.y.slice(0, 40) };
+  const layer: CrossbarLayerConfig = { ...LAYER, wordSegmentOhm: 50, bitSegmentOhm: 50, disturbance: { kind: "tio2-transfer", device: DROLET_2023_TIO2 } };
+  const t = evaluateTransfersOnCircuit(net, data, layer, 7, rng(22));
+  assert.equal(t.transfers, 7);
+  assert.ok(t.perPoint.every((v) => v >= 0 && v <= 1 && Number.isInteger(Math.round(v * 7)) && Math.abs(v * 7 - Math.round(v * 7)) < 1e-12), "each point is correct in a whole number of the 7 transfers");
+  assert.ok(Math.abs(t.perPoint.reduce((a, b) => a + b, 0) / t.perPoint.length - t.meanAccuracy) < 1e-12);
+  assert.ok(t.perPoint.some((v) => v > 0 && v < 1), "the transfers differ: some point is right in some and wrong in others");
+  assert.deepEqual(evaluateTransfersOnCircuit(net, data, layer, 7, rng(22)), t, "seeded");
+  assert.equal(evaluateTransfersOnCircuit(net, data, layer, 1, rng(23)).meanAccuracy, evaluateOnCircuit(net, data, layer, rng(23)).accuracy);
+  assert.throws(() => evaluateTransfersOnCircuit(net, data, LAYER, 3, rng(0)), /names no disturbance/);
+  assert.throws(() => evaluateTransfersOnCircuit(net, data, layer, 0, rng(0)), /transfers must be a positive integer, got 0/);
+});
+
+test("transfer study cells: every training is judged on the same transfers; the summary gives the reliable share over seeds and counts seeds above regular", () => {
+  const p = { ...circuitAwareProtocol("quick"), softwareEpochs: 300, circuitEpochs: 2, transfers: { ...circuitAwareProtocol("quick").transfers, count: 5 } };
+  const rows: CircuitTransferRow[] = CIRCUIT_TRAININGS.map((t) => circuitTransferCell(p, 0, 100, t));
+  rows.forEach((r) => {
+    assert.equal(r.transfers, 5);
+    assert.ok(r.reliableShare >= 0 && r.reliableShare <= r.meanAccuracy + 1e-12, `${r.training}: a point correct in 95 % of transfers counts towards the mean`);
+  });
+  const fake = (seed: number, training: CircuitTraining, reliableShare: number): CircuitTransferRow => ({ seed, segmentOhm: 0, training, meanAccuracy: 0.8, reliableShare, transfers: 5 });
+  const s = summariseCircuitTransfers([fake(0, "regular", 0.2), fake(1, "regular", 0.4), fake(0, "aware", 0.7), fake(1, "aware", 0.3), fake(0, "circuit-aware", 0.2)]);
+  assert.deepEqual(s.map((x) => [x.training, +x.reliableShare.mean.toFixed(12), x.reliableShare.n, x.seedsAboveRegular]), [["regular", 0.3, 2, 0], ["aware", 0.5, 2, 1], ["circuit-aware", 0.2, 1, 0]]);
 });

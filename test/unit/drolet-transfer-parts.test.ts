@@ -51,10 +51,11 @@ test("tuning: the offset o = −0.589 % + 0.339 %·z₁ moves G by ±o·G (sign 
     const r = perturbConductance(g0, TUNING_ONLY, sign, 7, new Scripted([z1, z2], []));
     close(r.g, g1 + z2 * s, `sign ${sign}: G`);
     close(r.tuneVar, s * s + ((t.offsetStdPercent * g0) / 100) ** 2, `sign ${sign}: variance`);
+    close(r.slope, (1 + (sign * o) / 100) * (1 + (z2 * (2 * t.relStdSlopePercentPerSiemens * g1 + t.relStdInterceptPercent)) / 100), `sign ${sign}: dG'/dG`);
     assert.equal(r.failed, false);
   }
   const off = perturbConductance(g0, withoutSources(DROLET_2023_TIO2, "tuning", "drift", "failures"), 1, 7, new Scripted([], []));
-  assert.deepEqual(off, { g: g0, failed: false, tuneVar: 0 });
+  assert.deepEqual(off, { g: g0, failed: false, tuneVar: 0, slope: 1 });
 });
 
 test("drift: a device with key k > 0 gains the measured drift at the drawn quantile; the last device (key 0) draws nothing", () => {
@@ -73,7 +74,7 @@ test("stuck failures: u₂ < p_LRS + p_HRS fails the device; u₁ below the HRS 
   const cfg = withoutSources(DROLET_2023_TIO2, "tuning", "drift");
   const f = cfg.failures, pFail = f.pStuckLrs + f.pStuckHrs, hrsShare = f.pStuckHrs / pFail;
   const g0 = 300e-6;
-  assert.deepEqual(perturbConductance(g0, cfg, 1, 3, new Scripted([], [0.2, pFail])), { g: g0, failed: false, tuneVar: 0 }, "u₂ = p is not a failure");
+  assert.deepEqual(perturbConductance(g0, cfg, 1, 3, new Scripted([], [0.2, pFail])), { g: g0, failed: false, tuneVar: 0, slope: 1 }, "u₂ = p is not a failure");
   const hrs = perturbConductance(g0, cfg, 1, 3, new Scripted([], [0.2, pFail / 2, 0.25]));
   assert.equal(hrs.failed, true);
   close(hrs.g, f.hrsMinSiemens + 0.25 * (f.hrsMaxSiemens - f.hrsMinSiemens), "HRS value");
