@@ -1,15 +1,16 @@
 /**
  * The parts of the Drolet et al. (2023) transfer, each with worked numbers: one device's
  * perturbation (tuning offset and noise, drift, stuck failures) under scripted random draws, the
- * hardware σ of the optional KL term, the per-tensor mapping, programming order, the drift table's
- * parsing and interpolation, and the TiO₂ config's checks and immutability.
+ * hardware σ of the optional KL term, the per-tensor mapping, programming order, the transfer of
+ * differential pairs with its dG'/dG, the drift table's parsing and interpolation, and the TiO₂
+ * config's checks and immutability.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng, rng } from "../../lib/runtime/random";
 import { DriftTable, parseDriftTable, quantileAt, sampleDrift, droletDriftTable } from "../../lib/devices/drift-table";
 import { DROLET_2023_TIO2, TiO2DeviceConfig, validateDevice, withDevice, withoutSources } from "../../lib/devices/tio2";
-import { mapTensor, mappingScheme, perturbConductance, programmingPositions, transferTensor } from "../../lib/devices/transfer";
+import { mapTensor, mappingScheme, pairDriftKeys, perturbConductance, programmingPositions, transferPairs, transferTensor } from "../../lib/devices/transfer";
 
 /** A generator that returns the given standard normals and uniforms in order, and fails when one more is asked for. */
 class Scripted extends Rng {
@@ -157,6 +158,29 @@ test("mapping: the scheme follows the signs; single column spans [min, max] → 
   assert.deepEqual(Array.from(programmingPositions([2, 3])), [0, 2, 4, 1, 3, 5], "column-major for a matrix");
   assert.deepEqual(Array.from(programmingPositions([1, 3])), [0, 1, 2], "a single row in order");
   assert.throws(() => programmingPositions([2, 2, 2]), /1-D or 2-D, got shape \[2, 2, 2\]/);
+});
+
+test("a TiO₂ transfer's dG'/dG matches finite differences under the same draws (tuning, drift, stuck); pairs share their weight's drift key", () => {
+  const device = withDevice(DROLET_2023_TIO2, { failures: { pStuckLrs: 0.1, pStuckHrs: 0.1 } });
+  const t = { kind: "tio2-transfer", device } as const;
+  assert.deepEqual(Array.from(pairDriftKeys(6)), [3, 3, 2, 2, 0, 0], "as driftKeys of three weights programmed in order");
+  const r7 = rng(7), g = Float64Array.from({ length: 40 }, () => r7.uniform(device.gOffSiemens, device.gOnSiemens));
+  const { gSiemens, jacobian } = transferPairs(g, t, rng(8));
+  assert.deepEqual(Array.from(transferPairs(g, t, rng(8)).gSiemens), Array.from(gSiemens), "a seed is one realisation");
+  const stuck = jacobian.filter((j) => j === 0).length;
+  assert.ok(stuck > 0 && stuck < g.length, `some devices stuck, not all (${stuck})`);
+  for (let k = 0; k < g.length; k++) {
+    const h = 1e-6 * g[k];
+    const at = (x: number) => {
+      const gg = Float64Array.from(g);
+      gg[k] = x;
+      return transferPairs(gg, t, rng(8)).gSiemens[k];
+    };
+    const want = (at(g[k] + h) - at(g[k] - h)) / (2 * h);
+    assert.ok(Math.abs(jacobian[k] - want) <= 1e-6, `device ${k}: ${jacobian[k]} vs ${want}`);
+    if (jacobian[k] !== 0) assert.ok(Math.abs(jacobian[k] - 1) > 1e-6 && Math.abs(jacobian[k] - 1) < 0.1, `device ${k}: tuning gives a slope near, not at, 1 (${jacobian[k]})`);
+  }
+  assert.throws(() => pairDriftKeys(5), /even number of devices >= 2, got 5/);
 });
 
 const TABLE_JSON = {
