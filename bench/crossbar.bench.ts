@@ -3,8 +3,11 @@
  * R ~ U(1 kΩ, 100 kΩ), 1 Ω segments. Reference: badcrossbar on SciPy SuperLU, 2-core machine:
  * 1 input 15 / 50 / 223 / 1210 ms; 100 inputs 29 / 107 / 468 / 2590 ms.
  */
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { topologyFromConductances } from "../lib/crossbar/circuit";
 import { CrossbarSystem, Engine } from "../lib/crossbar/solver";
+import { hugePagesRequested, withoutHugePages } from "../lib/runtime/huge-pages";
 import { rng } from "../lib/runtime/random";
 import { BenchRecord, time } from "./harness";
 
@@ -32,15 +35,38 @@ function freshArraysMs(n: number, inputs: number): () => void {
   };
 }
 
+/** The benchmark's array of n² devices and its drives (the same for a seed-named size in every process). */
+export function benchCase(n: number) {
+  const r = rng(`bench/${n}`);
+  const g = Float64Array.from({ length: n * n }, () => 1 / r.uniform(1e3, 1e5));
+  const topo = topologyFromConductances(g, n, n, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
+  const one = { wordLeftVolt: [Array.from({ length: n }, () => r.uniform(0, 1))] };
+  const hundred = { wordLeftVolt: Array.from({ length: 100 }, () => Array.from({ length: n }, () => r.uniform(0, 1))) };
+  return { topo, one, hundred };
+}
+
+/** The 100-input Gauss–Seidel solve with every branch current, timed in this process. */
+export function timeHundredInputs(n: number, repeats: number): Promise<{ medianMs: number; minMs: number; repeats: number }> {
+  const { topo, hundred } = benchCase(n);
+  return time(() => {
+    const sol = new CrossbarSystem(topo).solve(hundred, { engine: "gauss-seidel" });
+    void [sol.deviceCurrents, sol.wordSegmentCurrents, sol.bitSegmentCurrents];
+  }, { repeats, warmup: repeats > 1 ? 1 : 0 });
+}
+
+/** The same solve in a child process without glibc's huge-page tunable (the path before it). */
+function timeWithoutHugePages(n: number, repeats: number): { medianMs: number; minMs: number } {
+  const child = path.join(__dirname, "crossbar-small-pages.ts");
+  const r = spawnSync(process.execPath, [...process.execArgv, child, String(n), String(repeats)], { env: withoutHugePages(process.env), encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench: the solve without huge pages failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { medianMs: number; minMs: number };
+}
+
 export async function run(quick: boolean): Promise<BenchRecord[]> {
   const out: BenchRecord[] = [];
   const sizes = quick ? [32, 64, 128] : [32, 64, 128, 256];
   for (const n of sizes) {
-    const r = rng(`bench/${n}`);
-    const g = Float64Array.from({ length: n * n }, () => 1 / r.uniform(1e3, 1e5));
-    const topo = topologyFromConductances(g, n, n, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
-    const one = { wordLeftVolt: [Array.from({ length: n }, () => r.uniform(0, 1))] };
-    const hundred = { wordLeftVolt: Array.from({ length: 100 }, () => Array.from({ length: n }, () => r.uniform(0, 1))) };
+    const { topo, one, hundred } = benchCase(n);
     // the previous path of Gauss–Seidel (TypeScript sweeps) runs first, so each kernel record carries its ratio
     const variants: Array<{ engine: Engine; sweepKernel?: "wasm" | "js"; label: string }> = [
       { engine: "gauss-seidel", sweepKernel: "js", label: "gauss-seidel (TypeScript sweeps)" },
@@ -87,6 +113,15 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
       extra: { msPerMiB: +(floor.medianMs / mib).toFixed(2), shareOfGaussSeidelSolve: +(floor.medianMs / solved.medianMs).toFixed(2), badcrossbarMs: BADCROSSBAR_MS[n].hundred, floorVsBadcrossbar: +(BADCROSSBAR_MS[n].hundred / floor.medianMs).toFixed(2) },
     });
     console.error(`  crossbar ${n}²: allocating and writing the ${mib.toFixed(1)} MiB of a 100-input solution takes ${floor.medianMs.toFixed(1)} ms`);
+    if (n >= 128 && hugePagesRequested()) {
+      const repeats = n >= 256 ? 1 : 5;
+      const small = timeWithoutHugePages(n, repeats);
+      out.push({
+        suite, name: "gauss-seidel, 100 inputs, without huge pages", params: { n, inputs: 100, engine: "gauss-seidel", segmentOhm: 1 }, ...small, repeats,
+        extra: { withHugePagesMs: solved.medianMs, speedupFromHugePages: +(small.medianMs / solved.medianMs).toFixed(2), badcrossbarMs: BADCROSSBAR_MS[n].hundred, speedupVsBadcrossbar: +(BADCROSSBAR_MS[n].hundred / small.medianMs).toFixed(2) },
+      });
+      console.error(`  crossbar ${n}² gauss-seidel 100 inputs without huge pages: ${small.medianMs.toFixed(1)} ms (with them ${solved.medianMs.toFixed(1)} ms)`);
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /** Benchmark harness: timed repeats with warm-up, machine description, JSON records. */
 import * as os from "os";
+import { hugePagesRequested, transparentHugePageMode } from "../lib/runtime/huge-pages";
 
 export interface BenchRecord {
   readonly suite: string;
@@ -19,6 +20,8 @@ export function machine(): Record<string, unknown> {
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    // glibc's huge-page tunable (lib/runtime/huge-pages.ts) and the kernel's THP mode
+    hugePages: { requested: hugePagesRequested(), transparentHugePageMode: transparentHugePageMode() },
   };
 }
 

@@ -1,9 +1,13 @@
 /**
  * `npm run bench [-- --quick] [--only SUITE] [--out FILE]`: runs the benchmark suites in bench/
  * and prints one JSON document (machine, backend, records). Speed goals are judged here, never in tests.
+ * It runs with glibc's huge-page tunable, as notebook kernels and grid workers do (it restarts itself
+ * with it when started without; lib/runtime/huge-pages.ts); the crossbar suite measures what that saves.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { withHugePages } from "../lib/runtime/huge-pages";
 import { machine, BenchRecord } from "../bench/harness";
 import { initBackend } from "../lib/runtime/backend";
 import { gitCommit } from "../lib/runtime/provenance";
@@ -11,6 +15,11 @@ import { gitCommit } from "../lib/runtime/provenance";
 interface Suite { suite: string; run(quick: boolean): Promise<BenchRecord[]> }
 
 async function main(): Promise<void> {
+  const env = withHugePages(process.env);
+  if (env !== process.env) {
+    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env });
+    process.exit(r.status ?? 1);
+  }
   const argv = process.argv.slice(2);
   let quick = false;
   let out: string | null = null;

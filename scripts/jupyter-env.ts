@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { KERNEL_DISPLAY_NAME, KERNEL_NAME } from "../lib/notebook/nbformat";
 import { PLOTLY_NBEXTENSION_PATH } from "../lib/plot/html";
+import { withHugePages } from "../lib/runtime/huge-pages";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const JUPYTER_PREFIX = path.join(ROOT, ".jupyter");
@@ -16,6 +17,8 @@ export function installKernel(): string {
     argv: [process.execPath, require.resolve("tslab/bin/tslab"), "kernel", "--config-path", "{connection_file}"],
     display_name: KERNEL_DISPLAY_NAME,
     language: "typescript",
+    // glibc's huge-page tunable for the kernel's large arrays (lib/runtime/huge-pages.ts)
+    env: hugePagesEnv(),
   };
   fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   // plotly.js where the classic Notebook serves it ({base}/nbextensions/crossbar-lab/), so a figure
@@ -24,6 +27,12 @@ export function installKernel(): string {
   fs.mkdirSync(path.dirname(ext), { recursive: true });
   fs.copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), ext);
   return dir;
+}
+
+/** The kernelspec's environment: GLIBC_TUNABLES with the huge-page tunable, unless CROSSBAR_LAB_HUGE_PAGES=0 at install. */
+function hugePagesEnv(): Record<string, string> {
+  const t = withHugePages({ CROSSBAR_LAB_HUGE_PAGES: process.env.CROSSBAR_LAB_HUGE_PAGES, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES }).GLIBC_TUNABLES;
+  return t ? { GLIBC_TUNABLES: t } : {};
 }
 
 /** Environment for running Jupyter with the project-local kernelspec. */

@@ -31,6 +31,7 @@ export const TARGETS: readonly Target[] = [
   // loads tfjs and the fused engine for every mutant (about 9 s a run, 1400 mutants).
   { name: "devices-drolet", mutate: ["lib/devices/tio2.ts", "lib/devices/drift-table.ts", "lib/devices/transfer.ts"], tests: "test/mutation/devices-drolet.ts", goal: 0.8 },
   { name: "devices-joksas", mutate: ["lib/devices/joksas.ts", "lib/devices/draws.ts", "lib/devices/poole-frenkel.ts", "lib/devices/expression-law.ts"], tests: "test/mutation/devices-joksas.ts", goal: 0.8 },
+  { name: "tile-mapping", mutate: ["lib/tile/mapping.ts"], tests: "test/mutation/tile-mapping.ts", goal: 0.8 },
   { name: "devices-pf", mutate: ["lib/devices/pf-extraction.ts", "lib/devices/pf-residuals.ts"], tests: "test/mutation/devices-pf.ts", goal: 0.8 },
 ];
 

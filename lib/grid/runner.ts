@@ -14,6 +14,7 @@ import { gridExperiment } from "./registry";
 import { ResultStore } from "./store";
 import { claimLock, releaseLock, touchLock } from "./locks";
 import { executeInThread } from "./thread";
+import { withHugePages } from "../runtime/huge-pages";
 
 export type GridEvent =
   | { readonly type: "start"; readonly total: number; readonly skipped: number; readonly todo: number; readonly corrupt: ReadonlyArray<{ id: string; reason: string; movedTo: string }>; readonly cleaned: number }
@@ -176,7 +177,7 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
     };
     const spawn = () => {
       const id = ++slot;
-      const w = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"], env: process.env });
+      const w = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"], env: withHugePages(process.env) });
       busy.set(w, null);
       w.on("message", (m: { type: string; outcome?: CellOutcome }) => {
         if (m.type === "ready") dispatch(w, id);

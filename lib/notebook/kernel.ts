@@ -3,6 +3,7 @@
  * protocol (v5.3, ZeroMQ, HMAC-SHA256 signed) to it, so notebooks execute without Python.
  */
 import { ChildProcess, spawn } from "child_process";
+import { withHugePages } from "../runtime/huge-pages";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -90,7 +91,7 @@ export class TslabKernel {
     const tslabBin = require.resolve("tslab/bin/tslab");
     const proc = spawn(process.execPath, [tslabBin, "kernel", "--config-path", connectionFile], {
       cwd: opts.cwd,
-      env: { ...process.env, ...(opts.env ?? {}) },
+      env: withHugePages({ ...process.env, ...(opts.env ?? {}) }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const shell = new zmq.Dealer({ linger: 0 });

@@ -5,3 +5,4 @@ export * from "./provenance";
 export * from "./progress";
 export * from "./normal";
 export * from "./stats";
+export * from "./huge-pages";

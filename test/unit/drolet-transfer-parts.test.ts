@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { Rng, rng } from "../../lib/runtime/random";
 import { DriftTable, parseDriftTable, quantileAt, sampleDrift, droletDriftTable } from "../../lib/devices/drift-table";
 import { DROLET_2023_TIO2, TiO2DeviceConfig, validateDevice, withDevice, withoutSources } from "../../lib/devices/tio2";
-import { mapTensor, mappingScheme, pairDriftKeys, perturbConductance, programmingPositions, transferPairs, transferTensor } from "../../lib/devices/transfer";
+import { mapTensor, mappingScheme, pairDriftKeys, perturbConductance, perturbConductances, programmingPositions, transferPairs, transferTensor } from "../../lib/devices/transfer";
 
 /** A generator that returns the given standard normals and uniforms in order, and fails when one more is asked for. */
 class Scripted extends Rng {
@@ -181,6 +181,19 @@ test("a TiO₂ transfer's dG'/dG matches finite differences under the same draws
     if (jacobian[k] !== 0) assert.ok(Math.abs(jacobian[k] - 1) > 1e-6 && Math.abs(jacobian[k] - 1) < 0.1, `device ${k}: tuning gives a slope near, not at, 1 (${jacobian[k]})`);
   }
   assert.throws(() => pairDriftKeys(5), /even number of devices >= 2, got 5/);
+  assert.throws(() => pairDriftKeys(0), /even number of devices >= 2, got 0/);
+  assert.deepEqual(Array.from(pairDriftKeys(2)), [0, 0], "one pair: the last programmed, no drift");
+});
+
+test("an array of devices: each perturbed in order with its own key, exactly the draws it needs; keys and devices must match", () => {
+  const g = [200e-6, 400e-6];
+  const z = [0.5, -1, 1.5, 0.25];
+  const p = perturbConductances(g, [0, 0], TUNING_ONLY, 1, new Scripted(z, []));
+  g.forEach((gi, d) => {
+    const one = perturbConductance(gi, TUNING_ONLY, 1, 0, new Scripted(z.slice(2 * d, 2 * d + 2), []));
+    assert.deepEqual([p.gSiemens[d], p.jacobian[d], p.tuneVariance[d], p.stuck[d]], [one.g, one.slope, one.tuneVar, 0], `device ${d}`);
+  });
+  assert.throws(() => perturbConductances(g, [0], TUNING_ONLY, 1, new Scripted(z, [])), /1 drift keys for 2 devices/);
 });
 
 const TABLE_JSON = {
