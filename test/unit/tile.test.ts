@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { rng, Rng } from "../../lib/runtime/random";
 import { CircuitTile, TileCircuit } from "../../lib/tile/circuit-tile";
 import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
-import { conductanceScale, offsetPairConductances, pairConductances, pairConductancesBackward, pairWeights, singleConductances, singleMapping, singleWeights } from "../../lib/tile/mapping";
+import { checkWindow, conductanceScale, fromOutIn, maxAbs, offsetPairConductances, pairConductances, pairConductancesBackward, pairWeights, singleConductances, singleMapping, singleWeights } from "../../lib/tile/mapping";
 import { idealCurrents } from "../../lib/crossbar/ideal";
 import { expressionLaw } from "../../lib/devices/expression-law";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, ROOM_TEMPERATURE_KELVIN } from "../../lib/devices/poole-frenkel";
@@ -53,6 +53,7 @@ test("per-tensor mappings: min-G pairs with any offset, weights read back from p
   assert.deepEqual(Array.from(code, (x) => +(x * 1e6).toFixed(6)), [0, -90, -90, 90, -45, -90, -90, -90], "an offset below zero, as Drolet et al.'s code maps");
   for (const g of [code, pairConductances(w, 2, 2, WINDOW, kG, "avg")]) {
     const back = pairWeights(g, 2, 2, g === code ? 2 * kG : kG);
+    assert.equal(back.length, 4);
     back.forEach((x, i) => assertClose(x, w[i], 1e-12, `pair weight ${i}`));
   }
   const m = singleMapping([1, 3, 2, 1.5], WINDOW);
@@ -68,6 +69,21 @@ test("per-tensor mappings: min-G pairs with any offset, weights read back from p
   assert.throws(() => singleMapping([], WINDOW), /no weights/);
   assert.throws(() => singleMapping([1, Infinity], WINDOW), /entry 1 is Infinity/);
   assert.throws(() => singleMapping([1, 2], { gOffSiemens: 0, gOnSiemens: 1e-4 }), /need 0 < gOffSiemens < gOnSiemens/);
+});
+
+test("mapping helpers with worked numbers: ∂L/∂W of each rule (at w = 0 min-G takes the mean of its one-sided slopes), the [out][in] → [in][out] transpose, the scale of all-zero weights, window and entry checks", () => {
+  const kG = 2;
+  const dG = [1, 10, 2, 20, 3, 30];
+  assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "min-G")), [2, -40, -27]);
+  assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "avg")), [-9, -18, -27]);
+  assert.throws(() => pairConductancesBackward([0.5, -1, 0], dG.slice(1), 1, 3, kG, "min-G"), /dG has 5 entries, expected 1×6/);
+  assert.deepEqual(Array.from(fromOutIn([1, 2, 3, 4, 5, 6], 2, 3)), [1, 4, 2, 5, 3, 6]);
+  assert.throws(() => fromOutIn([1, 2, 3], 2, 3), /weights have 3 entries, expected 2×3/);
+  assert.equal(conductanceScale(WINDOW, 0), 0, "all-zero weights: no scale");
+  assert.equal(maxAbs([-3, 2]), 3);
+  assert.throws(() => maxAbs([1, NaN]), /entry 1 is NaN, not a finite number/);
+  assert.throws(() => checkWindow({ gOffSiemens: 1e-5, gOnSiemens: 1e-5 }), /need 0 < gOffSiemens < gOnSiemens/);
+  checkWindow(WINDOW);
 });
 
 const CIRCUITS: Array<[string, TileCircuit]> = [
