@@ -200,19 +200,30 @@ export interface CircuitTransferSummaryRow {
 
 /** Per segment resistance × training: reliable share and mean accuracy over seeds, and seeds above regular. */
 export function summariseCircuitTransfers(rows: readonly CircuitTransferRow[]): CircuitTransferSummaryRow[] {
+  return bySegmentAndTraining(rows, (r) => r.reliableShare, (rs, segmentOhm, training, seedsAboveRegular) => ({
+    segmentOhm, training, seedsAboveRegular,
+    reliableShare: meanSd(rs.map((r) => r.reliableShare)),
+    meanAccuracy: meanSd(rs.map((r) => r.meanAccuracy)),
+  }));
+}
+
+/**
+ * One summary per segment resistance × training (resistances ascending, trainings in
+ * CIRCUIT_TRAININGS order, empty groups left out), given the group's rows and the number of its seeds
+ * whose `score` beats regular training's at that resistance.
+ */
+function bySegmentAndTraining<R extends { readonly seed: number; readonly segmentOhm: number; readonly training: CircuitTraining }, S>(
+  rows: readonly R[],
+  score: (r: R) => number,
+  summarise: (rs: readonly R[], segmentOhm: number, training: CircuitTraining, seedsAboveRegular: number) => S,
+): S[] {
   const segments = [...new Set(rows.map((r) => r.segmentOhm))].sort((a, b) => a - b);
-  const out: CircuitTransferSummaryRow[] = [];
+  const out: S[] = [];
   for (const segmentOhm of segments) {
-    const regular = new Map(rows.filter((r) => r.segmentOhm === segmentOhm && r.training === "regular").map((r) => [r.seed, r.reliableShare]));
+    const regular = new Map(rows.filter((r) => r.segmentOhm === segmentOhm && r.training === "regular").map((r) => [r.seed, score(r)]));
     for (const training of CIRCUIT_TRAININGS) {
       const rs = rows.filter((r) => r.segmentOhm === segmentOhm && r.training === training);
-      if (!rs.length) continue;
-      out.push({
-        segmentOhm, training,
-        reliableShare: meanSd(rs.map((r) => r.reliableShare)),
-        meanAccuracy: meanSd(rs.map((r) => r.meanAccuracy)),
-        seedsAboveRegular: rs.filter((r) => regular.has(r.seed) && r.reliableShare > regular.get(r.seed)!).length,
-      });
+      if (rs.length) out.push(summarise(rs, segmentOhm, training, rs.filter((r) => regular.has(r.seed) && score(r) > regular.get(r.seed)!).length));
     }
   }
   return out;
@@ -270,21 +281,10 @@ export interface CircuitAwareSummaryRow {
 export function summariseCircuitAware(rows: readonly CircuitAwareRow[]): CircuitAwareSummaryRow[] {
   const kinds = new Set(rows.map((r) => r.devices));
   if (kinds.size > 1) throw new RangeError(`summariseCircuitAware: rows of several kinds of devices (${[...kinds].join(", ")}); summarise each kind on its own`);
-  const segments = [...new Set(rows.map((r) => r.segmentOhm))].sort((a, b) => a - b);
-  const out: CircuitAwareSummaryRow[] = [];
-  for (const segmentOhm of segments) {
-    const regular = new Map(rows.filter((r) => r.segmentOhm === segmentOhm && r.training === "regular").map((r) => [r.seed, r.accuracy]));
-    for (const training of CIRCUIT_TRAININGS) {
-      const rs = rows.filter((r) => r.segmentOhm === segmentOhm && r.training === training);
-      if (!rs.length) continue;
-      out.push({
-        segmentOhm, training,
-        accuracy: meanSd(rs.map((r) => r.accuracy)),
-        sourcesWatt: meanSd(rs.map((r) => r.sourcesWatt)).mean,
-        wireShare: meanSd(rs.map((r) => (r.sourcesWatt > 0 ? r.wiresWatt / r.sourcesWatt : 0))).mean,
-        seedsAboveRegular: rs.filter((r) => regular.has(r.seed) && r.accuracy > regular.get(r.seed)!).length,
-      });
-    }
-  }
-  return out;
+  return bySegmentAndTraining(rows, (r) => r.accuracy, (rs, segmentOhm, training, seedsAboveRegular) => ({
+    segmentOhm, training, seedsAboveRegular,
+    accuracy: meanSd(rs.map((r) => r.accuracy)),
+    sourcesWatt: meanSd(rs.map((r) => r.sourcesWatt)).mean,
+    wireShare: meanSd(rs.map((r) => (r.sourcesWatt > 0 ? r.wiresWatt / r.sourcesWatt : 0))).mean,
+  }));
 }

@@ -11,7 +11,7 @@ import { disturbanceDraws } from "../../lib/devices/draws";
 import { disturbConductances } from "../../lib/devices/disturbance";
 import { ConductanceDisturbance, JOKSAS_SETUPS, describeDisturbance } from "../../lib/devices/joksas";
 import { disturb } from "../../lib/training/memristive";
-import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
+import { CrossbarDenseLayer, CrossbarLayerConfig, LayerDevices } from "../../lib/tile/layer";
 import { transferPairs } from "../../lib/devices/transfer";
 import { DROLET_2023_TIO2 } from "../../lib/devices/tio2";
 
@@ -22,6 +22,28 @@ const uniform = (r: Rng, n: number, lo: number, hi: number) => Float64Array.from
 before(async () => {
   await tf.setBackend("cpu");
 });
+
+/**
+ * ∂L/∂W of a disturbed layer against central differences of L = Σ c·y + y², each layer built with
+ * the same devices (`devices()` gives the same realisation every call); `skip` is the weight that sets
+ * k_G (held fixed in the gradient).
+ */
+function checkWeightGradients(w: Float64Array, inDim: number, outDim: number, cfg: CrossbarLayerConfig, devices: () => LayerDevices, x: Float64Array, c: Float64Array, skip: number, what: string): void {
+  const batch = x.length / inDim;
+  const lossOf = (ww: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, cfg, devices()).forward(x, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
+  const L = new CrossbarDenseLayer(w, inDim, outDim, cfg, devices());
+  const f = L.forward(x, batch);
+  const b = L.backward(f, Float64Array.from(f.y, (v, q) => c[q] + 2 * v));
+  for (let q = 0; q < w.length; q++) {
+    if (q === skip) continue;
+    const h = 1e-5 * Math.max(Math.abs(w[q]), 1e-3);
+    const a = Float64Array.from(w), bb = Float64Array.from(w);
+    a[q] += h;
+    bb[q] -= h;
+    const want = (lossOf(a) - lossOf(bb)) / (2 * h);
+    assert.ok(Math.abs(b.dWeights[q] - want) <= 1e-5 * Math.max(Math.abs(want), 1e-6), `${what} ∂L/∂W[${q}]: ${b.dWeights[q]} vs ${want}`);
+  }
+}
 
 test("the float64 disturbance equals the tfjs layers' disturb for the same draws: D2D, stuck at G_off / G_on, stuck at KDE values (D8)", () => {
   const rows = 5, cols = 6; // cols not a multiple of 4: the draws' padded layout is exercised
@@ -104,19 +126,7 @@ test("a disturbed dense layer computes with its disturbed devices; ∂L/∂W thr
     const clean = new CrossbarDenseLayer(w, inDim, outDim, ideal).forward(x, batch).y;
     assert.ok(y.some((v, q) => Math.abs(v - clean[q]) > 1e-3), `${d.kind}: the disturbance moves the outputs`);
     const wired = { ...cfg, wordSegmentOhm: 200, bitSegmentOhm: 200 };
-    const lossOf = (ww: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, wired, { rng: draws }).forward(x, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
-    const L = new CrossbarDenseLayer(w, inDim, outDim, wired, { rng: draws });
-    const f = L.forward(x, batch);
-    const b = L.backward(f, Float64Array.from(f.y, (v, q) => c[q] + 2 * v));
-    for (let q = 0; q < w.length; q++) {
-      if (q === 2) continue;
-      const h = 1e-5 * Math.max(Math.abs(w[q]), 1e-3);
-      const a = Float64Array.from(w), bb = Float64Array.from(w);
-      a[q] += h;
-      bb[q] -= h;
-      const want = (lossOf(a) - lossOf(bb)) / (2 * h);
-      assert.ok(Math.abs(b.dWeights[q] - want) <= 1e-5 * Math.max(Math.abs(want), 1e-6), `${d.kind} ∂L/∂W[${q}]: ${b.dWeights[q]} vs ${want}`);
-    }
+    checkWeightGradients(w, inDim, outDim, wired, () => ({ rng: draws }), x, c, 2, d.kind);
   }
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...ideal, disturbance: D2D }), /a d2d-lognormal disturbance needs devices.rng/);
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, ideal, { rng: rng(0) }), /devices were given but the config names no disturbance/);
@@ -144,18 +154,7 @@ test("a TiO₂ transfer on a dense layer: outputs from the perturbed devices; �
   const clean = new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, disturbance: undefined }).forward(x, batch).y;
   const y = layer.forward(x, batch).y;
   assert.ok(y.some((v, q) => Math.abs(v - clean[q]) > 1e-4), "the transfer moves the outputs");
-  const lossOf = (ww: Float64Array) => new CrossbarDenseLayer(ww, inDim, outDim, cfg, { rng: rng(10) }).forward(x, batch).y.reduce((s, v, q) => s + c[q] * v + v * v, 0);
-  const f = layer.forward(x, batch);
-  const b = layer.backward(f, Float64Array.from(f.y, (v, q) => c[q] + 2 * v));
-  for (let q = 0; q < w.length; q++) {
-    if (q === 1) continue;
-    const h = 1e-5 * Math.max(Math.abs(w[q]), 1e-3);
-    const a = Float64Array.from(w), bb = Float64Array.from(w);
-    a[q] += h;
-    bb[q] -= h;
-    const want = (lossOf(a) - lossOf(bb)) / (2 * h);
-    assert.ok(Math.abs(b.dWeights[q] - want) <= 1e-5 * Math.max(Math.abs(want), 1e-6), `∂L/∂W[${q}]: ${b.dWeights[q]} vs ${want}`);
-  }
+  checkWeightGradients(w, inDim, outDim, cfg, () => ({ rng: rng(10) }), x, c, 1, "TiO₂ transfer");
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, { ...cfg, gOnSiemens: 1e-3 }, { rng: rng(0) }), /modelled on 0.0001–0.0005 S, but the layer maps onto 0.0001–0.001 S/);
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, cfg, { rng: disturbanceDraws(D2D, inDim + 1, 2 * outDim, rng(0)) }), /cannot replay given draws/);
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, cfg), /a tio2-transfer disturbance needs devices.rng/);
