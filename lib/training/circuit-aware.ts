@@ -168,12 +168,12 @@ export interface CircuitPower {
 
 /**
  * Which points the circuit classifies correctly (class 1 when a single logit is > 0; else the largest
- * logit), and the mean power per inference. Under a disturbance, one realisation of the devices
- * (drawn from `devices`) serves every point.
+ * logit), and with `power: true` the mean power per inference. Under a disturbance, one realisation
+ * of the devices (drawn from `devices`) serves every point.
  */
-export function classifyOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { correct: Uint8Array } & CircuitPower {
+export function classifyOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng, opts: { power?: boolean } = {}): { correct: Uint8Array; power?: CircuitPower } {
   const n = pointCount(data), K = net.sizes[net.sizes.length - 1];
-  if (n < 1) throw new RangeError("evaluateOnCircuit: the data set is empty");
+  if (n < 1) throw new RangeError("circuit evaluation: the data set is empty");
   const layers = circuitLayers(net, layer, devices);
   const power = { sourcesWatt: 0, devicesWatt: 0, wiresWatt: 0, sourceResistorsWatt: 0 };
   const correct = new Uint8Array(n);
@@ -187,19 +187,21 @@ export function classifyOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarL
       const predicted = K === 1 ? (logits[k] > 0 ? 1 : 0) : best;
       if (predicted === labels[k]) correct[s + k] = 1;
     }
+    if (!opts.power) continue;
     passes.forEach(({ f }, l) => {
       const p = layers[l].power(f);
       for (const key of Object.keys(power) as (keyof typeof power)[]) power[key] += p[key].reduce((a, b) => a + b, 0);
     });
   }
+  if (!opts.power) return { correct };
   for (const key of Object.keys(power) as (keyof typeof power)[]) power[key] /= n;
-  return { correct, ...power };
+  return { correct, power };
 }
 
 /** Share of points classified correctly on the circuit, and the mean power per inference (see `classifyOnCircuit`). */
 export function evaluateOnCircuit(net: Mlp, data: LabelledData, layer: CrossbarLayerConfig, devices?: Rng): { accuracy: number } & CircuitPower {
-  const { correct, ...power } = classifyOnCircuit(net, data, layer, devices);
-  return { accuracy: correct.reduce((a, b) => a + b, 0) / correct.length, ...power };
+  const { correct, power } = classifyOnCircuit(net, data, layer, devices, { power: true });
+  return { accuracy: correct.reduce((a, b) => a + b, 0) / correct.length, ...power! };
 }
 
 /** A network judged over many realisations of its devices on the circuit. */
