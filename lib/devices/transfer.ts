@@ -147,11 +147,15 @@ export interface TiO2Transfer {
   readonly device: TiO2DeviceConfig;
 }
 
+/** Each weight's drift key repeated for its `perWeight` devices (all devices of a weight share it). */
+function keysPerDevice(weightKeys: Int32Array, perWeight: number): Int32Array {
+  return Int32Array.from({ length: weightKeys.length * perWeight }, (_, d) => weightKeys[Math.floor(d / perWeight)]);
+}
+
 /** Drift keys of `devices` conductances held as pairs [n][2], programmed in order. */
 export function pairDriftKeys(devices: number): Int32Array {
   if (!Number.isInteger(devices) || devices < 2 || devices % 2 !== 0) throw new RangeError(`transfer: pairs need an even number of devices >= 2, got ${devices}`);
-  const keys = driftKeys([devices / 2]);
-  return Int32Array.from({ length: devices }, (_, d) => keys[d >> 1]);
+  return keysPerDevice(driftKeys([devices / 2]), 2);
 }
 
 /** One realisation of a TiO₂ transfer on pairs g [n][2] (S): G' and dG'/dG per device. */
@@ -202,11 +206,9 @@ export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, 
   const mapped = mapTensor(t.values, cfg);
   const failed = new Uint8Array(n);
   if (mapped.scheme === "exact") return { values: Float64Array.from(t.values), failed, scheme: "exact", ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}) };
-  const keys = driftKeys(t.shape);
   const perWeight = mapped.scheme === "double" ? 2 : 1;
   const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
-  const deviceKeys = Int32Array.from({ length: n * perWeight }, (_, d) => keys[Math.floor(d / perWeight)]);
-  const p = perturbConductances(mapped.gSiemens, deviceKeys, cfg, sign, rng);
+  const p = perturbConductances(mapped.gSiemens, keysPerDevice(driftKeys(t.shape), perWeight), cfg, sign, rng);
   const varSum = new Float64Array(n);
   const failType = new Int8Array(n * 2); // 0 none, 1 HRS, 2 LRS (per device)
   for (let d = 0; d < n * perWeight; d++) {
