@@ -5,8 +5,8 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { topologyFromConductances } from "../lib/crossbar/circuit";
-import { CrossbarSystem, Engine } from "../lib/crossbar/solver";
+import { CrossbarDrive, CrossbarTopology, topologyFromConductances } from "../lib/crossbar/circuit";
+import { CrossbarSolution, CrossbarSystem, Engine, SolveOptions } from "../lib/crossbar/solver";
 import { hugePagesRequested, withoutHugePages } from "../lib/runtime/huge-pages";
 import { rng } from "../lib/runtime/random";
 import { BenchRecord, time } from "./harness";
@@ -45,13 +45,17 @@ export function benchCase(n: number) {
   return { topo, one, hundred };
 }
 
+/** Setup (assembly, factorisation) + solve + every branch current, as badcrossbar's compute() does. */
+function solveWithEveryCurrent(topo: CrossbarTopology, drive: CrossbarDrive, opts: SolveOptions): CrossbarSolution {
+  const sol = new CrossbarSystem(topo).solve(drive, opts);
+  void [sol.deviceCurrents, sol.wordSegmentCurrents, sol.bitSegmentCurrents];
+  return sol;
+}
+
 /** The 100-input Gauss–Seidel solve with every branch current, timed in this process. */
 export function timeHundredInputs(n: number, repeats: number): Promise<{ medianMs: number; minMs: number; repeats: number }> {
   const { topo, hundred } = benchCase(n);
-  return time(() => {
-    const sol = new CrossbarSystem(topo).solve(hundred, { engine: "gauss-seidel" });
-    void [sol.deviceCurrents, sol.wordSegmentCurrents, sol.bitSegmentCurrents];
-  }, { repeats, warmup: repeats > 1 ? 1 : 0 });
+  return time(() => solveWithEveryCurrent(topo, hundred, { engine: "gauss-seidel" }), { repeats, warmup: repeats > 1 ? 1 : 0 });
 }
 
 /** The same solve in a child process without glibc's huge-page tunable (the path before it). */
@@ -78,14 +82,12 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
       if (v.engine === "direct" && n === 256 && quick) continue;
       const repeats = n >= 256 || (v.engine === "direct" && n >= 128) || v.sweepKernel === "js" ? 1 : 5;
       for (const [label, drive] of [["1 input", one], ["100 inputs", hundred]] as const) {
-        // setup (assembly, factorisation) + solve + every branch current, as badcrossbar's compute() does
         let sweeps: number | undefined;
         let residual = 0;
         const before = arrayBytes();
         let peak = before;
         const t = await time(() => {
-          const sol = new CrossbarSystem(topo).solve(drive, { engine: v.engine, sweepKernel: v.sweepKernel });
-          void [sol.deviceCurrents, sol.wordSegmentCurrents, sol.bitSegmentCurrents];
+          const sol = solveWithEveryCurrent(topo, drive, { engine: v.engine, sweepKernel: v.sweepKernel });
           sweeps = sol.sweeps;
           residual = sol.kclResidualRelative;
           peak = Math.max(peak, arrayBytes());
