@@ -1,7 +1,9 @@
 /**
  * Crossbar solver speed (spec crossbar-circuits.md): one input and 100 inputs at 32², 64², 128², 256²,
  * R ~ U(1 kΩ, 100 kΩ), 1 Ω segments. Reference: badcrossbar on SciPy SuperLU, 2-core machine:
- * 1 input 15 / 50 / 223 / 1210 ms; 100 inputs 29 / 107 / 468 / 2590 ms.
+ * 1 input 15 / 50 / 223 / 1210 ms; 100 inputs 29 / 107 / 468 / 2590 ms. Gauss–Seidel runs three ways
+ * in the same run: TypeScript sweeps, the kernel's plain sweeps, and the default (over-relaxed once
+ * convergence is slow), so its record carries the ratio to each.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -71,43 +73,50 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
   const sizes = quick ? [32, 64, 128] : [32, 64, 128, 256];
   for (const n of sizes) {
     const { topo, one, hundred } = benchCase(n);
-    // the previous path of Gauss–Seidel (TypeScript sweeps) runs first, so each kernel record carries its ratio
-    const variants: Array<{ engine: Engine; sweepKernel?: "wasm" | "js"; label: string }> = [
-      { engine: "gauss-seidel", sweepKernel: "js", label: "gauss-seidel (TypeScript sweeps)" },
+    // the previous paths of Gauss–Seidel (TypeScript sweeps; the kernel's plain sweeps) run first, so the default path's record carries their ratios
+    const variants: Array<{ engine: Engine; sweepKernel?: "wasm" | "js"; overRelax?: boolean; label: string }> = [
+      { engine: "gauss-seidel", sweepKernel: "js", overRelax: false, label: "gauss-seidel (TypeScript sweeps)" },
+      { engine: "gauss-seidel", sweepKernel: "wasm", overRelax: false, label: "gauss-seidel (plain sweeps)" },
       { engine: "gauss-seidel", sweepKernel: "wasm", label: "gauss-seidel" },
       { engine: "direct", label: "direct" },
     ];
+    const plainMs = new Map<string, number>();
     const previousMs = new Map<string, number>();
     for (const v of variants) {
       if (v.engine === "direct" && n === 256 && quick) continue;
-      const repeats = n >= 256 || (v.engine === "direct" && n >= 128) || v.sweepKernel === "js" ? 1 : 5;
+      const repeats = (v.engine === "direct" && n >= 128) || v.sweepKernel === "js" ? 1 : n >= 256 ? 3 : 5;
       for (const [label, drive] of [["1 input", one], ["100 inputs", hundred]] as const) {
-        let sweeps: number | undefined;
+        let sweeps: number | undefined, omega: number | undefined;
         let residual = 0;
         const before = arrayBytes();
         let peak = before;
         const t = await time(() => {
-          const sol = solveWithEveryCurrent(topo, drive, { engine: v.engine, sweepKernel: v.sweepKernel });
+          const sol = solveWithEveryCurrent(topo, drive, { engine: v.engine, sweepKernel: v.sweepKernel, overRelax: v.overRelax });
           sweeps = sol.sweeps;
+          omega = sol.overRelaxation;
           residual = sol.kclResidualRelative;
           peak = Math.max(peak, arrayBytes());
         }, { repeats, warmup: repeats > 1 ? 1 : 0 });
         const ref = BADCROSSBAR_MS[n][label === "1 input" ? "one" : "hundred"];
         if (v.sweepKernel === "js") previousMs.set(label, t.medianMs);
+        if (v.sweepKernel === "wasm" && v.overRelax === false) plainMs.set(label, t.medianMs);
         const prev = v.sweepKernel === "wasm" ? previousMs.get(label) : undefined;
+        const plain = v.sweepKernel === "wasm" && v.overRelax !== false ? plainMs.get(label) : undefined;
         out.push({
-          suite, name: `${v.label}, ${label}`, params: { n, inputs: drive.wordLeftVolt.length, engine: v.engine, sweepKernel: v.sweepKernel ?? null, segmentOhm: 1 },
+          suite, name: `${v.label}, ${label}`, params: { n, inputs: drive.wordLeftVolt.length, engine: v.engine, sweepKernel: v.sweepKernel ?? null, overRelax: v.engine === "gauss-seidel" ? v.overRelax ?? true : null, segmentOhm: 1 },
           ...t,
           extra: {
-            badcrossbarMs: ref, speedupVsBadcrossbar: +(ref / t.medianMs).toFixed(2), sweeps, kclResidualRelative: residual,
+            badcrossbarMs: ref, speedupVsBadcrossbar: +(ref / t.medianMs).toFixed(2), sweeps, overRelaxation: omega, kclResidualRelative: residual,
             ...(prev !== undefined ? { previousPathMs: prev, speedupVsPreviousPath: +(prev / t.medianMs).toFixed(2) } : {}),
+            ...(plain !== undefined ? { plainSweepsMs: plain, speedupVsPlainSweeps: +(plain / t.medianMs).toFixed(2) } : {}),
             factorBytes: v.engine === "direct" ? n * n * (n + 1) * 8 : 0, approxPeakArrayMiB: +((peak - before) / 2 ** 20).toFixed(1),
           },
         });
-        console.error(`  crossbar ${n}² ${v.label} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms${prev !== undefined ? `, TypeScript sweeps ${prev.toFixed(1)} ms` : ""})`);
+        const also = [prev !== undefined ? `TypeScript sweeps ${prev.toFixed(1)} ms` : "", plain !== undefined ? `plain sweeps ${plain.toFixed(1)} ms` : "", sweeps !== undefined ? `${sweeps} sweeps, ω ${omega!.toFixed(3)}` : ""].filter(Boolean);
+        console.error(`  crossbar ${n}² ${v.label} ${label}: ${t.medianMs.toFixed(1)} ms (badcrossbar ${ref} ms${also.map((a) => `, ${a}`).join("")})`);
       }
     }
-    const solved = out.find((o) => o.params.n === n && o.params.inputs === 100 && o.params.sweepKernel === "wasm")!;
+    const solved = out.find((o) => o.params.n === n && o.params.inputs === 100 && o.params.sweepKernel === "wasm" && o.params.overRelax === true)!;
     const floor = await time(freshArraysMs(n, 100), { repeats: n >= 256 ? 1 : 3, warmup: 0 });
     const mib = (5 * 100 * n * n * 8) / 2 ** 20;
     out.push({
@@ -116,7 +125,7 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
     });
     console.error(`  crossbar ${n}²: allocating and writing the ${mib.toFixed(1)} MiB of a 100-input solution takes ${floor.medianMs.toFixed(1)} ms`);
     if (n >= 128 && hugePagesRequested()) {
-      const repeats = n >= 256 ? 1 : 5;
+      const repeats = n >= 256 ? 3 : 5;
       const small = timeWithoutHugePages(n, repeats);
       out.push({
         suite, name: "gauss-seidel, 100 inputs, without huge pages", params: { n, inputs: 100, engine: "gauss-seidel", segmentOhm: 1 }, ...small, repeats,

@@ -9,7 +9,7 @@
  * Zero segment resistance makes a line ideal (fixed at its source voltage), as in badcrossbar.
  */
 import { bandCholesky, bandSolve, factorTridiag, solveTridiag, Tridiag } from "./linalg";
-import { lineSweepKernel } from "../kernels/crossbar";
+import { LineSweepKernel, lineSweepKernel } from "../kernels/crossbar";
 import { checkDrive, CrossbarDrive, CrossbarTopology, LineEnd, validateTopology } from "./circuit";
 
 export type Engine = "direct" | "gauss-seidel";
@@ -27,6 +27,11 @@ export interface SolveOptions {
    * vector) or "js" (the plain TypeScript loops it replaced, kept as its reference).
    */
   readonly sweepKernel?: "wasm" | "js";
+  /**
+   * Gauss–Seidel: over-relax the sweeps once two plain sweeps show slow convergence (default true;
+   * see `overRelaxation`). false keeps plain sweeps throughout.
+   */
+  readonly overRelax?: boolean;
   /**
    * Extra current (A) from W(i, j) to B(i, j) in parallel with each device, layout [input][row][col]:
    * the companion sources of a Newton linearisation of nonlinear devices (see nonlinear.ts).
@@ -60,6 +65,8 @@ export interface CrossbarSolution {
   readonly kclResidualRelative: number;
   readonly engine: Engine | "closed-form" | "line";
   readonly sweeps?: number;
+  /** Gauss–Seidel: the largest over-relaxation factor ω its sweeps used (1: plain sweeps throughout). */
+  readonly overRelaxation?: number;
   /** Always true: a solve that does not converge, or whose KCL residual exceeds KCL_RELATIVE_LIMIT, throws. */
   readonly converged: boolean;
 }
@@ -72,23 +79,80 @@ function coupledRhs(out: Float64Array, f: Float64Array, G: Float64Array, x: Floa
   }
 }
 
-function notConverged(maxSweeps: number, relative: number, tol: number): RangeError {
-  return new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: the KCL residual is ${relative.toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
+/** When Gauss–Seidel stops (SolveOptions' tolerance and maxSweeps) and whether it may over-relax. */
+interface Stopping {
+  readonly tol: number;
+  readonly maxSweeps: number;
+  readonly overRelax: boolean;
+}
+
+interface GaussSeidelRun {
+  readonly sweeps: number;
+  readonly omega: number;
+}
+
+function notConverged(maxSweeps: number, relative: number, tol: number, omega: number): RangeError {
+  const what = omega === 1 ? "the KCL residual is" : `its last sweep, over-relaxed (ω = ${omega.toFixed(3)}), moved device currents by`;
+  return new RangeError(`Gauss–Seidel did not converge in ${maxSweeps} sweeps: ${what} ${relative.toExponential(2)} of the largest terminal current, above the tolerance ${tol} (slow for strongly coupled arrays: devices much more conductive than the wire segments); use engine "direct", or raise maxSweeps`);
 }
 
 /**
- * Gauss–Seidel's outer loop: `sweep()` runs one sweep and returns the KCL residual it leaves (A);
- * stop when it is ≤ tol × the largest terminal current (`scale()`, refreshed on the first sweep,
- * every eighth, and before accepting). Returns the sweep count; throws after maxSweeps.
+ * Over-relaxation factor for line Gauss–Seidel from its observed contraction per sweep ρ. The
+ * crossbar's system has two blocks (word nodes, bit nodes), so Young's theory for consistently
+ * ordered matrices applies: ρ_GS = ρ_Jacobi² and the best factor is 2 / (1 + √(1 − ρ_GS)), which
+ * contracts by ω − 1 per sweep. Below a contraction of 0.1 Gauss–Seidel alone is fast: 1.
  */
-function untilConverged(sweep: () => number, scale: () => number, tol: number, maxSweeps: number): number {
-  let s = 0, res = NaN;
+export function overRelaxation(rho: number): number {
+  if (!(rho >= 0.1)) return 1;
+  return 2 / (1 + Math.sqrt(1 - Math.min(rho, 0.99)));
+}
+
+/**
+ * Gauss–Seidel's outer loop: `sweep(omega)` runs one sweep and returns the KCL residual it leaves
+ * (A) when omega = 1. Stop at the first plain sweep whose residual is ≤ tol × the largest terminal
+ * current (`scale()`, refreshed on the first sweep, every eighth, and before accepting). Once two
+ * successive ratios of plain sweeps' residuals agree within 10 % (the first sweep, from zero, is
+ * atypical), the ratio sets the over-relaxation factor (`overRelaxation`); relaxed sweeps run until
+ * their change is within the tolerance, and a plain sweep then confirms. Returns the sweep count and
+ * the factor used; throws after maxSweeps.
+ */
+function untilConverged(sweep: (omega: number) => number, scale: () => number, { tol, maxSweeps, overRelax }: Stopping): GaussSeidelRun {
+  let s = 0, res = NaN, before = NaN, ratio = NaN, omega = 1, last = 1, used = 1;
   for (let k = 1; k <= maxSweeps; k++) {
-    res = sweep();
-    if (k === 1 || k % 8 === 0 || res <= tol * Math.max(s, 1e-300)) s = scale();
-    if (res <= tol * Math.max(s, 1e-300)) return k;
+    last = omega;
+    res = sweep(omega);
+    const within = () => res <= tol * Math.max(s, 1e-300);
+    if (k === 1 || k % 8 === 0 || within()) s = scale();
+    if (within()) {
+      if (omega === 1) return { sweeps: k, omega: used };
+      omega = 1; // a relaxed sweep's change is no KCL residual: the next, plain sweep measures it
+    } else if (overRelax && used === 1 && k >= 2) {
+      // the contraction per plain sweep, once two successive ratios agree (sweep 1, from zero, is atypical)
+      const next = res / before;
+      if (k >= 3 && Math.abs(next - ratio) <= 0.1 * next) used = omega = overRelaxation(next);
+      ratio = next;
+    }
+    before = res;
   }
-  throw notConverged(maxSweeps, res / Math.max(s, 1e-300), tol);
+  throw notConverged(maxSweeps, res / Math.max(s, 1e-300), tol, last);
+}
+
+/** Chunk potentials [node][input] (p inputs of N nodes) into out's [input][node] layout from entry `at`. */
+function transposeInto(out: Float64Array, chunk: Float64Array, at: number, N: number, p: number): void {
+  // nodes in blocks that stay in L1 while each input's row is written in order
+  const BLOCK = 256;
+  for (let b0 = 0; b0 < N; b0 += BLOCK) {
+    const b1 = Math.min(N, b0 + BLOCK);
+    for (let k = 0; k < p; k++) {
+      const o = at + k * N;
+      for (let node = b0, q = b0 * p + k; node < b1; node++, q += p) out[o + node] = chunk[q];
+    }
+  }
+}
+
+/** The inverse: p inputs' [input][node] values `src` into the chunk layout [node][input]. */
+function interleave(out: Float64Array, src: Float64Array, N: number, p: number): void {
+  for (let k = 0; k < p; k++) for (let node = 0, q = k; node < N; node++, q += p) out[q] = src[k * N + node];
 }
 
 /** Value at (input k, row i, col j) of a [input][row][col] array as a matrix. */
@@ -100,16 +164,34 @@ export function gridOf(a: Float64Array, sol: { rows: number; cols: number }, k =
 
 type Volts = readonly ArrayLike<number>[];
 
-let workBuffer = new Float64Array(0);
+/** Bit lines the Gauss–Seidel kernel solves side by side (each step then reads BIT_BLOCK·p contiguous values). */
+const BIT_BLOCK = 8;
 
 /**
- * The chunk work buffers of a solve, reused by every solve of the process (solves are synchronous and
- * never nested; fresh memory is several times slower to fill than memory already touched). Contents
- * are undefined: solveChunk overwrites what it uses.
+ * The buffers of one solve, in the line-sweep kernel's memory (the process's one instance: solves are
+ * synchronous and never nested, and memory already touched is several times faster to fill than
+ * fresh memory). Chunk arrays hold `chunk` inputs, layout [node][input]; their contents are
+ * undefined until solveChunk writes them. `at` holds the kernel's pointers, the others are views.
  */
-function workspace(len: number): Float64Array {
-  if (workBuffer.length < len) workBuffer = new Float64Array(len);
-  return workBuffer.subarray(0, len);
+interface Workspace {
+  readonly K: LineSweepKernel;
+  readonly at: {
+    W: number; B: number; fW: number; fB: number; wFirst: number; wLast: number; bFirst: number; bLast: number; J: number;
+    G: number; wPiv: number; wMul: number; bPiv: number; bMul: number; scratch: number; wEnd: number; bEnd: number; out: number;
+  };
+  readonly W: Float64Array;
+  readonly B: Float64Array;
+  /** Dense sources [node][input] for the TypeScript line solves (empty when the kernels sweep). */
+  readonly fW: Float64Array;
+  readonly fB: Float64Array;
+  /** Line-end sources e·V [line][input] at each word line's left and right end, each bit line's top and bottom end. */
+  readonly wFirst: Float64Array;
+  readonly wLast: Float64Array;
+  readonly bFirst: Float64Array;
+  readonly bLast: Float64Array;
+  /** Companion sources (empty when the solve has none). */
+  readonly J: Float64Array;
+  readonly out: Float64Array;
 }
 
 interface EndG {
@@ -292,8 +374,7 @@ export class CrossbarSystem {
 
   /**
    * Solve for every input of the drive. Inputs are processed in chunks of `chunk` (default 64 direct,
-   * 16 Gauss–Seidel) so the
-   * working set stays in cache; the factors are shared by all of them.
+   * 16 Gauss–Seidel) so the working set stays in cache; the factors are shared by all of them.
    */
   solve(drive: CrossbarDrive, opts: SolveOptions & { chunk?: number } = {}): CrossbarSolution {
     const engine = opts.engine ?? "direct";
@@ -306,41 +387,52 @@ export class CrossbarSystem {
     const VL = copy(drive.wordLeftVolt, m), VR = copy(drive.wordRightVolt, m), VB = copy(drive.bitBottomVolt, n), VT = copy(drive.bitTopVolt, n);
     const J = opts.deviceSourceAmp ? Float64Array.from(opts.deviceSourceAmp) : null;
     if (J && J.length !== p * N) throw new RangeError(`deviceSourceAmp has ${J.length} entries, expected inputs × rows × cols = ${p * N}`);
-    const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 8)));
+    const bad = J ? J.findIndex((x) => !Number.isFinite(x)) : -1;
+    if (bad >= 0) throw new RangeError(`deviceSourceAmp[${bad}] = ${J![bad]} A is not finite (input ${Math.floor(bad / N)}, row ${Math.floor((bad % N) / n)}, column ${bad % n})`);
+    const C = Math.max(1, Math.floor(opts.chunk ?? (engine === "direct" ? 64 : 16)));
     const wv = new Float64Array(p * N), bv = new Float64Array(p * N);
     let used: CrossbarSolution["engine"] = "closed-form";
-    let sweeps: number | undefined;
-    let scale = 0;
-    const work = workspace(4 * N * Math.min(C, p));
+    let sweeps: number | undefined, omega: number | undefined;
+    // resistive lines in both families: KCL holds at every node, checked in the kernel on each chunk;
+    // with ideal lines in a family, its currents follow from the other's and assemble() checks the rest
+    const resistive = !this.wordFixed && !this.bitFixed;
+    let scale = 0, maxRes = 0;
+    const ws = this.workspace(Math.min(C, p), engine, opts.sweepKernel, J !== null);
     for (let k0 = 0; k0 < p; k0 += C) {
       const k1 = Math.min(p, k0 + C), pc = k1 - k0;
       const Jc = J ? J.subarray(k0 * N, k1 * N) : null;
       const [vl, vr, vb, vt] = [VL, VR, VB, VT].map((v) => v.slice(k0, k1));
-      const r = this.solveChunk(vl, vr, vb, vt, engine, opts, Jc, work);
-      // [node][input] → [input][node], writing in memory order
-      for (let kc = 0, o = k0 * N; kc < pc; kc++) {
-        for (let node = 0, q = kc; node < N; node++, q += pc, o++) {
-          wv[o] = r.W[q];
-          bv[o] = r.B[q];
-        }
+      const r = this.solveChunk(vl, vr, vb, vt, engine, opts, Jc, ws, pc);
+      if (resistive) {
+        const { at } = ws;
+        ws.K.k.kclResidual(at.W, at.B, at.wFirst, at.wLast, at.bFirst, at.bLast, at.J, at.G, at.wEnd, at.bEnd, this.gw, this.gb, m, n, pc, at.out);
+        maxRes = Math.max(maxRes, ws.out[0]);
+        scale = Math.max(scale, ws.out[1]);
+      } else {
+        scale = Math.max(scale, this.terminalScale(r.W, r.B, vl, vr, vb, vt, pc));
       }
-      scale = Math.max(scale, this.terminalScale(r.W, r.B, vl, vr, vb, vt, pc));
+      transposeInto(wv, r.W, k0 * N, N, pc);
+      transposeInto(bv, r.B, k0 * N, N, pc);
       used = r.used;
-      if (r.sweeps !== undefined) sweeps = Math.max(sweeps ?? 0, r.sweeps);
+      if (r.gs) ((sweeps = Math.max(sweeps ?? 0, r.gs.sweeps)), (omega = Math.max(omega ?? 1, r.gs.omega)));
     }
-    // terminal currents and the KCL residual of every input; the full branch-current arrays are
-    // computed when first read (for many inputs they are most of the memory a solve would touch)
+    // terminal currents of every input (and, with ideal lines, the KCL residual); the full
+    // branch-current arrays are computed when first read (for many inputs they are most of the memory a solve would touch)
     const wleft = new Float64Array(p * m), wright = new Float64Array(p * m), btop = new Float64Array(p * n), out = new Float64Array(p * n);
-    const branches = (dev: Float64Array, wseg: Float64Array, bseg: Float64Array, perInput: boolean): number => {
-      let maxRes = 0;
+    const node = (a: Float64Array, k: number) => a.subarray(k * N, (k + 1) * N);
+    const branches = (dev: Float64Array, wseg: Float64Array, bseg: Float64Array, perInput: boolean, devReady: boolean): number => {
+      let res = 0;
       for (let k = 0; k < p; k++) {
-        const at = (a: Float64Array) => (perInput ? a.subarray(k * N, (k + 1) * N) : a);
-        const node = (a: Float64Array) => a.subarray(k * N, (k + 1) * N);
-        maxRes = Math.max(maxRes, this.assemble(k, node(wv), node(bv), VL[k], VR[k], VB[k], VT[k], J ? node(J) : null, at(dev), at(wseg), at(bseg), wleft, wright, btop, out));
+        const at = (a: Float64Array) => (perInput ? node(a, k) : a);
+        res = Math.max(res, this.assemble(k, node(wv, k), node(bv, k), VL[k], VR[k], VB[k], VT[k], J ? node(J, k) : null, at(dev), at(wseg), at(bseg), wleft, wright, btop, out, !perInput, devReady));
       }
-      return maxRes;
+      return res;
     };
-    const maxRes = branches(new Float64Array(N), new Float64Array(N), new Float64Array(N), false);
+    if (resistive) {
+      for (let k = 0; k < p; k++) scale = Math.max(scale, this.terminalCurrents(k, node(wv, k), node(bv, k), VL[k], VR[k], VB[k], VT[k], wleft, wright, btop, out));
+    } else {
+      maxRes = branches(new Float64Array(N), new Float64Array(N), new Float64Array(N), false, false);
+    }
     const relative = scale > 0 ? maxRes / scale : 0;
     // currents at rounding level (no current flows: open devices) are no violation: compare with the circuit's natural scale too
     if (!(relative <= KCL_RELATIVE_LIMIT) && !(maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
@@ -350,9 +442,9 @@ export class CrossbarSystem {
     let dev: Float64Array | null = null;
     const lazy = () => {
       if (!full) {
-        // the device currents, if already read, are recomputed in place (same values) rather than in fresh memory
+        // the device currents, if already read, are reused
         full = { dev: dev ?? new Float64Array(p * N), wseg: new Float64Array(p * N), bseg: new Float64Array(p * N) };
-        branches(full.dev, full.wseg, full.bseg, true);
+        branches(full.dev, full.wseg, full.bseg, true, dev !== null);
       }
       return full;
     };
@@ -374,32 +466,90 @@ export class CrossbarSystem {
       get bitSegmentCurrents() { return lazy().bseg; },
       wordLeftCurrents: wleft, wordRightCurrents: wright, bitTopCurrents: btop, outputCurrents: out,
       kclResidualAmp: maxRes, kclResidualRelative: relative,
-      engine: used, sweeps, converged: true,
+      engine: used, sweeps, overRelaxation: omega, converged: true,
     };
   }
 
-  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null, work: Float64Array): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; sweeps?: number } {
-    const p = VL.length;
+  /**
+   * The kernel buffers of a solve of `chunk` inputs at a time: the chunk arrays, and what the
+   * kernels read (conductances and line-end conductances for the KCL check; the line factors, bit
+   * lines indexed by node, for the Gauss–Seidel sweeps).
+   */
+  private workspace(chunk: number, engine: Engine, sweepKernel: SolveOptions["sweepKernel"], companion: boolean): Workspace {
+    const { m, n, G } = this;
+    const N = m * n, len = N * chunk;
+    const K = lineSweepKernel();
+    const dense = this.denseSources(engine, sweepKernel) ? len : 0;
+    const at = {
+      W: K.alloc(len), B: K.alloc(len), fW: K.alloc(dense), fB: K.alloc(dense),
+      wFirst: K.alloc(m * chunk), wLast: K.alloc(m * chunk), bFirst: K.alloc(n * chunk), bLast: K.alloc(n * chunk), J: companion ? K.alloc(len) : 0, G: K.alloc(N),
+      wPiv: K.alloc(N), wMul: K.alloc(N), bPiv: K.alloc(N), bMul: K.alloc(N), scratch: K.alloc(Math.max(n, m * BIT_BLOCK) * chunk),
+      wEnd: K.alloc(2 * m), bEnd: K.alloc(2 * n), out: K.alloc(2),
+    };
+    // views only after the last alloc (growing the memory detaches earlier views)
+    const ws: Workspace = {
+      K, at, W: K.f64(at.W, len), B: K.f64(at.B, len), fW: K.f64(at.fW, dense), fB: K.f64(at.fB, dense),
+      wFirst: K.f64(at.wFirst, m * chunk), wLast: K.f64(at.wLast, m * chunk), bFirst: K.f64(at.bFirst, n * chunk), bLast: K.f64(at.bLast, n * chunk),
+      J: companion ? K.f64(at.J, len) : new Float64Array(0), out: K.f64(at.out, 2),
+    };
+    if (this.wordFixed || this.bitFixed) return ws;
+    K.f64(at.G, N).set(G);
+    const wEnd = K.f64(at.wEnd, 2 * m), bEnd = K.f64(at.bEnd, 2 * n);
+    for (let i = 0; i < m; i++) ((wEnd[2 * i] = this.wl[i].g), (wEnd[2 * i + 1] = this.wr[i].g));
+    for (let j = 0; j < n; j++) ((bEnd[2 * j] = this.bt[j].g), (bEnd[2 * j + 1] = this.bb[j].g));
+    if (engine === "gauss-seidel" && (sweepKernel ?? "wasm") === "wasm") {
+      const TW = this.wordLineFactors(), TB = this.bitLineFactors();
+      const wPiv = K.f64(at.wPiv, N), wMul = K.f64(at.wMul, N), bPiv = K.f64(at.bPiv, N), bMul = K.f64(at.bMul, N);
+      for (let i = 0; i < m; i++) ((wPiv.set(TW[i].invPiv, i * n)), wMul.set(TW[i].mul, i * n));
+      // bit line j's position i is node i·n + j, where the across-memory sweep reads its factors
+      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) ((bPiv[i * n + j] = TB[j].invPiv[i]), (bMul[i * n + j] = TB[j].mul[i]));
+    }
+    return ws;
+  }
+
+  /** Whether a solve reads dense source arrays: the TypeScript line solves do, the sweep kernels do not. */
+  private denseSources(engine: Engine, sweepKernel: SolveOptions["sweepKernel"]): boolean {
+    return engine === "direct" || sweepKernel === "js" || this.wordFixed || this.bitFixed;
+  }
+
+  private solveChunk(VL: Volts, VR: Volts, VB: Volts, VT: Volts, engine: Engine, opts: SolveOptions, J: Float64Array | null, ws: Workspace, p: number): { W: Float64Array; B: Float64Array; used: CrossbarSolution["engine"]; gs?: GaussSeidelRun } {
     const { m, n, G } = this;
     const N = m * n;
-    // node potentials, layout [node][input]
-    // four [node][input] buffers carved from one workspace shared by the chunks (fresh memory is slow to touch)
-    const [W, B, fW, fB] = [0, 1, 2, 3].map((q) => work.subarray(q * N * p, (q + 1) * N * p).fill(0));
-    // source terms
+    // node potentials and source terms, layout [node][input], in the workspace
+    const [W, B] = [ws.W, ws.B].map((a) => a.subarray(0, N * p).fill(0));
+    // sources: each line end's e·V at its first and last position ([line][input]; a line of one
+    // position takes both in first) and the companion sources J ([node][input]), as the kernels read them
+    const [wFirst, wLast] = [ws.wFirst, ws.wLast].map((a) => a.subarray(0, m * p).fill(0));
+    const [bFirst, bLast] = [ws.bFirst, ws.bLast].map((a) => a.subarray(0, n * p).fill(0));
+    const source = (e: EndG, v: number) => (Number.isFinite(e.g) ? e.g * v : 0);
     for (let k = 0; k < p; k++) {
       for (let i = 0; i < m; i++) {
-        if (Number.isFinite(this.wl[i].g)) fW[(i * n) * p + k] += this.wl[i].g * VL[k][i];
-        if (Number.isFinite(this.wr[i].g)) fW[(i * n + n - 1) * p + k] += this.wr[i].g * VR[k][i];
+        wFirst[i * p + k] = source(this.wl[i], VL[k][i]);
+        if (n > 1) wLast[i * p + k] = source(this.wr[i], VR[k][i]);
+        else wFirst[i * p + k] += source(this.wr[i], VR[k][i]);
       }
       for (let j = 0; j < n; j++) {
-        if (Number.isFinite(this.bb[j].g)) fB[((m - 1) * n + j) * p + k] += this.bb[j].g * VB[k][j];
-        if (Number.isFinite(this.bt[j].g)) fB[j * p + k] += this.bt[j].g * VT[k][j];
+        bFirst[j * p + k] = source(this.bt[j], VT[k][j]);
+        if (m > 1) bLast[j * p + k] = source(this.bb[j], VB[k][j]);
+        else bFirst[j * p + k] += source(this.bb[j], VB[k][j]);
       }
-      if (J) {
-        for (let r = 0; r < N; r++) {
-          fW[r * p + k] -= J[k * N + r];
-          fB[r * p + k] += J[k * N + r];
-        }
+    }
+    const Jt = J ? ws.J.subarray(0, N * p) : null;
+    if (J && Jt) interleave(Jt, J, N, p);
+    // the same sources as dense [node][input] arrays, for the TypeScript line solves (direct engine,
+    // reference sweeps, ideal lines); the sweep kernels do without them
+    const [fW, fB] = [ws.fW, ws.fB].map((a) => a.subarray(0, Math.min(a.length, N * p)));
+    if (this.denseSources(engine, opts.sweepKernel)) {
+      fW.fill(0);
+      fB.fill(0);
+      if (Jt) for (let q = 0; q < N * p; q++) ((fW[q] = -Jt[q]), (fB[q] = Jt[q]));
+      for (let i = 0; i < m; i++) for (let k = 0; k < p; k++) {
+        fW[(i * n) * p + k] += wFirst[i * p + k];
+        if (n > 1) fW[(i * n + n - 1) * p + k] += wLast[i * p + k];
+      }
+      for (let j = 0; j < n; j++) for (let k = 0; k < p; k++) {
+        fB[j * p + k] += bFirst[j * p + k];
+        if (m > 1) fB[((m - 1) * n + j) * p + k] += bLast[j * p + k];
       }
     }
     const fixedLine = (left: EndG, right: EndG, vl: number, vr: number, what: string): number => {
@@ -420,7 +570,7 @@ export class CrossbarSystem {
       }
     }
     let used: CrossbarSolution["engine"] = "closed-form";
-    let sweeps: number | undefined;
+    let gs: GaussSeidelRun | undefined;
     const solveWordLines = () => {
       const T = this.wordLineFactors();
       coupledRhs(W, fW, G, B, N, p);
@@ -448,63 +598,58 @@ export class CrossbarSystem {
         bandSolve(S, N, n, B, p);
         solveWordLines();
       } else {
-        const tol = opts.tolerance ?? 1e-12;
-        const maxSweeps = opts.maxSweeps ?? 20000;
+        if (opts.overRelax !== undefined && typeof opts.overRelax !== "boolean") throw new TypeError(`overRelax must be true or false, got ${String(opts.overRelax)}`);
+        const stop: Stopping = { tol: opts.tolerance ?? 1e-12, maxSweeps: opts.maxSweeps ?? 20000, overRelax: opts.overRelax ?? true };
         const sweepKernel = opts.sweepKernel ?? "wasm";
         if (sweepKernel !== "wasm" && sweepKernel !== "js") throw new Error(`unknown sweepKernel "${sweepKernel}": use "wasm" or "js"`);
         const scaleOf = (w: Float64Array, b: Float64Array) => this.terminalScale(w, b, VL, VR, VB, VT, p);
-        sweeps = sweepKernel === "wasm" ? this.gaussSeidel(W, B, fW, fB, p, tol, maxSweeps, scaleOf) : this.gaussSeidelJs(W, B, p, tol, maxSweeps, scaleOf, solveWordLines, solveBitLines);
+        gs = sweepKernel === "wasm" ? this.gaussSeidel(ws, p, stop, scaleOf) : this.gaussSeidelJs(W, B, p, stop, scaleOf, solveWordLines, solveBitLines);
       }
     }
-    return { W, B, used, sweeps };
+    return { W, B, used, gs };
   }
 
   /**
    * Line Gauss–Seidel in the WebAssembly kernel (two inputs per SIMD lane pair): word lines, then bit
    * lines, each solved exactly, until the KCL residual the bit-line solve leaves on the word lines is
-   * ≤ tol × the largest terminal current. Writes the converged potentials into W and B; returns the
-   * sweep count, or throws when maxSweeps pass without convergence.
+   * ≤ tol × the largest terminal current, over-relaxed as `untilConverged` decides. Works on the
+   * workspace's chunk arrays (the source terms and the starting potentials in, the converged potentials
+   * out); returns the sweep count and the factor, or throws when maxSweeps pass without convergence.
    */
-  private gaussSeidel(W: Float64Array, B: Float64Array, fW: Float64Array, fB: Float64Array, p: number, tol: number, maxSweeps: number, scaleOf: (W: Float64Array, B: Float64Array) => number): number {
-    const { m, n, G } = this;
-    const N = m * n;
-    const TW = this.wordLineFactors(), TB = this.bitLineFactors();
-    const K = lineSweepKernel();
-    const at = { W: K.alloc(N * p), B: K.alloc(N * p), fW: K.alloc(N * p), fB: K.alloc(N * p), G: K.alloc(N), wPiv: K.alloc(N), wMul: K.alloc(N), bPiv: K.alloc(N), bMul: K.alloc(N), scratch: K.alloc(Math.max(m, n) * p) };
-    const view = (ptr: number, len: number) => K.f64(ptr, len);
-    view(at.W, N * p).fill(0);
-    view(at.B, N * p).fill(0);
-    view(at.fW, N * p).set(fW);
-    view(at.fB, N * p).set(fB);
-    view(at.G, N).set(G);
-    for (let i = 0; i < m; i++) ((view(at.wPiv, N).set(TW[i].invPiv, i * n)), view(at.wMul, N).set(TW[i].mul, i * n));
-    for (let j = 0; j < n; j++) ((view(at.bPiv, N).set(TB[j].invPiv, j * m)), view(at.bMul, N).set(TB[j].mul, j * m));
-    const sweeps = untilConverged(() => {
-      K.k.sweepLines(at.W, at.fW, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0);
-      return K.k.sweepLines(at.B, at.fB, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, 1, n, p, at.scratch, 1);
-    }, () => scaleOf(view(at.W, N * p), view(at.B, N * p)), tol, maxSweeps);
-    W.set(view(at.W, N * p));
-    B.set(view(at.B, N * p));
-    return sweeps;
+  private gaussSeidel(ws: Workspace, p: number, stop: Stopping, scaleOf: (W: Float64Array, B: Float64Array) => number): GaussSeidelRun {
+    const { m, n } = this;
+    const { K, at } = ws;
+    const W = ws.W.subarray(0, m * n * p), B = ws.B.subarray(0, m * n * p);
+    return untilConverged((omega) => {
+      K.k.sweepLines(at.W, at.wFirst, at.wLast, at.J, -1, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0, omega);
+      return K.k.sweepAcross(at.B, at.bFirst, at.bLast, at.J, 1, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, p, at.scratch, 1, BIT_BLOCK, omega);
+    }, () => scaleOf(W, B), stop);
   }
 
   /** The same iteration in TypeScript (the reference for the kernel). */
-  private gaussSeidelJs(W: Float64Array, B: Float64Array, p: number, tol: number, maxSweeps: number, scaleOf: (W: Float64Array, B: Float64Array) => number, solveWordLines: () => void, solveBitLines: () => void): number {
+  private gaussSeidelJs(W: Float64Array, B: Float64Array, p: number, stop: Stopping, scaleOf: (W: Float64Array, B: Float64Array) => number, solveWordLines: () => void, solveBitLines: () => void): GaussSeidelRun {
     const { G } = this;
     const N = this.m * this.n;
-    const prevB = new Float64Array(N * p);
-    return untilConverged(() => {
+    const prevW = new Float64Array(N * p), prevB = new Float64Array(N * p);
+    // x moves omega times the step from its old value to the lines' exact solution
+    const relax = (x: Float64Array, old: Float64Array, omega: number) => {
+      if (omega !== 1) for (let q = 0; q < N * p; q++) x[q] = old[q] + omega * (x[q] - old[q]);
+    };
+    return untilConverged((omega) => {
+      prevW.set(W);
       solveWordLines();
+      relax(W, prevW, omega);
       prevB.set(B);
       solveBitLines();
-      // after the bit-line solve, only word-line KCL is violated, by G·ΔB at each node
+      relax(B, prevB, omega);
+      // after a plain bit-line solve, only word-line KCL is violated, by G·ΔB at each node
       let res = 0;
       for (let r = 0, q = 0; r < N; r++) for (let k = 0; k < p; k++, q++) {
         const d = Math.abs(G[r] * (B[q] - prevB[q]));
         if (d > res || d !== d) res = d;
       }
       return res;
-    }, () => scaleOf(W, B), tol, maxSweeps);
+    }, () => scaleOf(W, B), stop);
   }
 
   /** Largest source voltage × largest finite conductance in the circuit (A): the scale at which float64 rounding shows. */
@@ -543,16 +688,40 @@ export class CrossbarSystem {
   }
 
   /**
+   * Terminal currents of input k from its node potentials (wv, bv: [row][col]) with resistive lines,
+   * into wleft/wright/btop/out at k (what assemble() writes there); returns the largest of them (A).
+   */
+  private terminalCurrents(k: number, wv: Float64Array, bv: Float64Array, vl: ArrayLike<number>, vr: ArrayLike<number>, vb: ArrayLike<number>, vt: ArrayLike<number>,
+    wleft: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array): number {
+    const { m, n } = this;
+    let s = 0;
+    for (let i = 0; i < m; i++) {
+      const left = this.wl[i], right = this.wr[i];
+      const l = (wleft[k * m + i] = left.open ? 0 : left.g * (vl[i] - wv[i * n]));
+      const r = (wright[k * m + i] = right.open ? 0 : right.g * (wv[i * n + n - 1] - vr[i]));
+      s = Math.max(s, Math.abs(l), Math.abs(r));
+    }
+    for (let j = 0; j < n; j++) {
+      const bottom = this.bb[j], top = this.bt[j];
+      const t = (btop[k * n + j] = -(top.open ? 0 : top.g * (vt[j] - bv[j])));
+      const o = (out[k * n + j] = bottom.open ? 0 : bottom.g * (bv[(m - 1) * n + j] - vb[j]));
+      s = Math.max(s, Math.abs(t), Math.abs(o));
+    }
+    return s;
+  }
+
+  /**
    * Branch currents of input k from its node potentials (wv, bv: [row][col]) into dev, wseg, bseg
-   * ([row][col], overwritten), its terminal currents into wleft/wright/btop/out at k; returns the largest
-   * KCL residual over its solved nodes (A).
+   * ([row][col], overwritten; dev left as it is when `devReady`), its terminal currents into
+   * wleft/wright/btop/out at k; returns the largest KCL residual over its solved nodes (A) when `kcl`, else 0.
    */
   private assemble(k: number, wv: Float64Array, bv: Float64Array, vl: ArrayLike<number>, vr: ArrayLike<number>, vb: ArrayLike<number>, vt: ArrayLike<number>, J: Float64Array | null,
-    dev: Float64Array, wseg: Float64Array, bseg: Float64Array, wleft: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array): number {
+    dev: Float64Array, wseg: Float64Array, bseg: Float64Array, wleft: Float64Array, wright: Float64Array, btop: Float64Array, out: Float64Array,
+    kcl: boolean, devReady: boolean): number {
     const { m, n, G, gw, gb } = this;
     const N = m * n;
     let maxRes = 0;
-    for (let r = 0; r < N; r++) dev[r] = G[r] * (wv[r] - bv[r]) + (J ? J[r] : 0);
+    if (!devReady) for (let r = 0; r < N; r++) dev[r] = G[r] * (wv[r] - bv[r]) + (J ? J[r] : 0);
     // word lines
     for (let i = 0; i < m; i++) {
       const row = i * n;
@@ -603,6 +772,7 @@ export class CrossbarSystem {
       }
       out[k * n + j] = bseg[last];
     }
+    if (!kcl) return 0;
     // KCL at every solved node: current in = current out
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
       const r = i * n + j;

@@ -13,9 +13,17 @@ export interface CrossbarKernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   sweepLines(
-    x: number, f: number, G: number, y: number, invPiv: number, mul: number, off: number,
-    lines: number, len: number, lineStride: number, posStride: number, p: number, scratch: number, wantResidual: number,
+    x: number, first: number, last: number, J: number, jSign: number, G: number, y: number, invPiv: number, mul: number, off: number,
+    lines: number, len: number, lineStride: number, posStride: number, p: number, scratch: number, wantResidual: number, omega: number,
   ): number;
+  sweepAcross(
+    x: number, first: number, last: number, J: number, jSign: number, G: number, y: number, invPiv: number, mul: number, off: number,
+    lines: number, len: number, p: number, scratch: number, wantResidual: number, block: number, omega: number,
+  ): number;
+  kclResidual(
+    W: number, B: number, wFirst: number, wLast: number, bFirst: number, bLast: number, J: number, G: number, wEnd: number, bEnd: number, gw: number, gb: number,
+    m: number, n: number, p: number, out: number,
+  ): void;
 }
 
 /** One instance of the line-sweep kernel with a bump allocator of float64 buffers. */

@@ -7,3 +7,4 @@ import "../unit/crossbar-ngspice.test";
 import "../unit/crossbar-validation.test";
 import "../unit/crossbar-solver-parts.test";
 import "../unit/crossbar-nonlinear-ideal.test";
+import "../unit/crossbar-kernel.test";
