@@ -80,13 +80,13 @@ function coupledRhs(out: Float64Array, f: Float64Array, G: Float64Array, x: Floa
 }
 
 /** When Gauss–Seidel stops (SolveOptions' tolerance and maxSweeps) and whether it may over-relax. */
-interface Stopping {
+export interface Stopping {
   readonly tol: number;
   readonly maxSweeps: number;
   readonly overRelax: boolean;
 }
 
-interface GaussSeidelRun {
+export interface GaussSeidelRun {
   readonly sweeps: number;
   readonly omega: number;
 }
@@ -116,7 +116,7 @@ export function overRelaxation(rho: number): number {
  * their change is within the tolerance, and a plain sweep then confirms. Returns the sweep count and
  * the factor used; throws after maxSweeps.
  */
-function untilConverged(sweep: (omega: number) => number, scale: () => number, { tol, maxSweeps, overRelax }: Stopping): GaussSeidelRun {
+export function untilConverged(sweep: (omega: number) => number, scale: () => number, { tol, maxSweeps, overRelax }: Stopping): GaussSeidelRun {
   let s = 0, res = NaN, before = NaN, ratio = NaN, omega = 1, last = 1, used = 1;
   for (let k = 1; k <= maxSweeps; k++) {
     last = omega;

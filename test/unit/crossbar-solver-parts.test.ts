@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 import { CrossbarTopology, topologyFromConductances } from "../../lib/crossbar/circuit";
-import { CrossbarSolution, CrossbarSystem, gridOf, overRelaxation, solveCrossbar } from "../../lib/crossbar/solver";
+import { CrossbarSolution, CrossbarSystem, gridOf, overRelaxation, solveCrossbar, untilConverged } from "../../lib/crossbar/solver";
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
 
@@ -211,6 +211,43 @@ test("the reported KCL residual and its current scale are what the returned pote
   }
 });
 
+test("with ideal lines in one family, the reported KCL residual and scale are those of the returned currents (the other family's nodes; terminals through finite ends and devices)", () => {
+  const r = rng(19);
+  const m = 5, n = 4, N = m * n, p = 3;
+  const g = Float64Array.from({ length: N }, () => r.uniform(1e-4, 5e-3));
+  const cases: Array<[string, CrossbarTopology]> = [
+    ["ideal word lines", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 0, bitSegmentOhm: 2, outputOhm: 3 }), bitTop: Array.from({ length: n }, () => ({ sourceOhm: 4 })) }],
+    ["ideal bit lines", { ...topologyFromConductances(g, m, n, { wordSegmentOhm: 3, bitSegmentOhm: 0, sourceOhm: 2 }), wordRight: Array.from({ length: m }, () => ({ sourceOhm: 5 })) }],
+  ];
+  const rows = (len: number) => Array.from({ length: p }, () => Array.from({ length: len }, () => r.uniform(-0.5, 1)));
+  for (const [name, t] of cases) {
+    const d = { wordLeftVolt: rows(m), wordRightVolt: rows(m), bitTopVolt: rows(n), bitBottomVolt: name === "ideal word lines" ? rows(n) : Array.from({ length: p }, () => new Array(n).fill(0)) };
+    const s = new CrossbarSystem(t).solve(d, { engine: "gauss-seidel", chunk: 2 });
+    const dev = s.deviceCurrents, ws = s.wordSegmentCurrents, bs = s.bitSegmentCurrents;
+    let amp = 0, scale = 0;
+    for (let k = 0; k < p; k++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      const q = k * N + i * n + j;
+      scale = Math.max(scale, Math.abs(g[i * n + j] * (s.wordVoltages[q] - s.bitVoltages[q])));
+      if (name === "ideal word lines") {
+        const inflow = (i > 0 ? bs[q - n] : -s.bitTopCurrents[k * n + j]) + dev[q];
+        amp = Math.max(amp, Math.abs(inflow - bs[q]));
+      } else {
+        const outflow = (j < n - 1 ? ws[q + 1] : s.wordRightCurrents[k * m + i]) + dev[q];
+        amp = Math.max(amp, Math.abs(ws[q] - outflow));
+      }
+    }
+    const terminals = name === "ideal word lines" ? [...s.outputCurrents, ...s.bitTopCurrents] : [...s.wordLeftCurrents, ...s.wordRightCurrents];
+    for (const c of terminals) scale = Math.max(scale, Math.abs(c));
+    assert.ok(amp > 0, `${name}: a rounding-level residual to compare`);
+    assert.equal(s.kclResidualAmp, amp, `${name}: residual`);
+    assert.equal(s.kclResidualRelative, amp / scale, `${name}: relative residual`);
+    // reading the segment currents first, then the device currents: the same values
+    const again = new CrossbarSystem(t).solve(d, { engine: "gauss-seidel" });
+    void again.wordSegmentCurrents;
+    assert.deepEqual(again.deviceCurrents, dev);
+  }
+});
+
 test("several inputs at once give each input's own solution: every branch and terminal current and the power, ideal or resistive lines, driven at all four ends", () => {
   const r = rng(23);
   const m = 3, n = 4, p = 3, N = m * n;
@@ -312,12 +349,55 @@ test("the over-relaxation factor follows Young's optimum for two-block systems: 
   }
 });
 
+test("Gauss–Seidel's outer loop on a synthetic residual sequence: ω from the first two agreeing ratios of plain sweeps, relaxed sweeps until within tolerance, a plain sweep to confirm; the scale's refreshes", () => {
+  // a sweep contracts the residual by ρ_k when plain (the k-th plain sweep) and by ω − 1 when relaxed
+  const run = (plainRatios: (k: number) => number, opts: { tol?: number; maxSweeps?: number; overRelax?: boolean; scale?: number } = {}) => {
+    const omegas: number[] = [], scaleCalls: number[] = [];
+    let res = 1, plain = 0;
+    const out = untilConverged((omega) => {
+      omegas.push(omega);
+      res *= omega === 1 ? plainRatios(++plain) : omega - 1;
+      return res;
+    }, () => (scaleCalls.push(omegas.length), opts.scale ?? 1), { tol: opts.tol ?? 1e-12, maxSweeps: opts.maxSweeps ?? 1000, overRelax: opts.overRelax ?? true });
+    return { ...out, omegas, scaleCalls };
+  };
+  // steady ρ = 0.36: the ratios of sweeps 1→2 and 2→3 agree, so ω = 2 / 1.8 from sweep 4 on
+  const steady = run(() => 0.36);
+  const w = overRelaxation(0.36);
+  assert.equal(steady.omega, w);
+  assert.deepEqual(steady.omegas.slice(0, 4), [1, 1, 1, w]);
+  // relaxed sweeps while their change exceeds the tolerance (ω − 1 = 1/9 per sweep), then one plain sweep
+  const relaxed = steady.omegas.filter((x) => x === w).length;
+  assert.equal(relaxed, Math.ceil(Math.log(1e-12 / 0.36 ** 3) / Math.log(w - 1)));
+  assert.deepEqual(steady.omegas.slice(3), [...new Array(relaxed).fill(w), 1]);
+  assert.equal(relaxed, 12);
+  assert.equal(steady.sweeps, 3 + relaxed + 1);
+  // the scale is measured on sweep 1, every eighth, and whenever a sweep is within tolerance (the last relaxed one, 15, and the plain 16th)
+  assert.deepEqual(steady.scaleCalls, [1, 8, 15, 16]);
+  // ratios that settle: 0.2, 0.3, 0.31 (within 10 % of 0.3 only at the fourth sweep)
+  const settling = run((k) => [0.5, 0.2, 0.3, 0.31][k - 1] ?? 0.31);
+  assert.deepEqual(settling.omegas.slice(0, 5), [1, 1, 1, 1, overRelaxation(0.31)]);
+  // fast contraction: no over-relaxation; overRelax false: none either
+  assert.ok(run(() => 0.05).omegas.every((x) => x === 1));
+  const plainOnly = run(() => 0.36, { overRelax: false });
+  assert.ok(plainOnly.omegas.every((x) => x === 1) && plainOnly.omega === 1);
+  assert.equal(plainOnly.sweeps, Math.ceil(Math.log(1e-12) / Math.log(0.36)));
+  // a residual exactly at tolerance × scale is accepted
+  assert.equal(run(() => 0.5, { tol: 0.25, overRelax: false }).sweeps, 2);
+  assert.equal(run(() => 0.5, { tol: 0.25, overRelax: false, scale: 4 }).sweeps, 1);
+  // not converged: the residual relative to the scale, and whether the last sweep was relaxed
+  assert.throws(() => run(() => 0.5, { maxSweeps: 3, overRelax: false, scale: 4 }), /did not converge in 3 sweeps: the KCL residual is 3\.13e-2 of the largest terminal current/);
+  assert.throws(() => run(() => 0.36, { maxSweeps: 5 }), /did not converge in 5 sweeps: its last sweep, over-relaxed \(ω = 1\.111\), moved device currents by 5\.76e-4 of/);
+});
+
 test("companion sources must be finite: the entry is named", () => {
   const t = topologyFromConductances(Float64Array.from([1e-3, 2e-3, 3e-3, 4e-3]), 2, 2, { wordSegmentOhm: 1, bitSegmentOhm: 1 });
-  const J = new Float64Array(8);
-  J[6] = Infinity;
-  for (const engine of ["direct", "gauss-seidel"] as const) {
-    assert.throws(() => new CrossbarSystem(t).solve({ wordLeftVolt: [[1, 1], [1, 0]] }, { engine, deviceSourceAmp: J }), /deviceSourceAmp\[6\] = Infinity A is not finite \(input 1, row 1, column 0\)/);
+  for (const [at, value, where] of [[6, Infinity, "input 1, row 1, column 0"], [0, NaN, "input 0, row 0, column 0"]] as const) {
+    const J = new Float64Array(8);
+    J[at] = value;
+    for (const engine of ["direct", "gauss-seidel"] as const) {
+      assert.throws(() => new CrossbarSystem(t).solve({ wordLeftVolt: [[1, 1], [1, 0]] }, { engine, deviceSourceAmp: J }), new RegExp(`deviceSourceAmp\\[${at}\\] = ${value} A is not finite \\(${where}\\)`));
+    }
   }
 });
 

@@ -57,6 +57,24 @@ test("the dense nodal system, solved directly, gives the solver's node voltages 
   const xr = gaussSolve(nodalSystem(read, readDrive).A, nodalSystem(read, readDrive).b);
   const sr = solveCrossbar(read, readDrive, { engine: "direct" });
   for (let k = 0; k < N; k++) assert.ok(Math.abs(xr[k] - sr.wordVoltages[k]) < 1e-12 && Math.abs(xr[N + k] - sr.bitVoltages[k]) < 1e-12, `read topology, node ${k}`);
+  // one row, one column, one device: a line of one node takes both its ends' sources (several inputs, both engines, both sweep paths)
+  for (const [rows, cols] of [[1, 4], [3, 1], [1, 1]]) {
+    const tt = allEnds(g34.subarray(0, rows * cols), rows, cols);
+    const volts = (len: number, k: number) => Array.from({ length: len }, (_, i) => 0.05 * (i + 1) + 0.1 * k);
+    const d = { wordLeftVolt: [0, 1].map((k) => volts(rows, k)), wordRightVolt: [0, 1].map((k) => volts(rows, k + 2)), bitBottomVolt: [0, 1].map((k) => volts(cols, -k)), bitTopVolt: [0, 1].map((k) => volts(cols, k + 1)) };
+    const M = rows * cols;
+    for (const opts of [{ engine: "direct" }, { engine: "gauss-seidel" }, { engine: "gauss-seidel", sweepKernel: "js" }] as const) {
+      const sol = solveCrossbar(tt, d, opts);
+      for (const k of [0, 1]) {
+        const { A, b } = nodalSystem(tt, d, k);
+        const x = gaussSolve(A, b);
+        for (let q = 0; q < M; q++) {
+          assert.ok(Math.abs(x[q] - sol.wordVoltages[k * M + q]) < 1e-12, `${rows}×${cols} ${JSON.stringify(opts)}, input ${k}: W node ${q}: ${sol.wordVoltages[k * M + q]} vs ${x[q]}`);
+          assert.ok(Math.abs(x[M + q] - sol.bitVoltages[k * M + q]) < 1e-12, `${rows}×${cols} ${JSON.stringify(opts)}, input ${k}: B node ${q}`);
+        }
+      }
+    }
+  }
   assert.throws(() => nodalSystem({ ...t, wordSegmentOhm: 0, wordLeft: t.wordLeft.map(() => ({ sourceOhm: 0 })) }, drive), /needs non-zero segment resistances/);
   assert.throws(() => nodalSystem({ ...t, bitSegmentOhm: 0, bitBottom: t.bitBottom.map(() => ({ sourceOhm: 0 })) }, drive), /needs non-zero segment resistances/);
 });
