@@ -501,7 +501,7 @@ export class CrossbarSystem {
       const TW = this.wordLineFactors(), TB = this.bitLineFactors();
       const wPiv = K.f64(at.wPiv, N), wMul = K.f64(at.wMul, N), bPiv = K.f64(at.bPiv, N), bMul = K.f64(at.bMul, N);
       for (let i = 0; i < m; i++) ((wPiv.set(TW[i].invPiv, i * n)), wMul.set(TW[i].mul, i * n));
-      // bit line j's position i is node i·n + j, where the across-memory sweep reads its factors
+      // the kernel reads factors by node: bit line j's position i is node i·n + j
       for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) ((bPiv[i * n + j] = TB[j].invPiv[i]), (bMul[i * n + j] = TB[j].mul[i]));
     }
     return ws;
@@ -621,8 +621,8 @@ export class CrossbarSystem {
     const { K, at } = ws;
     const W = ws.W.subarray(0, m * n * p), B = ws.B.subarray(0, m * n * p);
     return untilConverged((omega) => {
-      K.k.sweepLines(at.W, at.wFirst, at.wLast, at.J, -1, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0, omega);
-      return K.k.sweepAcross(at.B, at.bFirst, at.bLast, at.J, 1, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, p, at.scratch, 1, BIT_BLOCK, omega);
+      K.k.sweepLines(at.W, at.wFirst, at.wLast, at.J, -1, at.G, at.B, at.wPiv, at.wMul, -this.gw, m, n, n, 1, p, at.scratch, 0, 1, omega);
+      return K.k.sweepLines(at.B, at.bFirst, at.bLast, at.J, 1, at.G, at.W, at.bPiv, at.bMul, -this.gb, n, m, 1, n, p, at.scratch, 1, BIT_BLOCK, omega);
     }, () => scaleOf(W, B), stop);
   }
 

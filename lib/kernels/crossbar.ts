@@ -14,11 +14,7 @@ export interface CrossbarKernelExports {
   heapBase(): number;
   sweepLines(
     x: number, first: number, last: number, J: number, jSign: number, G: number, y: number, invPiv: number, mul: number, off: number,
-    lines: number, len: number, lineStride: number, posStride: number, p: number, scratch: number, wantResidual: number, omega: number,
-  ): number;
-  sweepAcross(
-    x: number, first: number, last: number, J: number, jSign: number, G: number, y: number, invPiv: number, mul: number, off: number,
-    lines: number, len: number, p: number, scratch: number, wantResidual: number, block: number, omega: number,
+    lines: number, len: number, lineStride: number, posStride: number, p: number, scratch: number, wantResidual: number, block: number, omega: number,
   ): number;
   kclResidual(
     W: number, B: number, wFirst: number, wLast: number, bFirst: number, bLast: number, J: number, G: number, wEnd: number, bEnd: number, gw: number, gb: number,

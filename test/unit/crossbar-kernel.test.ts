@@ -1,5 +1,5 @@
-// The crossbar solver's WebAssembly kernels against plain TypeScript on random data: line sweeps along
-// and across memory (plain and over-relaxed, end sources and companion sources, odd and even input
+// The crossbar solver's WebAssembly kernels against plain TypeScript on random data: line sweeps of
+// word and bit lines (plain and over-relaxed, in blocks, end and companion sources, odd and even input
 // counts, lines of one position), the KCL residual, and NaN.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,31 +10,35 @@ import { factorTridiag, solveTridiag } from "../../lib/crossbar/linalg";
 const fill = (K: LineSweepKernel, ptr: number, a: ArrayLike<number>) => K.f64(ptr, a.length).set(a);
 const random = (r: Rng, len: number, lo: number, hi: number) => Float64Array.from({ length: len }, () => r.uniform(lo, hi));
 
+/** The lines of one family of an m×n array: word lines run along memory, bit lines across it. */
+const family = (word: boolean, m: number, n: number) => (word ? { lines: m, len: n, lineStride: n, posStride: 1 } : { lines: n, len: m, lineStride: 1, posStride: n });
+
 /**
- * Dense sources [node][input] of lines `line` = nodes pos·lines + line (len positions): the end
- * sources at the first and last position (a one-position line takes first) plus jSign·J.
+ * Dense sources [node][input] of lines (position pos of line `line` = node line·lineStride +
+ * pos·posStride): the end sources at the first and last position (a one-position line takes first)
+ * plus jSign·J.
  */
-function denseSources(first: Float64Array, last: Float64Array, J: Float64Array | null, jSign: number, lines: number, len: number, p: number): Float64Array {
-  const f = new Float64Array(lines * len * p);
-  if (J) for (let q = 0; q < f.length; q++) f[q] = jSign * J[q];
-  for (let line = 0; line < lines; line++) for (let k = 0; k < p; k++) {
-    f[line * p + k] += first[line * p + k];
-    if (len > 1) f[((len - 1) * lines + line) * p + k] += last[line * p + k];
+function denseSources(first: Float64Array, last: Float64Array, J: Float64Array | null, jSign: number, f: ReturnType<typeof family>, p: number): Float64Array {
+  const out = new Float64Array(f.lines * f.len * p);
+  if (J) for (let q = 0; q < out.length; q++) out[q] = jSign * J[q];
+  for (let line = 0; line < f.lines; line++) for (let k = 0; k < p; k++) {
+    out[(line * f.lineStride) * p + k] += first[line * p + k];
+    if (f.len > 1) out[(line * f.lineStride + (f.len - 1) * f.posStride) * p + k] += last[line * p + k];
   }
-  return f;
+  return out;
 }
 
-/** Bit lines of an m×n array (line j = nodes i·n + j), p inputs per node: their Thomas factors and one exact (or relaxed) sweep in TypeScript. */
-function bitLines(r: Rng, m: number, n: number, gb: number) {
-  const G = random(r, m * n, 1e-4, 1e-2);
-  const T = Array.from({ length: n }, (_, j) => {
-    const d = Float64Array.from({ length: m }, (_, i) => G[i * n + j] + (i > 0 ? gb : 0) + (i < m - 1 ? gb : 0) + (i === m - 1 ? 0.5 : 0));
-    return factorTridiag(d, new Float64Array(Math.max(0, m - 1)).fill(-gb), `bit line ${j}`);
+/** A family's Thomas factors (conductances G, segment conductance gs, end conductance 0.5 at the last position) and one exact (or relaxed) sweep in TypeScript. */
+function lineSolves(G: Float64Array, f: ReturnType<typeof family>, gs: number) {
+  const node = (line: number, pos: number) => line * f.lineStride + pos * f.posStride;
+  const T = Array.from({ length: f.lines }, (_, line) => {
+    const d = Float64Array.from({ length: f.len }, (_, pos) => G[node(line, pos)] + (pos > 0 ? gs : 0) + (pos < f.len - 1 ? gs : 0) + (pos === f.len - 1 ? 0.5 : 0));
+    return factorTridiag(d, new Float64Array(Math.max(0, f.len - 1)).fill(-gs), `line ${line}`);
   });
-  const sweep = (x: Float64Array, f: Float64Array, y: Float64Array, p: number, omega: number) => {
+  const sweep = (x: Float64Array, src: Float64Array, y: Float64Array, p: number, omega: number) => {
     const old = x.slice(), rhs = new Float64Array(x.length);
-    for (let q = 0; q < x.length; q++) rhs[q] = f[q] + G[Math.floor(q / p)] * y[q];
-    for (let j = 0; j < n; j++) solveTridiag(T[j], rhs, j * p, n * p, p);
+    for (let q = 0; q < x.length; q++) rhs[q] = src[q] + G[Math.floor(q / p)] * y[q];
+    for (let line = 0; line < f.lines; line++) solveTridiag(T[line], rhs, node(line, 0) * p, f.posStride * p, p);
     let res = 0;
     for (let q = 0; q < x.length; q++) {
       x[q] = omega === 1 ? rhs[q] : old[q] + omega * (rhs[q] - old[q]);
@@ -42,61 +46,54 @@ function bitLines(r: Rng, m: number, n: number, gb: number) {
     }
     return res;
   };
-  return { G, T, sweep };
+  // the factors indexed by node, as the kernel reads them
+  const byNode = (K: LineSweepKernel, piv: number, mul: number) => {
+    const P = K.f64(piv, G.length), M = K.f64(mul, G.length);
+    for (let line = 0; line < f.lines; line++) for (let pos = 0; pos < f.len; pos++) ((P[node(line, pos)] = T[line].invPiv[pos]), (M[node(line, pos)] = T[line].mul[pos]));
+  };
+  return { sweep, byNode };
 }
 
-test("line sweeps across memory (bit lines, in blocks) and along it give the TypeScript solve: plain and over-relaxed, end and companion sources, odd and even input counts, one-position lines", () => {
+test("line sweeps of word lines (along memory) and bit lines (across it, in blocks) give the TypeScript solve: plain and over-relaxed, end and companion sources, odd and even input counts, one-position lines", () => {
   const r = rng(5);
-  for (const [m, n, p, block, omega, companion] of [[7, 5, 3, 2, 1, 0], [6, 9, 4, 4, 1.3, 1], [5, 4, 1, 8, 1, 1], [9, 6, 5, 1, 1.1, 0], [1, 4, 3, 2, 1, 1]]) {
-    const N = m * n, gb = 2;
-    const { G, T, sweep } = bitLines(r, m, n, gb);
+  const cases = [[7, 5, 3, 2, 1, 0], [6, 9, 4, 4, 1.3, 1], [5, 4, 1, 8, 1, 1], [9, 6, 5, 1, 1.1, 0], [1, 4, 3, 2, 1, 1], [4, 1, 2, 3, 1.2, 1]];
+  for (const [m, n, p, block, omega, companion] of cases) for (const word of [true, false]) {
+    const N = m * n, gs = 2, f = family(word, m, n);
+    const G = random(r, N, 1e-4, 1e-2);
+    const { sweep, byNode } = lineSolves(G, f, gs);
     const x0 = random(r, N * p, -1, 1), y = random(r, N * p, -1, 1);
-    const first = random(r, n * p, -1e-2, 1e-2), last = random(r, n * p, -1e-2, 1e-2), J = companion ? random(r, N * p, -1e-3, 1e-3) : null;
+    const first = random(r, f.lines * p, -1e-2, 1e-2), last = random(r, f.lines * p, -1e-2, 1e-2), J = companion ? random(r, N * p, -1e-3, 1e-3) : null;
+    const jSign = word ? -1 : 1;
     const want = x0.slice();
-    const wantRes = sweep(want, denseSources(first, last, J, 1, n, m, p), y, p, omega);
+    const wantRes = sweep(want, denseSources(first, last, J, jSign, f, p), y, p, omega);
     const K = new LineSweepKernel();
-    const at = {
-      x: K.alloc(N * p), x2: K.alloc(N * p), first: K.alloc(n * p), last: K.alloc(n * p), J: J ? K.alloc(N * p) : 0, G: K.alloc(N), y: K.alloc(N * p),
-      piv: K.alloc(N), mul: K.alloc(N), lines: K.alloc(N), linesMul: K.alloc(N), s: K.alloc(N * p),
-    };
-    for (const [ptr, a] of [[at.x, x0], [at.x2, x0], [at.first, first], [at.last, last], [at.G, G], [at.y, y]] as const) fill(K, ptr, a);
+    const at = { x: K.alloc(N * p), first: K.alloc(f.lines * p), last: K.alloc(f.lines * p), J: J ? K.alloc(N * p) : 0, G: K.alloc(N), y: K.alloc(N * p), piv: K.alloc(N), mul: K.alloc(N), s: K.alloc(f.len * block * p) };
+    for (const [ptr, a] of [[at.x, x0], [at.first, first], [at.last, last], [at.G, G], [at.y, y]] as const) fill(K, ptr, a);
     if (J) fill(K, at.J, J);
-    // factors by node for the sweep across memory, by line for the sweep along lines (posStride n)
-    const piv = K.f64(at.piv, N), mul = K.f64(at.mul, N), pivL = K.f64(at.lines, N), mulL = K.f64(at.linesMul, N);
-    for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) ((piv[i * n + j] = pivL[j * m + i] = T[j].invPiv[i]), (mul[i * n + j] = mulL[j * m + i] = T[j].mul[i]));
-    const across = K.k.sweepAcross(at.x, at.first, at.last, at.J, 1, at.G, at.y, at.piv, at.mul, -gb, n, m, p, at.s, 1, block, omega);
-    const along = K.k.sweepLines(at.x2, at.first, at.last, at.J, 1, at.G, at.y, at.lines, at.linesMul, -gb, n, m, 1, n, p, at.s, 1, omega);
-    const what = `${m}×${n}, p ${p}, ω ${omega}${J ? ", companion sources" : ""}`;
-    for (const [name, got, res] of [["across", K.f64(at.x, N * p), across], ["along", K.f64(at.x2, N * p), along]] as const) {
-      got.forEach((v, q) => assert.ok(Math.abs(v - want[q]) <= 1e-12 * Math.max(1, Math.abs(want[q])), `${name} ${what}: entry ${q} ${v} vs ${want[q]}`));
-      assert.ok(Math.abs(res - wantRes) <= 1e-12 * wantRes, `${name} ${what}: residual ${res} vs ${wantRes}`);
-    }
-    // no residual asked: 0; the companion sources' sign is the caller's
+    byNode(K, at.piv, at.mul);
+    const run = (wantResidual: number) => K.k.sweepLines(at.x, at.first, at.last, at.J, jSign, at.G, at.y, at.piv, at.mul, -gs, f.lines, f.len, f.lineStride, f.posStride, p, at.s, wantResidual, block, omega);
+    const res = run(1);
+    const what = `${word ? "word" : "bit"} lines of ${m}×${n}, p ${p}, block ${block}, ω ${omega}${J ? ", companion sources" : ""}`;
+    K.f64(at.x, N * p).forEach((v, q) => assert.ok(Math.abs(v - want[q]) <= 1e-12 * Math.max(1, Math.abs(want[q])), `${what}: entry ${q} ${v} vs ${want[q]}`));
+    assert.ok(Math.abs(res - wantRes) <= 1e-12 * wantRes, `${what}: residual ${res} vs ${wantRes}`);
+    // no residual asked: 0
     fill(K, at.x, x0);
-    assert.equal(K.k.sweepAcross(at.x, at.first, at.last, at.J, 1, at.G, at.y, at.piv, at.mul, -gb, n, m, p, at.s, 0, block, omega), 0);
-    if (J) {
-      const minus = x0.slice();
-      sweep(minus, denseSources(first, last, J, -1, n, m, p), y, p, omega);
-      fill(K, at.x, x0);
-      K.k.sweepAcross(at.x, at.first, at.last, at.J, -1, at.G, at.y, at.piv, at.mul, -gb, n, m, p, at.s, 0, block, omega);
-      K.f64(at.x, N * p).forEach((v, q) => assert.ok(Math.abs(v - minus[q]) <= 1e-12 * Math.max(1, Math.abs(minus[q])), `${what}, jSign −1: entry ${q}`));
-    }
+    assert.equal(run(0), 0, what);
   }
 });
 
 test("a NaN anywhere in a line makes the sweep's residual NaN (also in the scalar tail of an odd input count)", () => {
   const r = rng(6);
-  const m = 4, n = 3, N = m * n, gb = 1;
+  const m = 4, n = 3, N = m * n, gs = 1, f = family(false, m, n);
   for (const p of [2, 3]) for (const lane of [0, p - 1]) {
-    const { G, T } = bitLines(r, m, n, gb);
+    const G = random(r, N, 1e-4, 1e-2);
     const K = new LineSweepKernel();
     const at = { x: K.alloc(N * p), first: K.alloc(n * p), last: K.alloc(n * p), G: K.alloc(N), y: K.alloc(N * p), piv: K.alloc(N), mul: K.alloc(N), s: K.alloc(N * p) };
     const y = random(r, N * p, -1, 1);
     y[5 * p + lane] = NaN;
     for (const [ptr, a] of [[at.x, new Float64Array(N * p)], [at.first, new Float64Array(n * p)], [at.last, new Float64Array(n * p)], [at.G, G], [at.y, y]] as const) fill(K, ptr, a);
-    const piv = K.f64(at.piv, N), mul = K.f64(at.mul, N);
-    for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) ((piv[i * n + j] = T[j].invPiv[i]), (mul[i * n + j] = T[j].mul[i]));
-    assert.ok(Number.isNaN(K.k.sweepAcross(at.x, at.first, at.last, 0, 1, at.G, at.y, at.piv, at.mul, -gb, n, m, p, at.s, 1, 2, 1)), `p ${p}, lane ${lane}`);
+    lineSolves(G, f, gs).byNode(K, at.piv, at.mul);
+    assert.ok(Number.isNaN(K.k.sweepLines(at.x, at.first, at.last, 0, 1, at.G, at.y, at.piv, at.mul, -gs, n, m, 1, n, p, at.s, 1, 2, 1)), `p ${p}, lane ${lane}`);
   }
 });
 
@@ -109,8 +106,7 @@ test("the KCL residual kernel: every node's unbalanced current and the largest d
     const J = companion ? random(r, N * p, -1e-3, 1e-3) : null;
     const wEnd = Float64Array.from({ length: 2 * m }, (_, q) => (q % 3 === 1 ? 0 : r.uniform(0.1, 2))), bEnd = random(r, 2 * n, 0, 2);
     // word lines: line i = nodes i·n + j, i.e. "pos·lines + line" with lines = 1 per row: build row by row
-    const fW = new Float64Array(N * p), fB = denseSources(bFirst, bLast, J, 1, n, m, p);
-    for (let i = 0; i < m; i++) fW.set(denseSources(wFirst.subarray(i * p, (i + 1) * p), wLast.subarray(i * p, (i + 1) * p), J ? J.subarray(i * n * p, (i + 1) * n * p) : null, -1, 1, n, p), i * n * p);
+    const fW = denseSources(wFirst, wLast, J, -1, family(true, m, n), p), fB = denseSources(bFirst, bLast, J, 1, family(false, m, n), p);
     let want = 0, dev = 0;
     const at = (i: number, j: number, k: number) => (i * n + j) * p + k;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let k = 0; k < p; k++) {

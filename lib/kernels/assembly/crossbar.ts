@@ -23,15 +23,18 @@ export function heapBase(): usize {
 /**
  * Solve every line exactly for p inputs, given the other family's potentials y:
  * x_line = T_line⁻¹ (s + G ∘ y), s the line's sources (see the conventions above), with T_line's
- * Thomas factors (inverse pivots `invPiv` and multipliers `mul`, [line][len] float64; off-diagonal
- * `off`, the same for every entry); node = line·lineStride + pos·posStride. With `omega` ≠ 1 x moves
- * omega times the step to that solution (successive over-relaxation of whole lines); omega = 1 writes
- * the solution itself. `scratch` holds len·p float64. Returns max |G (x_new − x_old)| (for omega = 1,
- * the KCL residual the change leaves on the other family) when `wantResidual` is 1, else 0.
+ * Thomas factors (inverse pivots `invPiv` and multipliers `mul`, float64 indexed by node; off-diagonal
+ * `off`, the same for every entry). Position `pos` of line `line` is node line·lineStride +
+ * pos·posStride: word lines (lineStride n, posStride 1) run along memory, bit lines (1, n) across it.
+ * Lines advance together in blocks of `block`, one position at a time (for bit lines each step then
+ * reads block·p contiguous float64); `scratch` holds len·block·p float64. With `omega` ≠ 1 x moves
+ * omega times the step to that solution (successive over-relaxation of whole lines); omega = 1
+ * writes the solution itself. Returns max |G (x_new − x_old)| (for omega = 1, the KCL residual the
+ * change leaves on the other family) when `wantResidual` is 1, else 0.
  */
 export function sweepLines(
   x: usize, first: usize, last: usize, J: usize, jSign: f64, G: usize, y: usize, invPiv: usize, mul: usize, off: f64,
-  lines: i32, len: i32, lineStride: i32, posStride: i32, p: i32, scratch: usize, wantResidual: i32, omega: f64,
+  lines: i32, len: i32, lineStride: i32, posStride: i32, p: i32, scratch: usize, wantResidual: i32, block: i32, omega: f64,
 ): f64 {
   const rowBytes = <usize>p << 3;
   const vecBytes = rowBytes & ~(<usize>15); // whole f64x2 vectors; an odd p leaves one scalar
@@ -42,111 +45,20 @@ export function sweepLines(
   let res = f64x2.splat(0);
   let nan = f64x2.splat(0); // lanes set where a residual was NaN (pmax, one instruction, drops NaN)
   let resTail: f64 = 0;
-  for (let line = 0; line < lines; line++) {
-    const lineNode = line * lineStride;
-    const factor = (<usize>(line * len)) << 3;
-    // forward elimination: s_pos = (source + jSign·J) + g·y − mul_pos · s_{pos−1}
-    for (let pos = 0; pos < len; pos++) {
-      const node = <usize>(lineNode + pos * posStride);
-      const gs = load<f64>(G + (node << 3));
-      const g = f64x2.splat(gs);
-      const a = node * rowBytes;
-      const s = scratch + <usize>pos * rowBytes;
-      const mus: f64 = pos === 0 ? 0 : load<f64>(mul + factor + (<usize>pos << 3));
-      const mu = f64x2.splat(mus);
-      const prev = pos === 0 ? s : s - rowBytes; // pos 0: multiplier 0, any finite row will do
-      const src = endSource(first, last, line, pos, len, rowBytes);
-      for (let k: usize = 0; k < vecBytes; k += 16) {
-        let t = src ? v128.load(src + k) : f64x2.splat(0);
-        if (J) t = f64x2.add(t, f64x2.mul(js, v128.load(J + a + k)));
-        const rhs = f64x2.add(t, f64x2.mul(g, v128.load(y + a + k)));
-        v128.store(s + k, pos === 0 ? rhs : f64x2.sub(rhs, f64x2.mul(mu, v128.load(prev + k))));
-      }
-      if (vecBytes < rowBytes) {
-        let t: f64 = src ? load<f64>(src + vecBytes) : 0;
-        if (J) t += jSign * load<f64>(J + a + vecBytes);
-        const rhs = t + gs * load<f64>(y + a + vecBytes);
-        store<f64>(s + vecBytes, pos === 0 ? rhs : rhs - mus * load<f64>(prev + vecBytes));
-      }
-    }
-    // back substitution: x_pos = (s_pos − off · x_{pos+1}) / d_pos, written over the scratch row and into x
-    for (let pos = len - 1; pos >= 0; pos--) {
-      const node = <usize>(lineNode + pos * posStride);
-      const gs = load<f64>(G + (node << 3));
-      const g = f64x2.splat(gs);
-      const ds = load<f64>(invPiv + factor + (<usize>pos << 3));
-      const d = f64x2.splat(ds);
-      const a = node * rowBytes;
-      const s = scratch + <usize>pos * rowBytes;
-      const atEnd = pos === len - 1;
-      for (let k: usize = 0; k < vecBytes; k += 16) {
-        let v = v128.load(s + k);
-        if (!atEnd) v = f64x2.sub(v, f64x2.mul(offV, v128.load(s + rowBytes + k)));
-        v = f64x2.mul(v, d);
-        v128.store(s + k, v);
-        const old = v128.load(x + a + k);
-        if (relax) v = f64x2.add(old, f64x2.mul(w, f64x2.sub(v, old)));
-        if (wantResidual) {
-          const r = f64x2.abs(f64x2.mul(g, f64x2.sub(v, old)));
-          res = f64x2.pmax(res, r);
-          nan = v128.or(nan, f64x2.ne(r, r));
-        }
-        v128.store(x + a + k, v);
-      }
-      if (vecBytes < rowBytes) {
-        let v = load<f64>(s + vecBytes);
-        if (!atEnd) v -= off * load<f64>(s + rowBytes + vecBytes);
-        v *= ds;
-        store<f64>(s + vecBytes, v);
-        const old = load<f64>(x + a + vecBytes);
-        if (relax) v = old + omega * (v - old);
-        if (wantResidual) {
-          const r = Math.abs(gs * (v - old));
-          resTail = r > resTail || r != r ? r : resTail; // keeps a NaN
-        }
-        store<f64>(x + a + vecBytes, v);
-      }
-    }
-  }
-  const both = f64x2.pmax(res, v128.shuffle<f64>(res, res, 1, 0));
-  const r = f64x2.extract_lane(both, 0);
-  return v128.any_true(nan) || resTail != resTail ? NaN : Math.max(r, resTail);
-}
-
-/**
- * The same exact line solves for lines that run across memory: line `line` holds the nodes
- * pos·lines + line (the bit lines of a row-major array). Lines advance together in blocks of `block`
- * neighbours, one position at a time, so each step reads block·p contiguous float64. Factors are
- * indexed by node; `scratch` holds len·block·p float64. `omega` and the result are as in `sweepLines`.
- */
-export function sweepAcross(
-  x: usize, first: usize, last: usize, J: usize, jSign: f64, G: usize, y: usize, invPiv: usize, mul: usize, off: f64,
-  lines: i32, len: i32, p: i32, scratch: usize, wantResidual: i32, block: i32, omega: f64,
-): f64 {
-  const rowBytes = <usize>p << 3;
-  const vecBytes = rowBytes & ~(<usize>15);
-  const posBytes = <usize>lines * rowBytes; // one position of every line, in x, y, J
-  const offV = f64x2.splat(off);
-  const relax = omega != 1;
-  const js = f64x2.splat(jSign);
-  const w = f64x2.splat(omega);
-  let res = f64x2.splat(0);
-  let nan = f64x2.splat(0); // lanes set where a residual was NaN (pmax, one instruction, drops NaN)
-  let resTail: f64 = 0;
   for (let l0 = 0; l0 < lines; l0 += block) {
     const l1 = min(lines, l0 + block);
     const sPos = <usize>(l1 - l0) * rowBytes; // one position of the block, in scratch
     // forward elimination: s_pos = (source + jSign·J) + g·y − mul_pos · s_{pos−1}
     for (let pos = 0; pos < len; pos++) {
       for (let line = l0; line < l1; line++) {
-        const node = <usize>(pos * lines + line);
+        const node = <usize>(line * lineStride + pos * posStride);
         const gs = load<f64>(G + (node << 3));
         const g = f64x2.splat(gs);
         const a = node * rowBytes;
         const mus: f64 = pos === 0 ? 0 : load<f64>(mul + (node << 3));
         const mu = f64x2.splat(mus);
         const s = scratch + <usize>pos * sPos + <usize>(line - l0) * rowBytes;
-        const prev = pos === 0 ? s : s - sPos;
+        const prev = pos === 0 ? s : s - sPos; // pos 0: multiplier 0, any finite row will do
         const src = endSource(first, last, line, pos, len, rowBytes);
         for (let k: usize = 0; k < vecBytes; k += 16) {
           let t = src ? v128.load(src + k) : f64x2.splat(0);
@@ -167,7 +79,7 @@ export function sweepAcross(
     for (let pos = len - 1; pos >= 0; pos--) {
       const atEnd = pos === len - 1;
       for (let line = l0; line < l1; line++) {
-        const node = <usize>(pos * lines + line);
+        const node = <usize>(line * lineStride + pos * posStride);
         const gs = load<f64>(G + (node << 3));
         const g = f64x2.splat(gs);
         const ds = load<f64>(invPiv + (node << 3));
@@ -197,7 +109,7 @@ export function sweepAcross(
           if (relax) v = old + omega * (v - old);
           if (wantResidual) {
             const r = Math.abs(gs * (v - old));
-            resTail = r > resTail || r != r ? r : resTail;
+            resTail = r > resTail || r != r ? r : resTail; // keeps a NaN
           }
           store<f64>(x + a + vecBytes, v);
         }
