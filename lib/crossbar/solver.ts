@@ -139,20 +139,13 @@ export function untilConverged(sweep: (omega: number) => number, scale: () => nu
 
 /** Chunk potentials [node][input] (p inputs of N nodes) into out's [input][node] layout from entry `at`. */
 function transposeInto(out: Float64Array, chunk: Float64Array, at: number, N: number, p: number): void {
-  // nodes in blocks that stay in L1 while each input's row is written in order
-  const BLOCK = 256;
-  for (let b0 = 0; b0 < N; b0 += BLOCK) {
-    const b1 = Math.min(N, b0 + BLOCK);
-    for (let k = 0; k < p; k++) {
-      const o = at + k * N;
-      for (let node = b0, q = b0 * p + k; node < b1; node++, q += p) out[o + node] = chunk[q];
-    }
-  }
+  for (let k = 0; k < p; k++) for (let node = 0, q = k; node < N; node++, q += p) out[at + k * N + node] = chunk[q];
 }
 
-/** The inverse: p inputs' [input][node] values `src` into the chunk layout [node][input]. */
-function interleave(out: Float64Array, src: Float64Array, N: number, p: number): void {
+/** The inverse: p inputs' [input][node] values `src` into the chunk layout [node][input] of `out`; returns out. */
+function interleave(out: Float64Array, src: Float64Array, N: number, p: number): Float64Array {
   for (let k = 0; k < p; k++) for (let node = 0, q = k; node < N; node++, q += p) out[q] = src[k * N + node];
+  return out;
 }
 
 /** Value at (input k, row i, col j) of a [input][row][col] array as a matrix. */
@@ -534,8 +527,7 @@ export class CrossbarSystem {
         else bFirst[j * p + k] += source(this.bb[j], VB[k][j]);
       }
     }
-    const Jt = J ? ws.J.subarray(0, N * p) : null;
-    if (J && Jt) interleave(Jt, J, N, p);
+    const Jt = J ? interleave(ws.J.subarray(0, N * p), J, N, p) : null;
     // the same sources as dense [node][input] arrays, for the TypeScript line solves (direct engine,
     // reference sweeps, ideal lines); the sweep kernels do without them
     const [fW, fB] = [ws.fW, ws.fB].map((a) => a.subarray(0, Math.min(a.length, N * p)));
