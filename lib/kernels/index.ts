@@ -22,8 +22,8 @@ export interface KernelExports {
   clearPadding(m: number, R: number, C: number, Cp: number): void;
   mulInPlace(a: number, b: number, n: number): void;
   argMax(m: number, R: number, C: number, Cp: number, absolute: number): number;
-  mapStandard(theta: number, g: number, R: number, n: number, np: number, Cp: number, kG: number, gOff: number, gOn: number, rule: number): void;
-  mapStandardBackward(theta: number, dg: number, dtheta: number, R: number, n: number, np: number, Cp: number, kG: number, rule: number): number;
+  mapStandard(theta: number, g: number, R: number, n: number, np: number, Cp: number, base: number, linear: number, rectified: number, pad: number): void;
+  mapStandardBackward(theta: number, dg: number, dtheta: number, R: number, n: number, np: number, Cp: number, linear: number, rectified: number, kink: number): number;
   mapDouble(d: number, g: number, R: number, C: number, Cp: number, kG: number, gOff: number): void;
   mapDoubleBackward(d: number, dg: number, dd: number, R: number, C: number, Cp: number, kG: number): number;
   stuck(g: number, u: number, pass: number, n: number, p: number, value: number, values: number): void;

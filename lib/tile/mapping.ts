@@ -8,6 +8,10 @@
  * Rules (Joksas et al. 2022, §2.2 and its code):
  * - "min-G": G± = G_off + k_G·max(±w, 0) — one device of each pair at G_off (least power);
  * - "avg":   G± = G_avg ± k_G·w/2, G_avg = (G_off + G_on)/2 — both devices around the middle.
+ * Both are the coefficients of G± = base + linear·(±w) + rectified·max(±w, 0) (`pairCoefficients`),
+ * the form the fused engine's float32 kernels take, so the rules are defined here alone. Gradients:
+ * `pairConductancesBackward` (fixed k_G; the min-G kink's slope is a choice, `KinkSlope`) and
+ * `pairScaleGradient` (∂L/∂k_G). Joksas et al.'s double weights: `doubleConductances`.
  *
  * Drolet et al. (2023) map each parameter tensor on its own: a tensor of one sign onto one device per
  * weight, its range [min, max] spread over the window (`singleMapping`); a tensor of both signs onto
@@ -50,17 +54,46 @@ function checkCount(weights: ArrayLike<number>, rows: number, cols: number): voi
   if (weights.length !== rows * cols) throw new RangeError(`weights have ${weights.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
 }
 
+/**
+ * A pair rule as the numbers every engine evaluates (this module in float64, the fused engine's
+ * kernels in float32): G± = base + linear·(±w) + rectified·max(±w, 0). "min-G": base G_off,
+ * rectified k_G; "avg": base G_avg, linear k_G/2.
+ */
+export interface PairCoefficients {
+  readonly baseSiemens: number;
+  /** S per weight unit. */
+  readonly linear: number;
+  /** S per weight unit. */
+  readonly rectified: number;
+}
+
+/** The slopes of `rule` for scale kG (the base does not depend on k_G). */
+export function pairSlopes(rule: PairRule, kG: number): { readonly linear: number; readonly rectified: number } {
+  if (!PAIR_RULES.includes(rule)) throw new RangeError(`unknown pair rule "${rule}": use ${PAIR_RULES.join(" or ")}`);
+  if (!Number.isFinite(kG)) throw new RangeError(`pair mapping: the scale k_G must be finite, got ${kG} S per weight unit`);
+  return rule === "min-G" ? { linear: 0, rectified: kG } : { linear: kG / 2, rectified: 0 };
+}
+
+export function pairCoefficients(rule: PairRule, window: ConductanceWindow, kG: number): PairCoefficients {
+  checkWindow(window);
+  const base = rule === "min-G" ? window.gOffSiemens : (window.gOffSiemens + window.gOnSiemens) / 2;
+  return { baseSiemens: base, ...pairSlopes(rule, kG) };
+}
+
 /** Conductances [rows][2·cols] of weights [rows][cols] by `rule`, with scale kG (S per weight unit). */
 export function pairConductances(weights: ArrayLike<number>, rows: number, cols: number, window: ConductanceWindow, kG: number, rule: PairRule): Float64Array {
-  checkWindow(window);
-  if (!PAIR_RULES.includes(rule)) throw new RangeError(`unknown pair rule "${rule}": use ${PAIR_RULES.join(" or ")}`);
-  if (rule === "min-G") return offsetPairConductances(weights, rows, cols, window.gOffSiemens, kG);
+  return coefficientPairs(weights, rows, cols, pairCoefficients(rule, window, kG));
+}
+
+/** Pairs [rows][2·cols] of weights [rows][cols]: G± = base + linear·(±w) + rectified·max(±w, 0). */
+export function coefficientPairs(weights: ArrayLike<number>, rows: number, cols: number, c: PairCoefficients): Float64Array {
   checkCount(weights, rows, cols);
+  if (![c.baseSiemens, c.linear, c.rectified].every(Number.isFinite)) throw new RangeError(`pair mapping: base ${c.baseSiemens} S and slopes ${c.linear}, ${c.rectified} S per weight unit must be finite`);
   const g = new Float64Array(rows * 2 * cols);
-  const mid = (window.gOffSiemens + window.gOnSiemens) / 2;
   for (let k = 0; k < rows * cols; k++) {
-    g[2 * k] = mid + (kG * weights[k]) / 2;
-    g[2 * k + 1] = mid - (kG * weights[k]) / 2;
+    const w = weights[k];
+    g[2 * k] = c.baseSiemens + c.linear * w + c.rectified * Math.max(w, 0);
+    g[2 * k + 1] = c.baseSiemens - c.linear * w + c.rectified * Math.max(-w, 0);
   }
   return g;
 }
@@ -71,14 +104,7 @@ export function pairConductances(weights: ArrayLike<number>, rows: number, cols:
  * scale, which puts conductances below zero: not a device window, kept to reproduce their numbers.
  */
 export function offsetPairConductances(weights: ArrayLike<number>, rows: number, cols: number, offsetSiemens: number, kG: number): Float64Array {
-  checkCount(weights, rows, cols);
-  if (!Number.isFinite(offsetSiemens) || !Number.isFinite(kG)) throw new RangeError(`pair mapping: offset ${offsetSiemens} S and scale ${kG} S per weight unit must be finite`);
-  const g = new Float64Array(rows * 2 * cols);
-  for (let k = 0; k < rows * cols; k++) {
-    g[2 * k] = offsetSiemens + kG * Math.max(weights[k], 0);
-    g[2 * k + 1] = offsetSiemens + kG * Math.max(-weights[k], 0);
-  }
-  return g;
+  return coefficientPairs(weights, rows, cols, { baseSiemens: offsetSiemens, linear: 0, rectified: kG });
 }
 
 /** Weights [rows][cols] read back from pairs [rows][2·cols] (either rule, any offset): w = (G⁺ − G⁻)/k_G. */
@@ -123,21 +149,81 @@ export function singleWeights(g: ArrayLike<number>, window: ConductanceWindow, m
 }
 
 /**
- * dL/dW from dL/dG of the pairs, for a fixed k_G (the scale is a constant of the mapping; its
- * dependence on max|W| is not differentiated). At w = 0 the min-G rule takes the mean of the one-sided
- * slopes.
+ * Which slope a rectified mapping's kink at w = 0 takes in the backward passes: "mean", the mean of
+ * the one-sided slopes (the tile's default), or "zero", TensorFlow's relu convention (Joksas et al.'s
+ * code, in which a min-G layer's zero-initialised biases receive no gradient and stay at 0).
  */
-export function pairConductancesBackward(weights: ArrayLike<number>, dG: ArrayLike<number>, rows: number, cols: number, kG: number, rule: PairRule): Float64Array {
+export type KinkSlope = "mean" | "zero";
+
+export const KINK_SLOPES: readonly KinkSlope[] = Object.freeze(["mean", "zero"]);
+
+/** The kink's slope as a multiple of the one-sided slopes' difference (for kernels that take a number): 1/2 or 0. */
+export function kinkFactor(kink: KinkSlope): number {
+  if (!KINK_SLOPES.includes(kink)) throw new RangeError(`unknown kink slope "${kink as string}": use ${KINK_SLOPES.join(" or ")}`);
+  return kink === "mean" ? 0.5 : 0;
+}
+
+/**
+ * dL/dW from dL/dG of the pairs, for a fixed k_G (the scale is a constant of the mapping; its
+ * dependence on max|W| is not differentiated here: `pairScaleGradient` gives ∂L/∂k_G). At w = 0 the
+ * min-G rule takes the slope `kink` says.
+ */
+export function pairConductancesBackward(weights: ArrayLike<number>, dG: ArrayLike<number>, rows: number, cols: number, kG: number, rule: PairRule, kink: KinkSlope = "mean"): Float64Array {
+  checkCount(weights, rows, cols);
   if (dG.length !== rows * 2 * cols) throw new RangeError(`dG has ${dG.length} entries, expected ${rows}×${2 * cols}`);
+  const atKink = kinkFactor(kink);
+  const { linear, rectified } = pairSlopes(rule, kG);
   const dW = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const w = weights[r * cols + c], q = r * 2 * cols + 2 * c;
-      if (rule === "min-G") dW[r * cols + c] = kG * (w > 0 ? dG[q] : w < 0 ? -dG[q + 1] : (dG[q] - dG[q + 1]) / 2);
-      else dW[r * cols + c] = (kG / 2) * (dG[q] - dG[q + 1]);
-    }
+  for (let k = 0; k < dW.length; k++) {
+    const w = weights[k], up = dG[2 * k], down = dG[2 * k + 1];
+    const side = w > 0 ? up : w < 0 ? -down : atKink > 0 ? atKink * (up - down) : 0;
+    dW[k] = linear * (up - down) + rectified * side;
   }
   return dW;
+}
+
+/**
+ * ∂L/∂k_G through the pairs at fixed weights: Σ ∂L/∂G·∂G/∂k_G, with ∂G±/∂k_G = max(±w, 0) ("min-G")
+ * or ±w/2 ("avg"): the slopes at k_G = 1. With `pairConductancesBackward` it gives the whole gradient
+ * when k_G depends on the weights (Joksas et al.'s k_G = (G_on − G_off)/max|W|, differentiated as
+ * TensorFlow does).
+ */
+export function pairScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<number>, rows: number, cols: number, rule: PairRule): number {
+  checkCount(weights, rows, cols);
+  if (dG.length !== rows * 2 * cols) throw new RangeError(`dG has ${dG.length} entries, expected ${rows}×${2 * cols}`);
+  const { linear, rectified } = pairSlopes(rule, 1);
+  let s = 0;
+  for (let k = 0; k < rows * cols; k++) {
+    const w = weights[k], up = dG[2 * k], down = dG[2 * k + 1];
+    s += linear * w * (up - down) + rectified * (up * Math.max(w, 0) + down * Math.max(-w, 0));
+  }
+  return s;
+}
+
+/**
+ * Joksas et al.'s "double weights": one device per non-negative weight (the network trains both
+ * columns of each pair, [in][2·out] in the pair layout), G = G_off + k_G·d, so 0 ↦ G_off and, with
+ * k_G = (G_on − G_off)/max d, the largest ↦ G_on. A negative weight has no device state: refused.
+ * The gradients are ∂L/∂d = k_G·∂L/∂G and ∂L/∂k_G = Σ ∂L/∂G·d (`doubleScaleGradient`).
+ */
+export function doubleConductances(weights: ArrayLike<number>, window: ConductanceWindow, kG: number): Float64Array {
+  checkWindow(window);
+  if (!(kG >= 0 && Number.isFinite(kG))) throw new RangeError(`double weights: the scale k_G must be finite and ≥ 0, got ${kG} S per weight unit`);
+  const g = new Float64Array(weights.length);
+  for (let k = 0; k < g.length; k++) {
+    const d = weights[k];
+    if (!(d >= 0 && Number.isFinite(d))) throw new RangeError(`double weights: entry ${k} is ${d}; each must be a finite number ≥ 0 (one device each)`);
+    g[k] = window.gOffSiemens + kG * d;
+  }
+  return g;
+}
+
+/** ∂L/∂k_G of `doubleConductances` at fixed weights: Σ ∂L/∂G·d. */
+export function doubleScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<number>): number {
+  if (dG.length !== weights.length) throw new RangeError(`dG has ${dG.length} entries for ${weights.length} double weights`);
+  let s = 0;
+  for (let k = 0; k < dG.length; k++) s += dG[k] * weights[k];
+  return s;
 }
 
 /** W[out][in] (PyTorch's layout, used by lib/training/mlp) → the tile's [in][out]. */

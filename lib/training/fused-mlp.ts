@@ -16,8 +16,9 @@ import { Kernels, pad4 } from "../kernels";
 import type { DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
 import { Draw, PF_SQRT_GUARD_VOLT, disturbanceDraws, pfDraws, pfExponentScale } from "../devices/draws";
 import { residualCholesky } from "../devices/pf-residuals";
-import type { PairRule } from "./memristive";
+import { PairRule, conductanceScale, kinkFactor, pairCoefficients, pairSlopes } from "../tile/mapping";
 import { sigmoid } from "./mlp";
+import { JOKSAS_KINK } from "./memristive";
 
 export type FusedWeights = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
 
@@ -200,8 +201,12 @@ export class FusedMlp {
     const argMax = k.argMax(L.theta, L.R, L.P, L.Pp, standard ? 1 : 0);
     const max = Math.abs(K.f32(L.theta, L.R * L.Pp)[argMax]);
     if (!(max > 0) || !Number.isFinite(max)) throw new RangeError(`layer with ${L.nIn} inputs: the largest |weight| is ${max}, so weights cannot be mapped to conductances`);
-    const kG = Math.fround((gOn - gOff) / max);
-    if (standard) k.mapStandard(L.theta, L.g, L.R, L.nOut, L.Pp, L.Cp, kG, gOff, gOn, (this.weights as { rule: PairRule }).rule === "avg" ? 1 : 0);
+    const window = { gOffSiemens: gOff, gOnSiemens: gOn };
+    const kG = Math.fround(conductanceScale(window, max));
+    if (standard) {
+      const c = pairCoefficients((this.weights as { rule: PairRule }).rule, window, kG);
+      k.mapStandard(L.theta, L.g, L.R, L.nOut, L.Pp, L.Cp, c.baseSiemens, c.linear, c.rectified, gOff);
+    }
     else k.mapDouble(L.theta, L.g, L.R, L.C, L.Cp, kG, gOff);
     const n = L.R * L.Cp;
     K.f32(L.pass, n).fill(1);
@@ -318,7 +323,10 @@ export class FusedMlp {
       if (needDx) k.matmulNT(L.dcur, L.g, L.dx, B, L.R, L.Cp);
     }
     k.mulInPlace(L.dg, L.pass, L.R * L.Cp);
-    if (this.weights.kind === "standard") dkG += k.mapStandardBackward(L.theta, L.dg, L.grad, L.R, n, L.Pp, L.Cp, kG, this.weights.rule === "avg" ? 1 : 0);
+    if (this.weights.kind === "standard") {
+      const { linear, rectified } = pairSlopes(this.weights.rule, kG);
+      dkG += k.mapStandardBackward(L.theta, L.dg, L.grad, L.R, n, L.Pp, L.Cp, linear, rectified, kinkFactor(JOKSAS_KINK)) / kG;
+    }
     else dkG += k.mapDoubleBackward(L.theta, L.dg, L.grad, L.R, L.C, L.Cp, kG);
     // k_G = (G_on − G_off)/max: dmax = −k_G/max·dk_G, to the first arg-max (through |θ| for standard weights: sign, −1 at 0 as tfjs)
     const th = K.f32(L.theta, L.R * L.Pp), gr = K.f32(L.grad, L.R * L.Pp);

@@ -1,8 +1,9 @@
 /**
  * Memristive dense layers in tfjs (Joksas et al. 2022, spec §4–§6), differentiable end to end:
- * weights → conductances (standard signed weights with the "min-G" or "avg" pair rule, or "double
- * weights"), conductance disturbances, currents (ohmic V·G or Poole–Frenkel), outputs
- * (I₊ − I₋)/(k_V·k_G), per-device power |V|·|I|.
+ * weights → conductances by the tile's mapping (lib/tile/mapping: standard signed weights with the
+ * "min-G" or "avg" pair rule, or "double weights"), conductance disturbances by devices/disturbance
+ * (both evaluated on the host in float64, as tfjs ops with their gradients), currents (ohmic V·G or
+ * Poole–Frenkel, in tfjs), outputs (I₊ − I₋)/(k_V·k_G), per-device power |V|·|I|.
  * Crossbar layout: (n_in + 1) word lines (the last carries the bias at k_V) × 2·n_out bit lines,
  * interleaved in the paper (column 2j positive, 2j+1 negative); the forward pass uses the equivalent
  * blocked order [G₊ | G₋] (no line resistance here, so column order does not change any current).
@@ -11,85 +12,114 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
 import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../devices/joksas";
 import { residualCholesky } from "../devices/pf-residuals";
-import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, disturbanceDraws, pfDraws, pfExponentScale, unpadded } from "../devices/draws";
+import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, pfDraws, pfExponentScale, unpadded } from "../devices/draws";
+import { disturbConductances } from "../devices/disturbance";
+import { ConductanceWindow, KinkSlope, PAIR_RULES, PairRule, checkWindow, doubleConductances, doubleScaleGradient, pairConductances, pairConductancesBackward, pairScaleGradient } from "../tile/mapping";
 
-import type { PairRule } from "../tile/mapping";
-
-/** The pair rules are the tile's (lib/tile/mapping, which a test checks this file against). */
 export type { PairRule };
 
-/** Interleave positive and negative conductances [rows, out] → [rows, 2·out]. */
-export function interleave(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D): tf.Tensor2D {
-  const [r, c] = gPlus.shape;
-  return tf.stack([gPlus, gMinus], 2).reshape([r, 2 * c]) as tf.Tensor2D;
-}
-
 /**
- * Column layout of a layer's crossbar: "interleaved" (the paper's: column 2j holds G₊ of neuron j,
- * 2j+1 its G₋) or "blocked" ([G₊ | G₋], used internally: same devices and currents, cheaper to form).
+ * Column layout of a layer's crossbar: "interleaved" (the tile's and the paper's: column 2j holds G₊
+ * of output j, 2j+1 its G₋) or "blocked" ([G₊ | G₋], used for the matrix product: the same devices
+ * and currents, split into I₊ and I₋ by one slice).
  */
 export type ColumnLayout = "interleaved" | "blocked";
 
-function pairColumns(gPlus: tf.Tensor2D, gMinus: tf.Tensor2D, layout: ColumnLayout): tf.Tensor2D {
-  if (layout === "interleaved") return interleave(gPlus, gMinus);
-  if (layout === "blocked") return tf.concat([gPlus, gMinus], 1) as tf.Tensor2D;
-  throw new Error(`unknown column layout "${layout as string}": use "interleaved" or "blocked"`);
-}
-
-/** Standard signed weights (augmented with the bias row) → paired conductances and k_G. */
-export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number, rule: PairRule = "min-G", layout: ColumnLayout = "interleaved"): { g: tf.Tensor2D; kG: tf.Scalar } {
-  const maxW = maxOf(tf.abs(wAug));
-  const kG = tf.div(gOnSiemens - gOffSiemens, maxW) as tf.Scalar;
-  const gEff = tf.mul(kG, wAug) as tf.Tensor2D;
-  let gp: tf.Tensor2D, gm: tf.Tensor2D;
-  if (rule === "min-G") {
-    gp = tf.add(tf.relu(gEff), gOffSiemens) as tf.Tensor2D;
-    gm = tf.add(tf.relu(tf.neg(gEff)), gOffSiemens) as tf.Tensor2D;
-  } else if (rule === "avg") {
-    const mid = (gOnSiemens + gOffSiemens) / 2;
-    gp = tf.add(mid, tf.div(gEff, 2)) as tf.Tensor2D;
-    gm = tf.sub(mid, tf.div(gEff, 2)) as tf.Tensor2D;
-  } else {
-    throw new Error(`unknown pair rule "${rule as string}": use "min-G" or "avg"`);
+/** Pairs [rows][2·cols] from the tile's interleaved order into `layout` (`into`), or back from it. */
+function reorderPairs(g: ArrayLike<number>, rows: number, cols: number, layout: ColumnLayout, into: boolean): Float32Array {
+  if (layout !== "interleaved" && layout !== "blocked") throw new Error(`unknown column layout "${layout as string}": use "interleaved" or "blocked"`);
+  if (layout === "interleaved") return Float32Array.from(g);
+  const out = new Float32Array(rows * 2 * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      for (let side = 0; side < 2; side++) {
+        const tile = r * 2 * cols + 2 * j + side, blocked = r * 2 * cols + side * cols + j;
+        if (into) out[blocked] = g[tile];
+        else out[tile] = g[blocked];
+      }
+    }
   }
-  return { g: pairColumns(gp, gm, layout), kG };
-}
-
-/** Double weights (non-negative, already interleaved [rows, 2·out]) → conductances: max ↦ G_on, 0 ↦ G_off. */
-export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number): { g: tf.Tensor2D; kG: tf.Scalar } {
-  const kG = tf.div(gOnSiemens - gOffSiemens, maxOf(d)) as tf.Scalar;
-  return { g: tf.add(tf.mul(kG, d), gOffSiemens) as tf.Tensor2D, kG };
+  return out;
 }
 
 /**
- * Apply a conductance disturbance with the draws of `devices/draws` (fresh from `rng`, or given).
- * No gradient flows to stuck devices.
+ * A tfjs op computed on the host by the tile's and devices' float64 functions: `fn` gets its inputs'
+ * values and returns the output's values and, for the backward pass, each input's gradient given the
+ * output's. For tensors the size of a weight matrix (the mapping and the disturbance), not of a batch.
  */
-export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: { gOffSiemens: number; gOnSiemens: number }, rng: Rng | DisturbanceDraws): tf.Tensor2D {
-  const shape = g.shape;
-  const draws = "kind" in rng ? rng : disturbanceDraws(d, shape[0], shape[1], rng);
-  if (draws.kind !== d.kind) throw new Error(`draws of a ${draws.kind} disturbance given for a ${d.kind} one`);
-  const logical = (a: Float32Array) => tf.tensor2d(unpadded(a, shape[0], shape[1]), shape);
-  switch (d.kind) {
-    case "stuck":
-    case "stuck-distribution": {
-      const { u, values } = draws as Extract<DisturbanceDraws, { u: Float32Array }>;
-      const mask = tf.less(logical(u), d.probability);
-      const stuckAt = d.kind === "stuck" ? tf.fill(shape, d.at === "gOff" ? window.gOffSiemens : window.gOnSiemens) : logical(values!);
-      return tf.where(mask, stuckAt, g) as tf.Tensor2D;
-    }
-    case "d2d-lognormal": {
-      const rOn = 1 / window.gOnSiemens, rOff = 1 / window.gOffSiemens;
-      const r = tf.reciprocal(g);
-      const t = tf.clipByValue(tf.div(tf.sub(r, rOn), rOff - rOn), 0, 1);
-      const sigma = tf.add(d.sigmaOn, tf.mul(t, d.sigmaOff - d.sigmaOn));
-      const z = logical((draws as Extract<DisturbanceDraws, { z: Float32Array }>).z);
-      const logR = tf.add(tf.sub(tf.log(r), tf.div(tf.square(sigma), 2)), tf.mul(sigma, z));
-      return tf.reciprocal(tf.exp(logR)) as tf.Tensor2D;
-    }
-    default:
-      throw new Error(`unknown conductance disturbance ${(d as { kind: string }).kind}`);
-  }
+function hostOp(inputs: tf.Tensor[], shape: number[], fn: (data: Float32Array[]) => { value: ArrayLike<number>; backward: (dy: Float32Array) => ArrayLike<number>[] }): tf.Tensor {
+  const f = tf.customGrad(((...args: tf.Tensor[]) => {
+    const given = args.slice(0, inputs.length);
+    const r = fn(given.map((t) => t.dataSync() as Float32Array));
+    return {
+      value: tf.tensor(Float32Array.from(r.value), shape),
+      gradFunc: (dy: tf.Tensor) => r.backward(dy.dataSync() as Float32Array).map((g, i) => tf.tensor(Float32Array.from(g), given[i].shape)),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(...inputs) as tf.Tensor;
+}
+
+/**
+ * The slope the min-G kink at w = 0 takes in the Joksas layers' gradients (both engines): TensorFlow's
+ * relu convention, as in Joksas et al.'s code, where a zero-initialised bias of a min-G layer stays 0.
+ */
+export const JOKSAS_KINK: KinkSlope = "zero";
+
+/** k_G read back from its tensor: finite and > 0 unless every weight is 0 (or one is not finite). */
+function finiteScale(kG: number, rows: number, cols: number): number {
+  if (!(kG > 0 && Number.isFinite(kG))) throw new RangeError(`memristive layer [${rows}×${cols}]: k_G is ${kG} S per weight unit (the largest |weight| is 0 or not finite), so the weights cannot be mapped to conductances`);
+  return kG;
+}
+
+/**
+ * Standard signed weights (augmented with the bias row) → paired conductances and k_G, by the tile's
+ * mapping (lib/tile/mapping: `pairConductances`; gradients `pairConductancesBackward` with
+ * the kink's slope `JOKSAS_KINK`, and `pairScaleGradient`). k_G = (G_on − G_off)/max|W|
+ * stays a tfjs scalar, so the gradient also reaches the largest weight through it, as in Joksas et
+ * al.'s code.
+ */
+export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number, rule: PairRule = "min-G", layout: ColumnLayout = "interleaved"): { g: tf.Tensor2D; kG: tf.Scalar } {
+  const window = { gOffSiemens, gOnSiemens };
+  checkWindow(window, "memristive layer");
+  if (!PAIR_RULES.includes(rule)) throw new RangeError(`unknown pair rule "${rule as string}": use ${PAIR_RULES.join(" or ")}`);
+  const [rows, cols] = wAug.shape;
+  const kG = tf.div(gOnSiemens - gOffSiemens, maxOf(tf.abs(wAug))) as tf.Scalar;
+  const g = hostOp([wAug, kG], [rows, 2 * cols], ([w, [k]]) => ({
+    value: reorderPairs(pairConductances(w, rows, cols, window, finiteScale(k, rows, cols), rule), rows, cols, layout, true),
+    backward: (dy) => {
+      const dG = reorderPairs(dy, rows, cols, layout, false);
+      return [pairConductancesBackward(w, dG, rows, cols, k, rule, JOKSAS_KINK), [pairScaleGradient(w, dG, rows, cols, rule)]];
+    },
+  }));
+  return { g: g as tf.Tensor2D, kG };
+}
+
+/**
+ * Double weights (non-negative, in the layout of the devices [rows, 2·out]) → conductances by the
+ * tile's `doubleConductances`: 0 ↦ G_off, the largest ↦ G_on.
+ */
+export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number): { g: tf.Tensor2D; kG: tf.Scalar } {
+  const window = { gOffSiemens, gOnSiemens };
+  checkWindow(window, "memristive layer");
+  const kG = tf.div(gOnSiemens - gOffSiemens, maxOf(d)) as tf.Scalar;
+  const g = hostOp([d, kG], d.shape, ([w, [k]]) => ({
+    value: doubleConductances(w, window, finiteScale(k, d.shape[0], d.shape[1])),
+    backward: (dy) => [dy.map((x) => k * x), [doubleScaleGradient(w, dy)]],
+  }));
+  return { g: g as tf.Tensor2D, kG };
+}
+
+/**
+ * Apply a conductance disturbance by `devices/disturbance` (`disturbConductances`, float64) with the
+ * draws of `devices/draws` (fresh from `rng`, or given); the gradient is its Jacobian dG'/dG (0 for a
+ * stuck device).
+ */
+export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: ConductanceWindow, rng: Rng | DisturbanceDraws): tf.Tensor2D {
+  const [rows, cols] = g.shape;
+  return hostOp([g], [rows, cols], ([gd]) => {
+    const { gSiemens, jacobian } = disturbConductances(gd, rows, cols, d, window, rng);
+    return { value: gSiemens, backward: (dy) => [dy.map((x, k) => x * jacobian[k])] };
+  }) as tf.Tensor2D;
 }
 
 /**
@@ -428,7 +458,7 @@ export function memristiveForward(
   } else {
     const dp = tf.concat([weights.wPlus, tf.expandDims(weights.bPlus, 0)], 0) as tf.Tensor2D;
     const dm = tf.concat([weights.wMinus, tf.expandDims(weights.bMinus, 0)], 0) as tf.Tensor2D;
-    mapped = mapDouble(pairColumns(dp, dm, "blocked"), window.gOffSiemens, window.gOnSiemens);
+    mapped = mapDouble(tf.concat([dp, dm], 1) as tf.Tensor2D, window.gOffSiemens, window.gOnSiemens);
   }
   let g = mapped.g;
   if (setup.disturbance) g = disturb(g, setup.disturbance, window, rng);

@@ -10,7 +10,8 @@ import { initBackend } from "../../lib/runtime/backend";
 import { rng } from "../../lib/runtime/random";
 import { JOKSAS_SETUPS, DeviceSetup } from "../../lib/devices/joksas";
 import { mnistSplits, subset } from "../../lib/data/mnist";
-import { Kernels, normalsFloat32, uniformsFloat32 } from "../../lib/kernels";
+import { Kernels, normalsFloat32, pad4, uniformsFloat32 } from "../../lib/kernels";
+import { coefficientPairs, kinkFactor, pairConductancesBackward, pairScaleGradient, pairSlopes } from "../../lib/tile/mapping";
 import { FusedMlp } from "../../lib/training/fused-mlp";
 import { MemristiveMlp, WeightImplementation, crossEntropy, evaluate, joksasTraining, trainMemristiveMlp } from "../../lib/training/memristive-mlp";
 
@@ -153,4 +154,47 @@ test("kernels: exp and ln within 2e-7 of float64 over the working range; draws d
   assert.ok(u.every((v) => v >= 0 && v < 1), "uniforms in [0, 1)");
   const below = u.filter((v) => v < 0.05).length / u.length;
   assert.ok(Math.abs(below - 0.05) < 4 * Math.sqrt(0.05 * 0.95 / u.length), `P(u < 0.05) = ${below}`);
+});
+
+test("kernels: the pair mapping and its backward evaluate tile/mapping's coefficients (any base and slopes, both kink slopes, padding) to float32", () => {
+  const K = new Kernels();
+  const R = 5, n = 3, np = pad4(n), Cp = pad4(2 * n);
+  const r = rng("pair-kernel");
+  const w = Float64Array.from({ length: R * n }, (_, k) => (k === 4 ? 0 : r.uniform(-1, 1))); // one weight at the kink
+  const dG = Float64Array.from({ length: R * 2 * n }, () => r.uniform(-1, 1)); // the tile's interleaved order
+  const c = { baseSiemens: 3e-6, linear: 2e-6, rectified: 5e-6 };
+  const theta = K.alloc(R * np), g = K.alloc(R * Cp), dg = K.alloc(R * Cp), dtheta = K.alloc(R * np);
+  const th = K.f32(theta, R * np).fill(7), blocked = K.f32(dg, R * Cp).fill(0);
+  for (let i = 0; i < R; i++) for (let j = 0; j < n; j++) {
+    th[i * np + j] = w[i * n + j];
+    blocked[i * Cp + j] = dG[i * 2 * n + 2 * j];
+    blocked[i * Cp + n + j] = dG[i * 2 * n + 2 * j + 1];
+  }
+  K.k.mapStandard(theta, g, R, n, np, Cp, c.baseSiemens, c.linear, c.rectified, 1e-6);
+  const want = coefficientPairs(w, R, n, c), got = K.f32(g, R * Cp);
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < n; j++) for (let side = 0; side < 2; side++) {
+      const a = got[i * Cp + side * n + j], b = want[i * 2 * n + 2 * j + side];
+      assert.ok(Math.abs(a - b) <= 1e-6 * b, `G[${i}][${j}${side ? "−" : "+"}]: kernel ${a}, tile ${b}`);
+    }
+    for (let j = 2 * n; j < Cp; j++) assert.equal(got[i * Cp + j], Math.fround(1e-6), "padding");
+  }
+  // min-G slopes (the rule with a kink); the kernel returns Σ dG·(G − base) = k_G·∂L/∂k_G
+  const kG = 4e-6;
+  for (const kink of ["mean", "zero"] as const) {
+    const { linear, rectified } = pairSlopes("min-G", kG);
+    const sum = K.k.mapStandardBackward(theta, dg, dtheta, R, n, np, Cp, linear, rectified, kinkFactor(kink));
+    const dW = pairConductancesBackward(w, dG, R, n, kG, "min-G", kink), d = K.f32(dtheta, R * np);
+    for (let i = 0; i < R; i++) {
+      for (let j = 0; j < n; j++) assert.ok(Math.abs(d[i * np + j] - dW[i * n + j]) <= 1e-5 * kG, `${kink} dθ[${i}][${j}]: kernel ${d[i * np + j]}, tile ${dW[i * n + j]}`);
+      for (let j = n; j < np; j++) assert.equal(d[i * np + j], 0, "padding of dθ");
+    }
+    const scale = pairScaleGradient(w, dG, R, n, "min-G");
+    assert.ok(Math.abs(sum / kG - scale) <= 1e-5 * Math.abs(scale), `${kink} ∂L/∂k_G: kernel ${sum / kG}, tile ${scale}`);
+  }
+  const avg = pairSlopes("avg", kG);
+  const sumAvg = K.k.mapStandardBackward(theta, dg, dtheta, R, n, np, Cp, avg.linear, avg.rectified, 0);
+  const dAvg = pairConductancesBackward(w, dG, R, n, kG, "avg"), d = K.f32(dtheta, R * np);
+  for (let i = 0; i < R; i++) for (let j = 0; j < n; j++) assert.ok(Math.abs(d[i * np + j] - dAvg[i * n + j]) <= 1e-5 * kG, `avg dθ[${i}][${j}]`);
+  assert.ok(Math.abs(sumAvg / kG - pairScaleGradient(w, dG, R, n, "avg")) <= 1e-5, "avg ∂L/∂k_G");
 });

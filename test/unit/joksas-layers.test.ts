@@ -37,6 +37,10 @@ test("§4.7 standard mapping (min-G rule): worked examples", () => {
   const c = mapStandard(tf.tensor2d([[4], [-2]]), 3, 5, "min-G", "blocked");
   close(arr(c.g), [5, 3, 3, 4], 1e-6, "G blocked (one neuron: same order)");
   assert.throws(() => mapStandard(tf.tensor2d([[1]]), 1, 2, "median" as never), /unknown pair rule "median"/);
+  assert.throws(() => mapStandard(tf.tensor2d([[0, 0]]), 1, 2), /memristive layer \[1×2\]: k_G is Infinity .*the largest \|weight\| is 0/);
+  assert.throws(() => mapDouble(tf.tensor2d([[0, 0]]), 1, 2), /memristive layer \[1×2\]: k_G is Infinity/);
+  assert.throws(() => mapDouble(tf.tensor2d([[1, -1]]), 1, 2), /double weights: entry 1 is -1; each must be a finite number ≥ 0/);
+  assert.throws(() => mapStandard(tf.tensor2d([[1]]), 2, 1), /memristive layer: need 0 < gOffSiemens < gOnSiemens/);
 });
 
 test("§4.2 avg rule is symmetric about the mid conductance and spans the window", () => {
@@ -45,18 +49,39 @@ test("§4.2 avg rule is symmetric about the mid conductance and spans the window
   close(arr(m.g), [10, 2, 4, 8], 1e-6, "G avg");
 });
 
-test("the tfjs layers map weights exactly as the tile does (lib/tile/mapping): both pair rules, interleaved columns, k_G", () => {
+test("the tfjs mapping is the tile's as a tfjs op: values and k_G in either column layout; its gradient (k_G's through max|W| included) matches finite differences, with TensorFlow's zero slope at the min-G kink", () => {
   const r = rng("tile-vs-tfjs");
   const rows = 7, cols = 5;
   const w = Float64Array.from({ length: rows * cols }, () => r.uniform(-2, 2));
+  w[3] = 0; // a weight at the kink (a zero-initialised bias)
   const window = { gOffSiemens: 2e-5, gOnSiemens: 3e-4 };
+  const c = Float64Array.from({ length: rows * 2 * cols }, () => r.uniform(-1, 1));
   for (const rule of ["min-G", "avg"] as const) {
-    const tfMap = mapStandard(tf.tensor2d(Array.from(w), [rows, cols]), window.gOffSiemens, window.gOnSiemens, rule, "interleaved");
     const kG = conductanceScale(window, maxAbs(w));
     const tile = pairConductances(w, rows, cols, window, kG, rule);
-    assert.ok(Math.abs(tfMap.kG.dataSync()[0] - kG) <= 1e-6 * kG, `${rule}: k_G`);
-    const g = tfMap.g.dataSync();
-    tile.forEach((v, q) => assert.ok(Math.abs(g[q] - v) <= 1e-6 * window.gOnSiemens, `${rule}: device ${q}: tfjs ${g[q]}, tile ${v}`));
+    for (const layout of ["interleaved", "blocked"] as const) {
+      const at = (q: number) => (layout === "interleaved" ? q : Math.floor(q / (2 * cols)) * 2 * cols + (q % 2) * cols + Math.floor((q % (2 * cols)) / 2));
+      const tfMap = mapStandard(tf.tensor2d(Array.from(w), [rows, cols]), window.gOffSiemens, window.gOnSiemens, rule, layout);
+      assert.ok(Math.abs(tfMap.kG.dataSync()[0] - kG) <= 1e-6 * kG, `${rule}: k_G`);
+      const g = tfMap.g.dataSync();
+      tile.forEach((v, q) => assert.ok(Math.abs(g[at(q)] - v) <= 1e-6 * window.gOnSiemens, `${rule} ${layout}: device ${q}: tfjs ${g[at(q)]}, tile ${v}`));
+      // L = Σ c_q·G_q (c in the tile's order) through tfjs, against central differences of the float64 mapping
+      const cLaid = new Float32Array(c.length);
+      c.forEach((x, q) => (cLaid[at(q)] = x));
+      const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(mapStandard(x as tf.Tensor2D, window.gOffSiemens, window.gOnSiemens, rule, layout).g, tf.tensor2d(cLaid, [rows, 2 * cols]))))(tf.tensor2d(Array.from(w), [rows, cols])).dataSync());
+      const loss = (x: Float64Array) => pairConductances(x, rows, cols, window, conductanceScale(window, maxAbs(x)), rule).reduce((s, v, q) => s + c[q] * v, 0);
+      for (let i = 0; i < w.length; i++) {
+        if (i === 3 && rule === "min-G") {
+          assert.equal(grad[i], 0, "min-G at w = 0: TensorFlow's relu slope, so a zero bias stays at zero");
+          continue;
+        }
+        const h = 1e-4, up = Float64Array.from(w), dn = Float64Array.from(w);
+        up[i] += h;
+        dn[i] -= h;
+        const want = (loss(up) - loss(dn)) / (2 * h);
+        assert.ok(Math.abs(grad[i] - want) <= 2e-3 * Math.max(Math.abs(want), 1e-6), `${rule} ${layout}: ∂L/∂w[${i}] tfjs ${grad[i]}, finite difference ${want}`);
+      }
+    }
   }
 });
 

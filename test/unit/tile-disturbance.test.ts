@@ -45,7 +45,7 @@ function checkWeightGradients(w: Float64Array, inDim: number, outDim: number, cf
   }
 }
 
-test("the float64 disturbance equals the tfjs layers' disturb for the same draws: D2D, stuck at G_off / G_on, stuck at KDE values (D8)", () => {
+test("the tfjs layers' disturb is the float64 disturbance as a tfjs op (values to float32, gradient through the Jacobian), and fresh draws from a seed replay: D2D, stuck at G_off / G_on, stuck at KDE values (D8)", () => {
   const rows = 5, cols = 6; // cols not a multiple of 4: the draws' padded layout is exercised
   const d8 = JOKSAS_SETUPS.D8;
   const cases: Array<[ConductanceDisturbance, { gOffSiemens: number; gOnSiemens: number }]> = [
@@ -63,6 +63,9 @@ test("the float64 disturbance equals the tfjs layers' disturb for the same draws
     const mine = disturbConductances(g, rows, cols, d, w, draws);
     const theirs = tf.tidy(() => disturb(tf.tensor2d(Float32Array.from(g), [rows, cols]), d, w, draws).dataSync());
     mine.gSiemens.forEach((x, k) => assert.ok(Math.abs(x - theirs[k]) <= 2e-6 * Math.abs(x), `${d.kind} device ${k}: ${x} vs tfjs ${theirs[k]}`));
+    const c = uniform(rng(4), rows * cols, -1, 1);
+    const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(disturb(x as tf.Tensor2D, d, w, draws), tf.tensor2d(Float32Array.from(c), [rows, cols]))))(tf.tensor2d(Float32Array.from(g), [rows, cols])).dataSync());
+    grad.forEach((x, k) => assert.ok(Math.abs(x - c[k] * mine.jacobian[k]) <= 1e-5 * Math.max(Math.abs(c[k] * mine.jacobian[k]), 1e-3), `${d.kind} ∂L/∂G[${k}]: tfjs ${x}, Jacobian ${c[k] * mine.jacobian[k]}`));
     // fresh draws from a seed are the same realisation as the draws made from that seed
     assert.deepEqual(Array.from(disturbConductances(g, rows, cols, d, w, rng(2)).gSiemens), Array.from(mine.gSiemens), `${d.kind}: seeded`);
     if (d.kind !== "d2d-lognormal") {

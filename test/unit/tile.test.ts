@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { rng, Rng } from "../../lib/runtime/random";
 import { CircuitTile, TileCircuit } from "../../lib/tile/circuit-tile";
 import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
-import { checkWindow, conductanceScale, fromOutIn, maxAbs, offsetPairConductances, pairConductances, pairConductancesBackward, pairWeights, singleConductances, singleMapping, singleWeights } from "../../lib/tile/mapping";
+import { checkWindow, coefficientPairs, conductanceScale, doubleConductances, kinkFactor, pairCoefficients, doubleScaleGradient, fromOutIn, maxAbs, offsetPairConductances, pairConductances, pairConductancesBackward, pairScaleGradient, pairWeights, singleConductances, singleMapping, singleWeights } from "../../lib/tile/mapping";
 import { idealCurrents } from "../../lib/crossbar/ideal";
 import { expressionLaw } from "../../lib/devices/expression-law";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, ROOM_TEMPERATURE_KELVIN } from "../../lib/devices/poole-frenkel";
@@ -45,6 +45,32 @@ test("pair mapping: min-G keeps one device of each pair at G_off, avg centres th
   assert.throws(() => pairConductances(w, 3, 2, WINDOW, kG, "min-G"), /weights have 4 entries, expected 3×2/);
 });
 
+test("scale gradient: with k_G = (G_on − G_off)/max|W|, pairConductancesBackward + pairScaleGradient·∂k_G/∂W match finite differences of both rules; double weights likewise", () => {
+  const r = rng(2);
+  const w = uniform(r, 12, -1, 1), c = uniform(r, 24, -1, 1), c1 = uniform(r, 12, -1, 1);
+  const top = w.reduce((m, x, i) => (Math.abs(x) > Math.abs(w[m]) ? i : m), 0);
+  for (const rule of ["min-G", "avg"] as const) {
+    const loss = (x: Float64Array) => pairConductances(x, 3, 4, WINDOW, conductanceScale(WINDOW, maxAbs(x)), rule).reduce((s, v, q) => s + c[q] * v, 0);
+    const kG = conductanceScale(WINDOW, maxAbs(w));
+    const dW = pairConductancesBackward(w, c, 3, 4, kG, rule);
+    dW[top] += pairScaleGradient(w, c, 3, 4, rule) * (-kG / Math.abs(w[top])) * Math.sign(w[top]);
+    for (let i = 0; i < 12; i++) assertClose(dW[i], fd(loss, w, i), 1e-6, `${rule} dW[${i}]`);
+  }
+  const d = Float64Array.from(w, Math.abs);
+  const lossD = (x: Float64Array) => doubleConductances(x, WINDOW, conductanceScale(WINDOW, maxAbs(x))).reduce((s, v, q) => s + c1[q] * v, 0);
+  const kD = conductanceScale(WINDOW, maxAbs(d));
+  const dD = Float64Array.from(c1, (x) => kD * x);
+  dD[top] += doubleScaleGradient(d, c1) * (-kD / d[top]);
+  for (let i = 0; i < 12; i++) assertClose(dD[i], fd(lossD, d, i), 1e-6, `double dD[${i}]`);
+  // 0 ↦ G_off, the largest ↦ G_on; negative or non-finite weights have no device state
+  assert.deepEqual(Array.from(doubleConductances([0, 2, 1], WINDOW, conductanceScale(WINDOW, 2)), (x) => +(x * 1e6).toFixed(6)), [10, 100, 55]);
+  assert.throws(() => doubleConductances([0, -0.5], WINDOW, 1), /entry 1 is -0.5; each must be a finite number ≥ 0/);
+  assert.throws(() => doubleConductances([0, NaN], WINDOW, 1), /entry 1 is NaN/);
+  assert.throws(() => doubleConductances([1], WINDOW, -1), /k_G must be finite and ≥ 0, got -1/);
+  assert.deepEqual(Array.from(doubleConductances([0, 0], WINDOW, conductanceScale(WINDOW, 0))), [1e-5, 1e-5], "all-zero weights: every device at G_off");
+  assert.throws(() => doubleScaleGradient([1, 2], [1]), /dG has 1 entries for 2 double weights/);
+});
+
 test("per-tensor mappings: min-G pairs with any offset, weights read back from pairs; single column spreads [lowest, highest] over the window and back; checks name the problem", () => {
   const w = Float64Array.from([0.5, -1, 0.25, 0]);
   const kG = conductanceScale(WINDOW, 1);
@@ -62,7 +88,7 @@ test("per-tensor mappings: min-G pairs with any offset, weights read back from p
   assert.deepEqual(Array.from(g, (x) => +(x * 1e6).toFixed(6)), [10, 100, 55, 32.5]);
   assert.deepEqual(Array.from(singleWeights([1e-5, 5.5e-5], WINDOW, m), (x) => +x.toFixed(12)), [1, 2]);
   assert.deepEqual(singleMapping([-2, -2], WINDOW), { lowestWeight: -2, kG: WINDOW.gOnSiemens - WINDOW.gOffSiemens }, "a constant tensor: all at G_off");
-  assert.throws(() => offsetPairConductances(w, 2, 2, NaN, kG), /offset NaN S and scale .* must be finite/);
+  assert.throws(() => offsetPairConductances(w, 2, 2, NaN, kG), /pair mapping: base NaN S and slopes .* must be finite/);
   assert.throws(() => offsetPairConductances(w, 3, 1, 0, kG), /weights have 4 entries, expected 3×1/);
   assert.throws(() => pairWeights(code, 2, 1, kG), /pairs have 8 conductances, expected 2×2/);
   assert.throws(() => pairWeights(code, 4, 1, 0), /k_G must be finite and > 0, got 0/);
@@ -76,7 +102,23 @@ test("mapping helpers with worked numbers: ∂L/∂W of each rule (at w = 0 min-
   const dG = [1, 10, 2, 20, 3, 30];
   assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "min-G")), [2, -40, -27]);
   assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "avg")), [-9, -18, -27]);
+  assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "min-G", "zero")), [2, -40, 0], "TensorFlow's relu slope at the kink");
+  assert.deepEqual(Array.from(pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "avg", "zero")), [-9, -18, -27], "avg has no kink");
+  assert.throws(() => pairConductancesBackward([0.5, -1, 0], dG, 1, 3, kG, "min-G", "half" as never), /unknown kink slope "half"/);
   assert.throws(() => pairConductancesBackward([0.5, -1, 0], dG.slice(1), 1, 3, kG, "min-G"), /dG has 5 entries, expected 1×6/);
+  // the rules as coefficients G± = base + linear·(±w) + rectified·max(±w, 0), the form the kernels evaluate
+  assert.deepEqual(pairCoefficients("min-G", WINDOW, 2), { baseSiemens: 1e-5, linear: 0, rectified: 2 });
+  assert.deepEqual(pairCoefficients("avg", WINDOW, 2), { baseSiemens: 5.5e-5, linear: 1, rectified: 0 });
+  assert.deepEqual(Array.from(coefficientPairs([0.5, -1], 1, 2, { baseSiemens: 1, linear: 2, rectified: 4 })), [1 + 1 + 2, 1 - 1, 1 - 2, 1 + 2 + 4]);
+  assert.throws(() => pairCoefficients("max" as never, WINDOW, 2), /unknown pair rule "max"/);
+  assert.deepEqual([kinkFactor("mean"), kinkFactor("zero")], [0.5, 0]);
+  assert.throws(() => kinkFactor("half" as never), /unknown kink slope "half": use mean or zero/);
+  // ∂L/∂k_G: min-G 1·0.5 + 20·1 + 0 = 20.5; avg ((1 − 10)·0.5 + (2 − 20)·(−1) + 0)/2 = 6.75
+  assert.equal(pairScaleGradient([0.5, -1, 0], dG, 1, 3, "min-G"), 20.5);
+  assert.equal(pairScaleGradient([0.5, -1, 0], dG, 1, 3, "avg"), 6.75);
+  assert.throws(() => pairScaleGradient([0.5, -1], dG, 1, 3, "avg"), /weights have 2 entries, expected 1×3/);
+  assert.throws(() => pairScaleGradient([0.5, -1, 0], dG.slice(1), 1, 3, "min-G"), /dG has 5 entries, expected 1×6/);
+  assert.throws(() => pairConductances([1], 1, 1, WINDOW, Infinity, "avg"), /k_G must be finite, got Infinity/);
   assert.deepEqual(Array.from(fromOutIn([1, 2, 3, 4, 5, 6], 2, 3)), [1, 4, 2, 5, 3, 6]);
   assert.throws(() => fromOutIn([1, 2, 3], 2, 3), /weights have 3 entries, expected 2×3/);
   assert.equal(conductanceScale(WINDOW, 0), 0, "all-zero weights: no scale");

@@ -181,46 +181,36 @@ export function argMax(m: usize, R: i32, C: i32, Cp: i32, absolute: bool): i32 {
 
 /**
  * Standard signed weights θ [R, np] (n logical columns) → G [R, Cp] with G₊ in columns 0..n−1 and
- * G₋ in n..2n−1. rule 0: min-G (max(±kG·θ, 0) + gOff); rule 1: avg (mid ± kG·θ/2).
+ * G₋ in n..2n−1: G± = base + linear·(±θ) + rectified·max(±θ, 0) (the pair rule's coefficients, from
+ * tile/mapping's `pairCoefficients`); the padding gets `pad`.
  */
-export function mapStandard(theta: usize, g: usize, R: i32, n: i32, np: i32, Cp: i32, kG: f32, gOff: f32, gOn: f32, rule: i32): void {
-  const mid = (gOn + gOff) / 2;
+export function mapStandard(theta: usize, g: usize, R: i32, n: i32, np: i32, Cp: i32, base: f32, linear: f32, rectified: f32, pad: f32): void {
   for (let i = 0; i < R; i++) {
     const t = theta + (<usize>(i * np) << 2), row = g + (<usize>(i * Cp) << 2);
     for (let j = 0; j < n; j++) {
-      const ge = kG * load<f32>(t + (<usize>j << 2));
-      let gp: f32, gm: f32;
-      if (rule == 0) {
-        gp = (ge > 0 ? ge : 0) + gOff;
-        gm = (-ge > 0 ? -ge : 0) + gOff;
-      } else {
-        gp = mid + ge / 2;
-        gm = mid - ge / 2;
-      }
-      store<f32>(row + (<usize>j << 2), gp);
-      store<f32>(row + (<usize>(n + j) << 2), gm);
+      const w = load<f32>(t + (<usize>j << 2));
+      store<f32>(row + (<usize>j << 2), base + linear * w + rectified * (w > 0 ? w : 0));
+      store<f32>(row + (<usize>(n + j) << 2), base - linear * w + rectified * (-w > 0 ? -w : 0));
     }
-    for (let j = 2 * n; j < Cp; j++) store<f32>(row + (<usize>j << 2), gOff);
+    for (let j = 2 * n; j < Cp; j++) store<f32>(row + (<usize>j << 2), pad);
   }
 }
 
 /**
- * Gradient of mapStandard: dθ [R, np] from dG [R, Cp]; returns Σ dG_eff·θ (the part of dL/dk_G
- * that flows through the mapping, before the max-normalisation).
+ * Gradient of mapStandard: dθ [R, np] from dG [R, Cp], where the kink of max(±θ, 0) at θ = 0 takes
+ * `kink` times the two one-sided slopes' difference (0: TensorFlow's relu; 0.5: their mean). Returns
+ * Σ dG·(G − base), which is k_G·∂L/∂k_G when the slopes are proportional to k_G.
  */
-export function mapStandardBackward(theta: usize, dg: usize, dtheta: usize, R: i32, n: i32, np: i32, Cp: i32, kG: f32, rule: i32): f32 {
+export function mapStandardBackward(theta: usize, dg: usize, dtheta: usize, R: i32, n: i32, np: i32, Cp: i32, linear: f32, rectified: f32, kink: f32): f32 {
   let dk: f32 = 0;
   for (let i = 0; i < R; i++) {
     const t = theta + (<usize>(i * np) << 2), dt = dtheta + (<usize>(i * np) << 2), row = dg + (<usize>(i * Cp) << 2);
     for (let j = 0; j < n; j++) {
       const w = load<f32>(t + (<usize>j << 2));
-      const ge = kG * w;
-      const dp = load<f32>(row + (<usize>j << 2)), dm = load<f32>(row + (<usize>(n + j) << 2));
-      let dge: f32;
-      if (rule == 0) dge = (ge > 0 ? dp : 0) - (-ge > 0 ? dm : 0);
-      else dge = (dp - dm) / 2;
-      store<f32>(dt + (<usize>j << 2), kG * dge);
-      dk += dge * w;
+      const up = load<f32>(row + (<usize>j << 2)), down = load<f32>(row + (<usize>(n + j) << 2));
+      const side: f32 = w > 0 ? up : w < 0 ? -down : kink * (up - down);
+      store<f32>(dt + (<usize>j << 2), linear * (up - down) + rectified * side);
+      dk += linear * w * (up - down) + rectified * (up * (w > 0 ? w : 0) + down * (-w > 0 ? -w : 0));
     }
     for (let j = n; j < np; j++) store<f32>(dt + (<usize>j << 2), 0);
   }
