@@ -74,6 +74,7 @@ export function pairSlopes(rule: PairRule, kG: number): { readonly linear: numbe
   return rule === "min-G" ? { linear: 0, rectified: kG } : { linear: kG / 2, rectified: 0 };
 }
 
+/** The coefficients of `rule` in `window` with scale kG (S per weight unit). */
 export function pairCoefficients(rule: PairRule, window: ConductanceWindow, kG: number): PairCoefficients {
   checkWindow(window);
   const base = rule === "min-G" ? window.gOffSiemens : (window.gOffSiemens + window.gOnSiemens) / 2;

@@ -206,8 +206,9 @@ export class FusedMlp {
     if (standard) {
       const c = pairCoefficients((this.weights as { rule: PairRule }).rule, window, kG);
       k.mapStandard(L.theta, L.g, L.R, L.nOut, L.Pp, L.Cp, c.baseSiemens, c.linear, c.rectified, gOff);
+    } else {
+      k.mapDouble(L.theta, L.g, L.R, L.C, L.Cp, kG, gOff);
     }
-    else k.mapDouble(L.theta, L.g, L.R, L.C, L.Cp, kG, gOff);
     const n = L.R * L.Cp;
     K.f32(L.pass, n).fill(1);
     // the draws of devices/draws, made straight into this layer's buffers (their pointers in `at`)
@@ -326,8 +327,9 @@ export class FusedMlp {
     if (this.weights.kind === "standard") {
       const { linear, rectified } = pairSlopes(this.weights.rule, kG);
       dkG += k.mapStandardBackward(L.theta, L.dg, L.grad, L.R, n, L.Pp, L.Cp, linear, rectified, kinkFactor(JOKSAS_KINK)) / kG;
+    } else {
+      dkG += k.mapDoubleBackward(L.theta, L.dg, L.grad, L.R, L.C, L.Cp, kG);
     }
-    else dkG += k.mapDoubleBackward(L.theta, L.dg, L.grad, L.R, L.C, L.Cp, kG);
     // k_G = (G_on − G_off)/max: dmax = −k_G/max·dk_G, to the first arg-max (through |θ| for standard weights: sign, −1 at 0 as tfjs)
     const th = K.f32(L.theta, L.R * L.Pp), gr = K.f32(L.grad, L.R * L.Pp);
     const sign = this.weights.kind === "standard" ? (th[fw.at] > 0 ? 1 : -1) : 1;
