@@ -1,8 +1,9 @@
 /**
  * Conductance disturbances on float64 arrays: one realisation of a `ConductanceDisturbance`
- * (joksas.ts) for a [rows][cols] array, with the draws of `draws.ts`. The tfjs layers
- * (`training/memristive.ts` `disturb`) and the fused engine consume the same draws in the same order,
- * so a seed gives the same devices on every path. Also returns the diagonal Jacobian dG'/dG, which
+ * (joksas.ts) for a [rows][cols] array, with the draws of `draws.ts`. The tile's layer applies it,
+ * the tfjs layers run it as a tfjs op (`training/memristive.ts` `disturb`), and the fused engine's
+ * float32 kernels consume the same draws in the same order, so a seed gives the same devices on
+ * every path. Also returns the diagonal Jacobian dG'/dG, which
  * gradients through a disturbed array need (0 for a stuck device).
  */
 import type { Rng } from "../runtime/random";
