@@ -3,8 +3,8 @@
  * (joksas.ts) for a [rows][cols] array, with the draws of `draws.ts`. The tile's layer applies it,
  * the tfjs layers run it as a tfjs op (`training/memristive.ts` `disturb`), and the fused engine's
  * float32 kernels consume the same draws in the same order, so a seed gives the same devices on
- * every path. Also returns the diagonal Jacobian dG'/dG, which
- * gradients through a disturbed array need (0 for a stuck device).
+ * every path. Also returns the diagonal Jacobian dG'/dG, which gradients through a disturbed array
+ * need (0 for a stuck device).
  */
 import type { Rng } from "../runtime/random";
 import { DisturbanceDraws, disturbanceDraws, unpadded } from "./draws";
