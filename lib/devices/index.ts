@@ -8,3 +8,4 @@ export * from "./pf-residuals";
 export * from "./draws";
 export * from "./expression-law";
 export * from "./disturbance";
+export * from "./time";
