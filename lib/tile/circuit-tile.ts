@@ -12,6 +12,10 @@
  * that the adjoint solve's source i delivers into word line i (reciprocity), which also holds for
  * ideal wires.
  *
+ * Ohmic devices on ideal wires (every resistance 0 Ω) take a closed form: I = V·G, ∂L/∂G = Σ V·∂L/∂I,
+ * ∂L/∂V = G·∂L/∂I and P = Σ G·V²; the full solution (every node and branch) is built only when a
+ * caller reads `solution`.
+ *
  * Nonlinear devices (a `DeviceCurrentLaw`, e.g. Poole–Frenkel or an expression law): the forward
  * pass is the Newton solve; the adjoint uses each input's converged Jacobian (the devices'
  * differential conductances at the solution), and ∂L/∂p of a device parameter p is
@@ -79,6 +83,12 @@ export class CircuitTile {
     if (this.law && this.law.devices !== rows * cols) throw new RangeError(`tile: the current law describes ${this.law.devices} devices, the tile has ${rows} × ${cols}`);
   }
 
+  /** Ohmic devices on ideal wires: the closed form applies. */
+  get idealOhmic(): boolean {
+    const c = this.circuit;
+    return !this.law && !c.wordSegmentOhm && !c.bitSegmentOhm && !c.sourceOhm && !c.outputOhm;
+  }
+
   /** The conductances the tile was built with (its own copy), [rows][cols]. */
   get conductancesSiemens(): Float64Array {
     return this.topology.conductancesSiemens;
@@ -94,12 +104,32 @@ export class CircuitTile {
     if (voltages.length !== batch * this.rows) throw new RangeError(`tile forward: ${voltages.length} voltages for a batch of ${batch} × ${this.rows} word lines`);
     const drive = { wordLeftVolt: this.rowsOf(voltages, batch, this.rows) };
     const engine = this.circuit.engine ?? "gauss-seidel";
+    if (this.idealOhmic) {
+      const { rows: m, cols: n } = this, g = this.conductancesSiemens, currents = new Float64Array(batch * n);
+      for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) {
+        const v = voltages[k * m + i];
+        if (v !== 0) for (let j = 0, o = k * n, r = i * n; j < n; j++) currents[o + j] += v * g[r + j];
+      }
+      let solved: CrossbarSolution | undefined;
+      const system = this.system;
+      return { batch, voltages, currents, get solution() { return (solved ??= system.solve(drive, { engine })); } };
+    }
     const solution = this.law ? solveNonlinear(this.topology, this.law, drive, { engine }) : this.system.solve(drive, { engine });
     return { batch, voltages, currents: solution.outputCurrents, solution };
   }
 
   /** Power per input of a forward pass, wire and driver losses included. */
   power(f: TileForward): TilePower {
+    if (this.idealOhmic) {
+      const { rows: m, cols: n } = this, g = this.conductancesSiemens, p = new Float64Array(f.batch);
+      for (let k = 0; k < f.batch; k++) for (let i = 0; i < m; i++) {
+        const v = f.voltages[k * m + i];
+        let gi = 0;
+        for (let j = 0; j < n; j++) gi += g[i * n + j];
+        p[k] += v * v * gi;
+      }
+      return { devicesWatt: p, wiresWatt: new Float64Array(f.batch), sourceResistorsWatt: new Float64Array(f.batch), sourcesWatt: Float64Array.from(p) };
+    }
     const p = this.system.power(f.solution, { wordLeftVolt: this.rowsOf(f.voltages, f.batch, this.rows) });
     const pick = (k: "devicesWatt" | "wiresWatt" | "sourceResistorsWatt" | "sourcesWatt") => Float64Array.from(p, (x) => x[k]);
     return { devicesWatt: pick("devicesWatt"), wiresWatt: pick("wiresWatt"), sourceResistorsWatt: pick("sourceResistorsWatt"), sourcesWatt: pick("sourcesWatt") };
@@ -115,10 +145,24 @@ export class CircuitTile {
     const { rows: m, cols: n } = this;
     const N = m * n, batch = f.batch;
     if (dCurrents.length !== batch * n) throw new RangeError(`tile backward: ${dCurrents.length} current gradients for a batch of ${batch} × ${n} bit lines`);
-    const engine = this.circuit.engine ?? "gauss-seidel";
-    const u = f.solution;
     const dG = new Float64Array(N);
     const dV = new Float64Array(batch * m);
+    if (this.idealOhmic) {
+      const g = this.conductancesSiemens;
+      for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) {
+        const v = f.voltages[k * m + i];
+        let s = 0;
+        for (let j = 0, o = k * n, r = i * n; j < n; j++) {
+          const d = dCurrents[o + j];
+          dG[r + j] += v * d;
+          s += g[r + j] * d;
+        }
+        dV[k * m + i] = s;
+      }
+      return { dConductances: dG, dVoltages: dV };
+    }
+    const engine = this.circuit.engine ?? "gauss-seidel";
+    const u = f.solution;
     const adjoint = (system: CrossbarSystem, k0: number, count: number) =>
       system.solve({ wordLeftVolt: Array.from({ length: count }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents.subarray(k0 * n, (k0 + count) * n), count, n) }, { engine });
     // ∂L/∂θ −= (λ_W − λ_B)·∂I/∂θ per device, and ∂L/∂V = −(current source i delivers in the adjoint solve)

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rng, Rng } from "../../lib/runtime/random";
+import { CircuitTile } from "../../lib/tile/circuit-tile";
 import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
 import {
   PeripheryConfig,
@@ -263,4 +264,29 @@ test("bad periphery input: each error names the field, its unit and the value", 
     assert.throws(() => new CrossbarDenseLayer(new Float64Array(6), 1, 3, { ...BASE, periphery: p }), re);
   }
   assert.throws(() => new CrossbarDenseLayer(new Float64Array(6), 1, 3, { ...BASE, deviceLaw: { expression: "G*V" }, periphery: { readNoiseRelative: 0.01 } }), /read noise on the conductances is modelled for ohmic devices/);
+});
+
+test("ideal wires, ohmic devices: the closed form's currents, power and adjoint equal the full solve's", () => {
+  const r = rng(30), rows = 5, cols = 4, batch = 3;
+  const g = uniform(r, rows * cols, 1e-6, 1e-5), v = uniform(r, batch * rows, -0.3, 0.3), dI = uniform(r, batch * cols, -1, 1);
+  const t = new CircuitTile(g, rows, cols, { wordSegmentOhm: 0, bitSegmentOhm: 0 });
+  assert.ok(t.idealOhmic);
+  const f = t.forward(v, batch);
+  const full = f.solution; // the full nodal solve, built on demand
+  f.currents.forEach((c, q) => close(c, full.outputCurrents[q], 1e-12, `current ${q}`));
+  const p = t.power(f), pf = t.system.power(full, { wordLeftVolt: Array.from({ length: batch }, (_, k) => v.subarray(k * rows, (k + 1) * rows)) });
+  p.sourcesWatt.forEach((w, k) => close(w, pf[k].sourcesWatt, 1e-12, `source power ${k}`));
+  p.devicesWatt.forEach((w, k) => close(w, pf[k].devicesWatt, 1e-12, `device power ${k}`));
+  const b = t.backward(f, dI);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+    let want = 0;
+    for (let k = 0; k < batch; k++) want += v[k * rows + i] * dI[k * cols + j];
+    close(b.dConductances[i * cols + j], want, 1e-12, `∂L/∂G[${i}][${j}]`);
+  }
+  for (let k = 0; k < batch; k++) for (let i = 0; i < rows; i++) {
+    let want = 0;
+    for (let j = 0; j < cols; j++) want += g[i * cols + j] * dI[k * cols + j];
+    close(b.dVoltages[k * rows + i], want, 1e-12, `∂L/∂V[${k}][${i}]`);
+  }
+  assert.ok(!new CircuitTile(g, rows, cols, { wordSegmentOhm: 1, bitSegmentOhm: 0 }).idealOhmic);
 });
