@@ -18,6 +18,8 @@ import type { RunMode } from "../runtime/mode";
 export const PAPERS = Object.freeze({
   "drolet-2023": Object.freeze({ citation: "P. Drolet et al., arXiv 2305.18495 (2023)", year: 2023, arxiv: "2305.18495" }),
   "joksas-2022": Object.freeze({ citation: "D. Joksas et al., Adv. Sci. 9, 2105784 (2022); arXiv 2112.06887", year: 2022, arxiv: "2112.06887" }),
+  "rasch-2023": Object.freeze({ citation: "M. J. Rasch et al., Nat. Commun. 14, 5282 (2023); arXiv 2302.08469 (IBM aihwkit)", year: 2023, arxiv: "2302.08469" }),
+  crosssim: Object.freeze({ citation: "Sandia CrossSim (sandialabs/cross-sim): ADC range options, simulator/parameters/xbar_parameters.py", year: 2026, arxiv: "" }),
 });
 export type PaperId = keyof typeof PAPERS;
 

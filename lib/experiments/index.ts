@@ -14,3 +14,5 @@ export * as joksasStuck from "./joksas-stuck";
 export * as joksasCnn from "./joksas-cnn";
 export * as circuitAware from "./circuit-aware";
 export * as circuitAwareMnist from "./circuit-aware-mnist";
+export * as peripheryTime from "./periphery-time";
+export * as peripheryTimeStudy from "./periphery-time-study";

@@ -5,3 +5,4 @@ export * from "./memristive";
 export * from "./memristive-mlp";
 export * from "./memristive-cnn";
 export * from "./circuit-aware";
+export * from "./analog-inference";
