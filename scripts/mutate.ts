@@ -32,6 +32,7 @@ export const TARGETS: readonly Target[] = [
   { name: "devices-drolet", mutate: ["lib/devices/tio2.ts", "lib/devices/drift-table.ts", "lib/devices/transfer.ts"], tests: "test/mutation/devices-drolet.ts", goal: 0.8 },
   { name: "devices-joksas", mutate: ["lib/devices/joksas.ts", "lib/devices/draws.ts", "lib/devices/poole-frenkel.ts", "lib/devices/expression-law.ts"], tests: "test/mutation/devices-joksas.ts", goal: 0.8 },
   { name: "tile-mapping", mutate: ["lib/tile/mapping.ts"], tests: "test/mutation/tile-mapping.ts", goal: 0.8 },
+  { name: "periphery-time", mutate: ["lib/tile/periphery.ts", "lib/tile/time.ts", "lib/devices/time.ts", "lib/training/analog-inference.ts", "lib/training/joksas-periphery.ts"], tests: "test/mutation/periphery-time.ts", goal: 0.85 },
   { name: "devices-pf", mutate: ["lib/devices/pf-extraction.ts", "lib/devices/pf-residuals.ts"], tests: "test/mutation/devices-pf.ts", goal: 0.8 },
 ];
 

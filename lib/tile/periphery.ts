@@ -124,6 +124,16 @@ export interface Quantised {
   readonly dRange: number;
 }
 
+/**
+ * The level u rounds to for a converter of step Δ (> 0) whose range is [lo, hi], before clipping:
+ * n·Δ with n = round(u/Δ) or ⌊u/Δ + U[0, 1)⌋. The one rounding rule of every converter here.
+ */
+export function roundToLevel(u: number, step: number, stochastic: boolean, rng: Rng | undefined): number {
+  if (!stochastic) return Math.round(u / step);
+  if (!rng) throw new RangeError("quantise: stochastic rounding needs a generator");
+  return Math.floor(u / step + rng.next());
+}
+
 /** Quantise u to the converter's levels and clip it to its range. */
 export function quantise(u: number, bits: number, rangeValue: number, signed: boolean, mode: Rounding, rng?: Rng): Quantised {
   const lo = signed ? -rangeValue : 0;
@@ -131,16 +141,9 @@ export function quantise(u: number, bits: number, rangeValue: number, signed: bo
   if (u < lo) return { value: lo, clipped: -1, dRange: signed ? -1 : 0 };
   const step = quantiserStep(bits, rangeValue, signed);
   if (step === 0) return { value: u, clipped: 0, dRange: 0 };
-  const s = u / step;
-  let n: number;
-  if (mode === "stochastic") {
-    if (!rng) throw new RangeError("quantise: stochastic rounding needs a generator");
-    n = Math.floor(s + rng.next());
-  } else {
-    n = Math.round(s);
-  }
+  const n = roundToLevel(u, step, mode === "stochastic", rng);
   const value = Math.min(rangeValue, Math.max(lo, n * step));
-  return { value, clipped: 0, dRange: ((n - s) * step) / rangeValue };
+  return { value, clipped: 0, dRange: ((n - u / step) * step) / rangeValue };
 }
 
 /** Snap conductances (S) in place to n evenly spaced levels from G_off to G_on (values outside go to the nearest end). */
@@ -196,6 +199,7 @@ export interface EncodedInputs {
 export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number, readVoltageVolt: number, dac: DacConfig | undefined, rng: Rng | undefined): EncodedInputs {
   const w = inDim + 1, volts = new Float64Array(batch * w), values = new Float64Array(batch * w), unitVolt = new Float64Array(batch), pass = new Uint8Array(batch * w).fill(1);
   let clipped = 0;
+  const step = dac ? quantiserStep(dac.bits, dac.inputRangeVolt, true) : 0, stochastic = dac?.rounding === "stochastic";
   for (let k = 0; k < batch; k++) {
     let unit = readVoltageVolt;
     if (dac?.noiseManagement === "abs-max") {
@@ -208,15 +212,18 @@ export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number,
       const xv = i < inDim ? x[k * inDim + i] : 1;
       if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${i}] is ${xv}, not a finite number`);
       values[k * w + i] = xv;
+      if (xv === 0 && !stochastic) continue; // 0 V (a level of every signed DAC); volts start at 0
       if (!dac) {
         volts[k * w + i] = unit * xv;
         continue;
       }
-      const q = quantise(unit * xv, dac.bits, dac.inputRangeVolt, true, dac.rounding ?? "nearest", rng);
-      volts[k * w + i] = q.value;
-      if (q.clipped !== 0) {
+      const u = unit * xv, R = dac.inputRangeVolt;
+      if (u > R || u < -R) {
+        volts[k * w + i] = u > R ? R : -R;
         pass[k * w + i] = 0;
         clipped++;
+      } else {
+        volts[k * w + i] = step === 0 ? u : Math.min(R, Math.max(-R, roundToLevel(u, step, stochastic, rng) * step));
       }
     }
   }
@@ -240,32 +247,41 @@ export interface DigitisedOutputs {
  * `sink`, when given, receives every ADC input (for calibration: |I⁺ − I⁻|, or each I ≥ 0 unsigned).
  */
 export function digitise(currents: Float64Array, batch: number, pairs: number, p: PeripheryConfig, rangeAmpere: number, rng: Rng | undefined, sink?: number[]): DigitisedOutputs {
-  const adc = p.adc, sigma = p.outputNoiseAmpere ?? 0, signed = adc?.signed ?? true, mode = adc?.rounding ?? "nearest";
+  const adc = sink ? undefined : p.adc, sigma = p.outputNoiseAmpere ?? 0, signed = p.adc?.signed ?? true;
   const n = batch * pairs, diff = new Float64Array(n), dI = new Float64Array(2 * n), dR = new Float64Array(n);
-  const noisy = (i: number) => (sigma > 0 ? i + sigma * rng!.normal() : i);
-  let clipped = 0;
-  const q = (u: number) => {
+  const R = rangeAmpere, lo = signed ? -R : 0, step = adc ? quantiserStep(adc.bits, R, signed) : 0, stochastic = adc?.rounding === "stochastic";
+  let clipped = 0, value = 0, dRange = 0;
+  /** One conversion: sets `value` and `dRange`; returns ∂value/∂u (1 inside the range, 0 clipped). */
+  const convert = (i: number): number => {
+    const u = sigma > 0 ? i + sigma * rng!.normal() : i;
     if (sink) sink.push(signed ? Math.abs(u) : u);
-    if (!adc || sink) return { value: u, clipped: 0, dRange: 0 } as Quantised;
-    const r = quantise(u, adc.bits, rangeAmpere, signed, mode, rng);
-    if (r.clipped !== 0) clipped++;
-    return r;
+    if (!adc) return ((value = u), (dRange = 0), 1);
+    if (u > R || u < lo) {
+      clipped++;
+      value = u > R ? R : lo;
+      dRange = u > R ? 1 : signed ? -1 : 0;
+      return 0;
+    }
+    if (step === 0) return ((value = u), (dRange = 0), 1);
+    const level = roundToLevel(u, step, stochastic, rng);
+    value = Math.min(R, Math.max(lo, level * step));
+    dRange = ((level - u / step) * step) / R;
+    return 1;
   };
   for (let j = 0; j < n; j++) {
     const ip = currents[2 * j], im = currents[2 * j + 1];
     if (signed) {
-      const r = q(noisy(ip - im));
-      diff[j] = r.value;
-      const m = r.clipped === 0 ? 1 : 0;
+      const m = convert(ip - im);
+      diff[j] = value;
       dI[2 * j] = m;
       dI[2 * j + 1] = -m;
-      dR[j] = r.dRange;
+      dR[j] = dRange;
     } else {
-      const a = q(noisy(ip)), b = q(noisy(im));
-      diff[j] = a.value - b.value;
-      dI[2 * j] = a.clipped === 0 ? 1 : 0;
-      dI[2 * j + 1] = b.clipped === 0 ? -1 : 0;
-      dR[j] = a.dRange - b.dRange;
+      dI[2 * j] = convert(ip);
+      const a = value, da = dRange;
+      dI[2 * j + 1] = -convert(im);
+      diff[j] = a - value;
+      dR[j] = da - dRange;
     }
   }
   return { differenceAmpere: diff, dCurrent: dI, dRange: dR, clipped, converters: adc ? (signed ? n : 2 * n) : 0 };

@@ -19,6 +19,8 @@ import { residualCholesky } from "../devices/pf-residuals";
 import { PairRule, conductanceScale, kinkFactor, pairCoefficients, pairSlopes } from "../tile/mapping";
 import { sigmoid } from "./mlp";
 import { JOKSAS_KINK } from "./memristive";
+import { encodeInputs } from "../tile/periphery";
+import { convertOutputs, layerAdcRange, outputGradients, stagePeriphery } from "./joksas-periphery";
 
 export type FusedWeights = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
 
@@ -57,13 +59,19 @@ interface Layer {
   readonly scratch: number;
   readonly rowSum: number;
   /** State of the last forward pass, for the backward pass. */
-  fw: { dense: true } | { dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array };
+  fw: { dense: true } | {
+    dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array;
+    /** With a periphery: volts per input unit of each row, the DAC's straight-through mask, ∂(I⁺ − I⁻)/∂I per pair. */
+    periphery: { unit: Float64Array; dacPass: Uint8Array | null; dCurrent: Float64Array } | null;
+  };
 }
 
 /** What a forward pass returns: class probabilities [B, classes] and power per example (W; null on a software stage). */
 export interface FusedForward {
   readonly probs: Float64Array;
   readonly power: Float64Array | null;
+  /** Share of ADC conversions that clipped, over every layer (0 without an ADC). */
+  readonly clippedOutputs: number;
 }
 
 export class FusedMlp {
@@ -147,6 +155,7 @@ export class FusedMlp {
     if (!Number.isInteger(B) || B < 1 || B > this.maxBatch) throw new RangeError(`batch ${B} is not in 1..${this.maxBatch}`);
     if (x.length !== B * this.sizes[0]) throw new RangeError(`input has ${x.length} values, expected ${B}×${this.sizes[0]}`);
     const ideal = !stage || stage.gOffSiemens === null;
+    stagePeriphery(stage); // refuses converters on the ideal (digital) stage
     let setup = stage;
     if (ideal && this.weights.kind === "double") {
       if (!trainingSetup || trainingSetup.gOffSiemens === null) throw new Error("a double-weights network needs its training setup's conductance window to run an ideal stage");
@@ -161,6 +170,7 @@ export class FusedMlp {
       x0[b * first.R + first.nIn] = 1;
     }
     let power: Float64Array | null = null;
+    const clips = { clipped: 0, converters: 0 };
     const last = this.layers.length - 1;
     this.layers.forEach((L, l) => {
       let z: Float64Array;
@@ -171,7 +181,7 @@ export class FusedMlp {
         for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) z[b * L.nOut + j] = cur[b * L.Pp + j];
         L.fw = { dense: true };
       } else {
-        const r = this.crossbarForward(L, B, setup!, rng, grad, wantPower, l > 0);
+        const r = this.crossbarForward(L, B, setup!, rng, grad, wantPower, l > 0, clips);
         z = r.y;
         if (r.power) {
           power ??= new Float64Array(B);
@@ -188,10 +198,10 @@ export class FusedMlp {
         this.probs = softmaxRows(z, B, L.nOut);
       }
     });
-    return { probs: this.probs, power };
+    return { probs: this.probs, power, clippedOutputs: clips.converters ? clips.clipped / clips.converters : 0 };
   }
 
-  private crossbarForward(L: Layer, B: number, setup: DeviceSetup, rng: Rng, grad: boolean, wantPower: boolean, inputGradient: boolean): { y: Float64Array; power: Float64Array | null } {
+  private crossbarForward(L: Layer, B: number, setup: DeviceSetup, rng: Rng, grad: boolean, wantPower: boolean, inputGradient: boolean, clips: { clipped: number; converters: number }): { y: Float64Array; power: Float64Array | null } {
     const K = this.K, k = K.k;
     const gOff = setup.gOffSiemens!, gOn = setup.gOnSiemens!, kV = setup.readVoltageVolt;
     const xs = K.f32(L.x, B * L.R), vs = K.f32(L.v, B * L.R);
@@ -233,6 +243,17 @@ export class FusedMlp {
     const pf = setup.currentModel;
     const skipZero = !inputGradient;
     const pw = wantPower ? L.power : 0;
+    // the DAC after the device draws (the tfjs layers' order)
+    const periphery = stagePeriphery(setup);
+    let unit = new Float64Array(B).fill(kV), dacPass: Uint8Array | null = null;
+    if (periphery?.dac) {
+      const x = new Float32Array(B * L.nIn);
+      for (let b = 0; b < B; b++) x.set(xs.subarray(b * L.R, b * L.R + L.nIn), b * L.nIn);
+      const enc = encodeInputs(x, B, L.nIn, kV, periphery.dac, rng);
+      vs.set(enc.volts);
+      unit = enc.unitVolt;
+      dacPass = enc.pass;
+    }
     if (pf) {
       const first = at.length, draws = pfDraws(pf, L.R, L.C, rng, draw);
       const { l11, l21, l22 } = draws ? residualCholesky(pf.residualCovariance) : { l11: 0, l21: 0, l22: 0 };
@@ -247,9 +268,19 @@ export class FusedMlp {
       k.matmul(L.v, L.g, L.cur, B, L.R, L.Cp, 1, L.scratch);
       if (pw) k.ohmicPower(L.v, L.g, L.rowSum, pw, B, L.R, L.Cp);
     }
-    const cur = K.f32(L.cur, B * L.Cp), y = new Float64Array(B * L.nOut), scale = kV * kG;
-    for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) y[b * L.nOut + j] = (cur[b * L.Cp + j] - cur[b * L.Cp + L.nOut + j]) / scale;
-    L.fw = { dense: false, kV, kG, max, at: argMax, pf, skipZero, y };
+    const cur = K.f32(L.cur, B * L.Cp);
+    let y = new Float64Array(B * L.nOut), fwPeriphery = null;
+    if (periphery) {
+      const c = convertOutputs(cur, L.Cp, B, L.nOut, periphery, layerAdcRange(periphery, L.R, kV, window), unit, kG, rng);
+      y = c.y;
+      fwPeriphery = { unit, dacPass, dCurrent: c.dCurrent };
+      clips.clipped += c.clipped;
+      clips.converters += c.converters;
+    } else {
+      const scale = kV * kG;
+      for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) y[b * L.nOut + j] = (cur[b * L.Cp + j] - cur[b * L.Cp + L.nOut + j]) / scale;
+    }
+    L.fw = { dense: false, kV, kG, max, at: argMax, pf, skipZero, y, periphery: fwPeriphery };
     return { y, power: pw ? Float64Array.from(K.f32(L.power, B)) : null };
   }
 
@@ -296,10 +327,12 @@ export class FusedMlp {
       if (!needDx) break;
       // through the previous layer's sigmoid: dz = dx·a·(1 − a), a = this layer's input
       const prev = this.layers[l - 1], xs = K.f32(L.x, B * L.R), dxs = K.f32(L.dx, B * L.R);
-      const scale = fw.dense ? 1 : fw.kV;
+      const pp = fw.dense ? null : fw.periphery;
       dz = new Float64Array(B * prev.nOut);
       for (let b = 0; b < B; b++) for (let j = 0; j < prev.nOut; j++) {
         const a = xs[b * L.R + j];
+        // dV/dx: k_V, or with a periphery the row's volts per unit through the DAC's straight-through mask
+        const scale = fw.dense ? 1 : pp ? pp.unit[b] * (pp.dacPass ? pp.dacPass[b * L.R + j] : 1) : fw.kV;
         dz[b * prev.nOut + j] = scale * dxs[b * L.R + j] * a * (1 - a);
       }
     }
@@ -310,7 +343,8 @@ export class FusedMlp {
     const { kV, kG } = fw;
     const dI = K.f32(L.dcur, B * L.Cp).fill(0);
     let dkG = 0;
-    for (let b = 0; b < B; b++) for (let j = 0; j < n; j++) {
+    if (fw.periphery) dkG = outputGradients(dz, fw.y, B, n, L.Cp, fw.periphery.dCurrent, fw.periphery.unit, kG, dI);
+    else for (let b = 0; b < B; b++) for (let j = 0; j < n; j++) {
       const g = dz[b * n + j];
       dI[b * L.Cp + j] = g / (kV * kG);
       dI[b * L.Cp + n + j] = -g / (kV * kG);

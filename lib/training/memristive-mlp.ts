@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
+import { stagePeriphery } from "./joksas-periphery";
 import { rng as makeRng } from "../runtime/random";
 import type { DeviceSetup } from "../devices/joksas";
 import type { ImageSet } from "../data/mnist";
@@ -151,6 +152,7 @@ export class MemristiveMlp implements MemristiveNetwork {
    */
   forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void; inputGradient?: boolean } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
     const ideal = !stage || stage.gOffSiemens === null;
+    stagePeriphery(stage); // refuses converters on the ideal (digital) stage
     let a: tf.Tensor2D = x;
     let power: tf.Tensor1D | null = null;
     const L = this.layers.length;

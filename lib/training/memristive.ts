@@ -14,6 +14,8 @@ import type { ConductanceDisturbance, DeviceSetup, PooleFrenkelModel } from "../
 import { residualCholesky } from "../devices/pf-residuals";
 import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, pfDraws, pfExponentScale, unpadded } from "../devices/draws";
 import { disturbConductances } from "../devices/disturbance";
+import { encodeInputs } from "../tile/periphery";
+import { convertOutputs, layerAdcRange, outputGradients, stagePeriphery } from "./joksas-periphery";
 import { ConductanceWindow, KinkSlope, PairRule, checkWindow, doubleConductances, doubleScaleGradient, pairConductances, pairConductancesBackward, pairScaleGradient } from "../tile/mapping";
 
 export type { PairRule };
@@ -450,7 +452,7 @@ export function memristiveForward(
   const window = { gOffSiemens: setup.gOffSiemens, gOnSiemens: setup.gOnSiemens };
   const kV = setup.readVoltageVolt;
   const xAug = tf.concat([x, tf.ones([x.shape[0], 1])], 1) as tf.Tensor2D;
-  const v = tf.mul(kV, xAug) as tf.Tensor2D;
+  const periphery = stagePeriphery(setup);
   let mapped: { g: tf.Tensor2D; kG: tf.Scalar };
   if (weights.kind === "standard") {
     mapped = mapStandard(tf.concat([weights.w, tf.expandDims(weights.b, 0)], 0) as tf.Tensor2D, window.gOffSiemens, window.gOnSiemens, weights.rule, "blocked");
@@ -462,9 +464,31 @@ export function memristiveForward(
   let g = mapped.g;
   if (setup.disturbance) g = disturb(g, setup.disturbance, window, rng);
   const pf = setup.currentModel ? pooleFrenkelCoefficients(g, setup.currentModel, rng) : null;
+  // the DAC after the device draws (the fused engine's order): volts, and the volts per input unit of each row
+  const [B, R] = xAug.shape;
+  let unit: Float64Array = new Float64Array(B).fill(kV);
+  const v = !periphery?.dac ? (tf.mul(kV, xAug) as tf.Tensor2D) : (hostOp([xAug], [B, R], ([xa]) => {
+    const x = new Float32Array(B * (R - 1));
+    for (let b = 0; b < B; b++) x.set(xa.subarray(b * R, b * R + R - 1), b * (R - 1));
+    const enc = encodeInputs(x, B, R - 1, kV, periphery.dac, rng);
+    unit = enc.unitVolt;
+    return { value: enc.volts, backward: (dy) => [Float32Array.from(dy, (d, q) => d * enc.unitVolt[Math.floor(q / R)] * enc.pass[q])] };
+  }) as tf.Tensor2D);
   opts.trace?.({ v, g, pf, kG: mapped.kG });
   const { currents, power } = crossbarCurrents(v, g, pf, opts);
   const out = currents.shape[1] / 2;
+  if (periphery) {
+    // output noise and the ADC on each output's I⁺ − I⁻ (straight-through), then y = (digital difference)/(unit·k_G)
+    const range = layerAdcRange(periphery, R, kV, window);
+    const y = hostOp([currents, mapped.kG], [B, out], ([cur, kg]) => {
+      const c = convertOutputs(cur, 2 * out, B, out, periphery, range, unit, kg[0], rng);
+      return { value: c.y, backward: (dy) => {
+        const dI = new Float32Array(B * 2 * out);
+        return [dI, [outputGradients(dy, c.y, B, out, 2 * out, c.dCurrent, unit, kg[0], dI)]];
+      } };
+    }) as tf.Tensor2D;
+    return { y, power };
+  }
   const [ip, im] = tf.split(currents, [out, out], 1);
   const y = tf.div(tf.sub(ip, im), tf.mul(kV, mapped.kG)) as tf.Tensor2D;
   return { y, power };

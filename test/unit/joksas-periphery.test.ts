@@ -1,0 +1,93 @@
+/**
+ * The periphery in the Joksas engines: one training step of the fused WebAssembly engine with a DAC,
+ * an ADC and output noise agrees with the tfjs layers (loss and every gradient, same seed), the
+ * converters act (they change the loss, and infinite bits without noise change nothing), and what the
+ * engines do not model is refused.
+ */
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../lib/runtime/backend";
+import { rng } from "../../lib/runtime/random";
+import { JOKSAS_SETUPS } from "../../lib/devices/joksas";
+import { mnistSplits, subset } from "../../lib/data/mnist";
+import { FusedMlp } from "../../lib/training/fused-mlp";
+import { MemristiveMlp, crossEntropy } from "../../lib/training/memristive-mlp";
+import { HardwareStage } from "../../lib/training/joksas-periphery";
+import { PeripheryConfig } from "../../lib/tile/periphery";
+
+before(async () => {
+  await initBackend();
+});
+
+const data = mnistSplits("package", rng(0));
+const batch = subset(data.train, Array.from({ length: 32 }, (_, i) => i));
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return m === 0 ? d : d / m;
+}
+
+function tfjsStep(model: MemristiveMlp, stage: HardwareStage, seed: string) {
+  const x = tf.tensor2d(batch.x, [batch.n, batch.features]);
+  const y = tf.tensor1d(Int32Array.from(batch.labels), "int32");
+  const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, stage, rng(seed), { power: false }).probs, y), model.variables());
+  return { loss: value.dataSync()[0], grads: model.variables().map((v) => grads[v.name].dataSync() as Float32Array) };
+}
+
+function fusedStep(model: MemristiveMlp, stage: HardwareStage, seed: string) {
+  const f = new FusedMlp([784, 25, 10], model.spec.weights, 64);
+  f.importParams(model.snapshot());
+  const fw = f.forward(batch.x, batch.n, stage, JOKSAS_SETUPS.D2, rng(seed), { grad: true, power: false });
+  const { loss } = f.score(batch.labels);
+  f.backward(batch.labels);
+  return { loss, grads: f.exportParams("grads"), clipped: fw.clippedOutputs };
+}
+
+/** A periphery for setup s: a 6-bit DAC over ±k_V, a 7-bit ADC whose range clips the largest outputs, output noise. */
+function periphery(s: HardwareStage, extra: Partial<PeripheryConfig> = {}): PeripheryConfig {
+  const unit = s.readVoltageVolt * (s.gOnSiemens! - s.gOffSiemens!);
+  return { dac: { bits: 6, inputRangeVolt: s.readVoltageVolt }, adc: { bits: 7, range: { kind: "fixed", rangeAmpere: 3 * unit } }, outputNoiseAmpere: 0.02 * unit, ...extra };
+}
+
+for (const id of ["D2", "D3"] as const) {
+  for (const weights of [{ kind: "standard", rule: "min-G" }, { kind: "double" }] as const) {
+    test(`fused engine = tfjs layers with DAC, ADC and output noise on ${id}, ${weights.kind} weights: loss and every gradient`, () => {
+      const setup = JOKSAS_SETUPS[id];
+      const model = new MemristiveMlp({ sizes: [784, 25, 10], weights, engine: "tfjs" }, rng(`init/${id}/${weights.kind}`));
+      model.trainingSetup = JOKSAS_SETUPS.D2;
+      const stage: HardwareStage = { ...setup, periphery: periphery(setup) };
+      const ref = tfjsStep(model, stage, `step/${id}`);
+      const fused = fusedStep(model, stage, `step/${id}`);
+      assert.ok(fused.clipped > 0 && fused.clipped < 1, `the ADC clips some outputs (${fused.clipped})`);
+      assert.ok(Math.abs(fused.loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${fused.loss} vs ${ref.loss}`);
+      ref.grads.forEach((g, i) => {
+        const e = relErr(fused.grads[i], g);
+        assert.ok(e < 2e-3, `gradient of tensor ${i}: max error ${e.toExponential(2)} of its largest entry`);
+      });
+      const plain = tfjsStep(model, setup, `step/${id}`);
+      assert.ok(Math.abs(plain.loss - ref.loss) > 1e-3 * plain.loss, "the converters change the loss");
+    });
+  }
+}
+
+test("ideal converters without noise change neither engine's loss; unsupported periphery is refused with its reason", () => {
+  const setup = JOKSAS_SETUPS.D3;
+  const model = new MemristiveMlp({ sizes: [784, 25, 10], weights: { kind: "standard", rule: "min-G" }, engine: "tfjs" }, rng("init/ideal"));
+  const ideal: HardwareStage = { ...setup, periphery: { dac: { bits: Infinity, inputRangeVolt: 10 }, adc: { bits: Infinity, range: { kind: "fixed", rangeAmpere: 1 } } } };
+  for (const step of [tfjsStep, fusedStep]) {
+    const a = step(model, setup, "s"), b = step(model, ideal, "s");
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * a.loss, `${step.name}: ${a.loss} vs ${b.loss}`);
+  }
+  const f = new FusedMlp([784, 25, 10], model.spec.weights, 64);
+  f.importParams(model.snapshot());
+  const run = (s: HardwareStage) => f.forward(batch.x, batch.n, s, null, rng(1));
+  assert.throws(() => run({ ...setup, periphery: { readNoiseRelative: 0.01 } }), /read noise and conductance levels are modelled on the tile's layer/);
+  assert.throws(() => run({ ...setup, periphery: { adc: { bits: 6, range: { kind: "calibrated", percentile: 99 } } } }), /a calibrated ADC range needs a calibration pass/);
+  assert.throws(() => run({ ...JOKSAS_SETUPS.D0, periphery: { adc: { bits: 6, range: { kind: "max" } } } }), /converters need a crossbar stage with a conductance window/);
+  assert.throws(() => run({ ...setup, periphery: { adc: { bits: 1, range: { kind: "max" } } } }), /adc\.bits must be an integer from 2 to 32/);
+});
