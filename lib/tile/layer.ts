@@ -143,6 +143,8 @@ export interface LayerForward {
   /** The layer that made the pass (a pass is only valid for its own layer). */
   readonly layer: CrossbarDenseLayer;
   readonly inputs: EncodedInputs;
+  /** The inputs the pass was given, [batch][in]. */
+  readonly x: Float64Array;
   readonly outputs: readonly DigitisedOutputs[];
 }
 
@@ -292,7 +294,7 @@ export class CrossbarDenseLayer {
       return f;
     });
     const clipped = { inputs: p.dac ? inputs.clipped / (batch * w) : 0, outputs: converters ? clippedOut / converters : 0 };
-    return { batch, y, tiles, arrays, clipped, layer: this, inputs, outputs };
+    return { batch, y, tiles, arrays, clipped, layer: this, inputs, outputs, x: Float64Array.from(x) };
   }
 
   /** The array a pass runs on: the tile itself, or a copy whose every device has this read's noise (relative σ). */
@@ -331,7 +333,7 @@ export class CrossbarDenseLayer {
     const { inDim, outDim } = this;
     const batch = f.batch, w = inDim + 1, kV = this.config.readVoltageVolt;
     if (dy.length !== batch * outDim) throw new RangeError(`layer backward: ${dy.length} output gradients for a batch of ${batch} × ${outDim}`);
-    const { unitVolt, pass, values } = f.inputs;
+    const { unitVolt, pass } = f.inputs;
     const noiseManaged = this.config.periphery?.dac?.noiseManagement === "abs-max";
     const dG = new Float64Array((inDim + 1) * 2 * outDim);
     const dx = new Float64Array(batch * inDim);
@@ -353,7 +355,7 @@ export class CrossbarDenseLayer {
       for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) {
         const row = this.order[pl.r0 + r], q = k * w + row, dV = b.dVoltages[k * pl.rows + r] * pass[q];
         if (row < inDim) dx[k * inDim + row] += unitVolt[k] * dV;
-        if (!noiseManaged) dkV += dV * values[q];
+        if (!noiseManaged) dkV += dV * (row < inDim ? f.x[k * inDim + row] : 1);
       }
     });
     if (!noiseManaged) for (let q = 0; q < f.y.length; q++) dkV -= (dy[q] * f.y[q]) / kV;

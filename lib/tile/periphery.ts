@@ -186,9 +186,7 @@ export const AIHWKIT_PERIPHERY_SOURCE = "IBM aihwkit IOParameters defaults (src/
 /** Word-line drive of a batch: [x, 1] (the bias line is an input of 1) through noise management and the DAC. */
 export interface EncodedInputs {
   /** Volts per weight row, [batch][in + 1] (the bias row last). */
-  readonly volts: Float64Array;
-  /** The inputs [x, 1] those volts encode, [batch][in + 1]. */
-  readonly values: Float64Array;
+  readonly volts: Float32Array | Float64Array;
   /** Volts that represent an input of 1, per input vector: k_V, or the DAC range / max|x| under noise management. */
   readonly unitVolt: Float64Array;
   /** ∂V/∂(unit·x) per entry: 1 inside the DAC's range, 0 where clipped (straight-through). */
@@ -196,38 +194,49 @@ export interface EncodedInputs {
   readonly clipped: number;
 }
 
-export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number, readVoltageVolt: number, dac: DacConfig | undefined, rng: Rng | undefined): EncodedInputs {
-  const w = inDim + 1, volts = new Float64Array(batch * w), values = new Float64Array(batch * w), unitVolt = new Float64Array(batch), pass = new Uint8Array(batch * w).fill(1);
+/**
+ * Encode inputs x [batch][in] (row k at k·stride; default stride `in`) as word-line volts, into
+ * `opts.volts` when given (an engine's own buffer, [batch][in + 1]).
+ */
+export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number, readVoltageVolt: number, dac: DacConfig | undefined, rng: Rng | undefined, opts: { stride?: number; volts?: Float32Array | Float64Array } = {}): EncodedInputs {
+  const w = inDim + 1, stride = opts.stride ?? inDim, unitVolt = new Float64Array(batch), pass = new Uint8Array(batch * w);
+  const volts = opts.volts ?? new Float64Array(batch * w);
+  if (volts.length < batch * w) throw new RangeError(`encodeInputs: the volts buffer holds ${volts.length} values, a batch needs ${batch * w}`);
+  const R = dac ? dac.inputRangeVolt : Infinity, step = dac ? quantiserStep(dac.bits, R, true) : 0;
+  const stochastic = dac?.rounding === "stochastic", managed = dac?.noiseManagement === "abs-max";
   let clipped = 0;
-  const step = dac ? quantiserStep(dac.bits, dac.inputRangeVolt, true) : 0, stochastic = dac?.rounding === "stochastic";
   for (let k = 0; k < batch; k++) {
+    const o = k * stride, ov = k * w;
     let unit = readVoltageVolt;
-    if (dac?.noiseManagement === "abs-max") {
+    if (managed) {
       let m = 1; // the bias input
-      for (let i = 0; i < inDim; i++) m = Math.max(m, Math.abs(x[k * inDim + i]));
-      unit = dac.inputRangeVolt / m;
+      for (let i = 0; i < inDim; i++) m = Math.max(m, Math.abs(x[o + i]));
+      unit = R / m;
     }
     unitVolt[k] = unit;
-    for (let i = 0; i < w; i++) {
-      const xv = i < inDim ? x[k * inDim + i] : 1;
-      if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${i}] is ${xv}, not a finite number`);
-      values[k * w + i] = xv;
-      if (xv === 0 && !stochastic) continue; // 0 V (a level of every signed DAC); volts start at 0
-      if (!dac) {
-        volts[k * w + i] = unit * xv;
+    for (let i = 0; i <= inDim; i++) {
+      const xv = i < inDim ? x[o + i] : 1;
+      pass[ov + i] = 1;
+      if (xv === 0 && !stochastic) {
+        volts[ov + i] = 0; // 0 V, a level of every signed DAC
         continue;
       }
-      const u = unit * xv, R = dac.inputRangeVolt;
+      if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${i}] is ${xv}, not a finite number`);
+      const u = unit * xv;
       if (u > R || u < -R) {
-        volts[k * w + i] = u > R ? R : -R;
-        pass[k * w + i] = 0;
+        volts[ov + i] = u > R ? R : -R;
+        pass[ov + i] = 0;
         clipped++;
+      } else if (step === 0) {
+        volts[ov + i] = u;
       } else {
-        volts[k * w + i] = step === 0 ? u : Math.min(R, Math.max(-R, roundToLevel(u, step, stochastic, rng) * step));
+        // nearest rounding inlined (roundToLevel's rule), the stochastic rule through it
+        const level = stochastic ? roundToLevel(u, step, true, rng) : Math.round(u / step);
+        volts[ov + i] = Math.min(R, Math.max(-R, level * step));
       }
     }
   }
-  return { volts, values, unitVolt, pass, clipped };
+  return { volts, unitVolt, pass, clipped };
 }
 
 /** One tile's outputs through output noise and the ADC: the digital differential current of each pair. */

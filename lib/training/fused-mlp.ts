@@ -205,7 +205,8 @@ export class FusedMlp {
     const K = this.K, k = K.k;
     const gOff = setup.gOffSiemens!, gOn = setup.gOnSiemens!, kV = setup.readVoltageVolt;
     const xs = K.f32(L.x, B * L.R), vs = K.f32(L.v, B * L.R);
-    for (let q = 0; q < B * L.R; q++) vs[q] = kV * xs[q];
+    const periphery = stagePeriphery(setup);
+    if (!periphery?.dac) for (let q = 0; q < B * L.R; q++) vs[q] = kV * xs[q];
     // mapping: k_G = (G_on − G_off)/max (|θ| for standard weights), gradient of the max to its first arg-max
     const standard = this.weights.kind === "standard";
     const argMax = k.argMax(L.theta, L.R, L.P, L.Pp, standard ? 1 : 0);
@@ -244,13 +245,9 @@ export class FusedMlp {
     const skipZero = !inputGradient;
     const pw = wantPower ? L.power : 0;
     // the DAC after the device draws (the tfjs layers' order)
-    const periphery = stagePeriphery(setup);
     let unit = new Float64Array(B).fill(kV), dacPass: Uint8Array | null = null;
     if (periphery?.dac) {
-      const x = new Float32Array(B * L.nIn);
-      for (let b = 0; b < B; b++) x.set(xs.subarray(b * L.R, b * L.R + L.nIn), b * L.nIn);
-      const enc = encodeInputs(x, B, L.nIn, kV, periphery.dac, rng);
-      vs.set(enc.volts);
+      const enc = encodeInputs(xs, B, L.nIn, kV, periphery.dac, rng, { stride: L.R, volts: vs });
       unit = enc.unitVolt;
       dacPass = enc.pass;
     }

@@ -468,9 +468,7 @@ export function memristiveForward(
   const [B, R] = xAug.shape;
   let unit: Float64Array = new Float64Array(B).fill(kV);
   const v = !periphery?.dac ? (tf.mul(kV, xAug) as tf.Tensor2D) : (hostOp([xAug], [B, R], ([xa]) => {
-    const x = new Float32Array(B * (R - 1));
-    for (let b = 0; b < B; b++) x.set(xa.subarray(b * R, b * R + R - 1), b * (R - 1));
-    const enc = encodeInputs(x, B, R - 1, kV, periphery.dac, rng);
+    const enc = encodeInputs(xa, B, R - 1, kV, periphery.dac, rng, { stride: R });
     unit = enc.unitVolt;
     return { value: enc.volts, backward: (dy) => [Float32Array.from(dy, (d, q) => d * enc.unitVolt[Math.floor(q / R)] * enc.pass[q])] };
   }) as tf.Tensor2D);
