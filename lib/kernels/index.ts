@@ -37,6 +37,7 @@ export interface KernelExports {
   matmulNT(d: number, w: number, out: number, M: number, K: number, Np: number): void;
   ohmicPower(v: number, g: number, rowSum: number, power: number, B: number, R: number, Cp: number): void;
   sgd(theta: number, grad: number, n: number, lr: number, l1: number, clip: number): number;
+  dacEncode(x: number, v: number, pass: number, unit: number, B: number, R: number, kV: number, range: number, step: number, managed: number): number;
 }
 
 /** Columns padded to a multiple of 4 (one SIMD vector): the row stride of every kernel matrix. */

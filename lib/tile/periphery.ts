@@ -207,9 +207,8 @@ export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number,
   let clipped = 0;
   for (let k = 0; k < batch; k++) {
     const o = k * stride, ov = k * w;
-    let unit = readVoltageVolt;
+    let unit = readVoltageVolt, m = 1; // m: the largest |input| of the row, the bias input's 1 included
     if (managed) {
-      let m = 1; // the bias input
       for (let i = 0; i < inDim; i++) m = Math.max(m, Math.abs(x[o + i]));
       unit = R / m;
     }
@@ -222,7 +221,8 @@ export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number,
         continue;
       }
       if (!Number.isFinite(xv)) throw new RangeError(`layer forward: input [${k}][${i}] is ${xv}, not a finite number`);
-      const u = unit * xv;
+      // under noise management R·(x/m): the row's largest input lands exactly on ±R, never an ulp beyond
+      const u = managed ? R * (xv / m) : unit * xv;
       if (u > R || u < -R) {
         volts[ov + i] = u > R ? R : -R;
         pass[ov + i] = 0;
@@ -257,43 +257,48 @@ export interface DigitisedOutputs {
  */
 export function digitise(currents: Float64Array, batch: number, pairs: number, p: PeripheryConfig, rangeAmpere: number, rng: Rng | undefined, sink?: number[]): DigitisedOutputs {
   const adc = sink ? undefined : p.adc, sigma = p.outputNoiseAmpere ?? 0, signed = p.adc?.signed ?? true;
-  const n = batch * pairs, diff = new Float64Array(n), dI = new Float64Array(2 * n), dR = new Float64Array(n);
-  const R = rangeAmpere, lo = signed ? -R : 0, step = adc ? quantiserStep(adc.bits, R, signed) : 0, stochastic = adc?.rounding === "stochastic";
-  let clipped = 0, value = 0, dRange = 0;
-  /** One conversion: sets `value` and `dRange`; returns ∂value/∂u (1 inside the range, 0 clipped). */
-  const convert = (i: number): number => {
-    const u = sigma > 0 ? i + sigma * rng!.normal() : i;
-    if (sink) sink.push(signed ? Math.abs(u) : u);
-    if (!adc) return ((value = u), (dRange = 0), 1);
-    if (u > R || u < lo) {
-      clipped++;
-      value = u > R ? R : lo;
-      dRange = u > R ? 1 : signed ? -1 : 0;
-      return 0;
-    }
-    if (step === 0) return ((value = u), (dRange = 0), 1);
-    const level = roundToLevel(u, step, stochastic, rng);
-    value = Math.min(R, Math.max(lo, level * step));
-    dRange = ((level - u / step) * step) / R;
-    return 1;
-  };
+  const n = batch * pairs, converters = signed ? n : 2 * n;
+  // every ADC input: the differential current of each pair (signed), or each bit line's (unsigned), plus noise
+  const u = new Float64Array(converters);
   for (let j = 0; j < n; j++) {
-    const ip = currents[2 * j], im = currents[2 * j + 1];
-    if (signed) {
-      const m = convert(ip - im);
-      diff[j] = value;
-      dI[2 * j] = m;
-      dI[2 * j + 1] = -m;
-      dR[j] = dRange;
-    } else {
-      dI[2 * j] = convert(ip);
-      const a = value, da = dRange;
-      dI[2 * j + 1] = -convert(im);
-      diff[j] = a - value;
-      dR[j] = da - dRange;
+    if (signed) u[j] = currents[2 * j] - currents[2 * j + 1];
+    else ((u[2 * j] = currents[2 * j]), (u[2 * j + 1] = currents[2 * j + 1]));
+  }
+  if (sigma > 0) for (let c = 0; c < converters; c++) u[c] += sigma * rng!.normal();
+  if (sink) for (let c = 0; c < converters; c++) sink.push(signed ? Math.abs(u[c]) : u[c]);
+  const value = u, pass = new Uint8Array(converters).fill(1), dRange = new Float64Array(converters);
+  let clipped = 0;
+  if (adc) {
+    const R = rangeAmpere, lo = signed ? -R : 0, step = quantiserStep(adc.bits, R, signed), stochastic = adc.rounding === "stochastic";
+    for (let c = 0; c < converters; c++) {
+      const x = u[c];
+      if (x > R || x < lo) {
+        clipped++;
+        pass[c] = 0;
+        value[c] = x > R ? R : lo;
+        dRange[c] = x > R ? 1 : signed ? -1 : 0;
+      } else if (step > 0) {
+        const level = stochastic ? roundToLevel(x, step, true, rng) : Math.round(x / step);
+        value[c] = Math.min(R, Math.max(lo, level * step));
+        dRange[c] = ((level - x / step) * step) / R;
+      }
     }
   }
-  return { differenceAmpere: diff, dCurrent: dI, dRange: dR, clipped, converters: adc ? (signed ? n : 2 * n) : 0 };
+  const diff = new Float64Array(n), dI = new Float64Array(2 * n), dR = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    if (signed) {
+      diff[j] = value[j];
+      dI[2 * j] = pass[j];
+      dI[2 * j + 1] = -pass[j];
+      dR[j] = dRange[j];
+    } else {
+      diff[j] = value[2 * j] - value[2 * j + 1];
+      dI[2 * j] = pass[2 * j];
+      dI[2 * j + 1] = -pass[2 * j + 1];
+      dR[j] = dRange[2 * j] - dRange[2 * j + 1];
+    }
+  }
+  return { differenceAmpere: diff, dCurrent: dI, dRange: dR, clipped, converters: adc ? converters : 0 };
 }
 
 /** The "max" ADC range of a tile with `rows` word lines driven at up to `fullScaleVolt` (A). */

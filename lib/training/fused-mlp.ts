@@ -19,7 +19,7 @@ import { residualCholesky } from "../devices/pf-residuals";
 import { PairRule, conductanceScale, kinkFactor, pairCoefficients, pairSlopes } from "../tile/mapping";
 import { sigmoid } from "./mlp";
 import { JOKSAS_KINK } from "./memristive";
-import { encodeInputs } from "../tile/periphery";
+import { encodeInputs, quantiserStep } from "../tile/periphery";
 import { convertOutputs, layerAdcRange, outputGradients, stagePeriphery } from "./joksas-periphery";
 
 export type FusedWeights = { readonly kind: "standard"; readonly rule: PairRule } | { readonly kind: "double" };
@@ -39,6 +39,9 @@ interface Layer {
   /** Augmented input [B, R] (last column 1) and voltages V = k_V·x [B, R]. */
   readonly x: number;
   readonly v: number;
+  /** The DAC's straight-through mask [B, R] and the volts per input unit of each row [B]. */
+  readonly dacPass: number;
+  readonly unit: number;
   readonly g: number;
   readonly pass: number;
   /** Device draws (three buffers and the generator state) and KDE stuck values. */
@@ -62,7 +65,7 @@ interface Layer {
   fw: { dense: true } | {
     dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array;
     /** With a periphery: volts per input unit of each row, the DAC's straight-through mask, ∂(I⁺ − I⁻)/∂I per pair. */
-    periphery: { unit: Float64Array; dacPass: Uint8Array | null; dCurrent: Float64Array } | null;
+    periphery: { unit: ArrayLike<number>; dacPass: ArrayLike<number> | null; dCurrent: Float64Array } | null;
   };
 }
 
@@ -94,7 +97,7 @@ export class FusedMlp {
       const P = weights.kind === "double" ? 2 * nOut : nOut, Pp = pad4(P), C = 2 * nOut, Cp = pad4(C);
       this.layers.push({
         nIn, nOut, R, P, Pp, C, Cp,
-        theta: K.alloc(R * Pp), grad: K.alloc(R * Pp), x: K.alloc(B * R), v: K.alloc(B * R),
+        theta: K.alloc(R * Pp), grad: K.alloc(R * Pp), x: K.alloc(B * R), v: K.alloc(B * R), dacPass: K.alloc(B * R), unit: K.alloc(B),
         g: K.alloc(R * Cp), pass: K.alloc(R * Cp), draws: [K.alloc(R * Cp), K.alloc(R * Cp), K.alloc(R * Cp)], state: K.alloc(16), values: K.alloc(R * Cp), c: K.alloc(R * Cp), s: K.alloc(R * Cp),
         e: K.alloc(B * R * Cp), cur: K.alloc(B * Math.max(Cp, Pp)), dcur: K.alloc(B * Math.max(Cp, Pp)),
         dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B), scratch: K.alloc(2 * R), rowSum: K.alloc(R),
@@ -245,9 +248,15 @@ export class FusedMlp {
     const skipZero = !inputGradient;
     const pw = wantPower ? L.power : 0;
     // the DAC after the device draws (the tfjs layers' order)
-    let unit = new Float64Array(B).fill(kV), dacPass: Uint8Array | null = null;
-    if (periphery?.dac) {
-      const enc = encodeInputs(xs, B, L.nIn, kV, periphery.dac, rng, { stride: L.R, volts: vs });
+    let unit: ArrayLike<number> = new Float64Array(B).fill(kV), dacPass: ArrayLike<number> | null = null;
+    const dac = periphery?.dac;
+    if (dac && dac.rounding !== "stochastic") {
+      // the tile's nearest-rounding DAC as a kernel (float32; the tfjs layers run lib/tile/periphery's float64 one)
+      k.dacEncode(L.x, L.v, L.dacPass, L.unit, B, L.R, kV, dac.inputRangeVolt, quantiserStep(dac.bits, dac.inputRangeVolt, true), dac.noiseManagement === "abs-max" ? 1 : 0);
+      unit = K.f32(L.unit, B);
+      dacPass = K.f32(L.dacPass, B * L.R);
+    } else if (dac) {
+      const enc = encodeInputs(xs, B, L.nIn, kV, dac, rng, { stride: L.R, volts: vs });
       unit = enc.unitVolt;
       dacPass = enc.pass;
     }

@@ -14,7 +14,8 @@ import { mnistSplits, subset } from "../../lib/data/mnist";
 import { FusedMlp } from "../../lib/training/fused-mlp";
 import { MemristiveMlp, crossEntropy } from "../../lib/training/memristive-mlp";
 import { HardwareStage } from "../../lib/training/joksas-periphery";
-import { PeripheryConfig } from "../../lib/tile/periphery";
+import { PeripheryConfig, encodeInputs, quantiserStep } from "../../lib/tile/periphery";
+import { Kernels } from "../../lib/kernels";
 
 before(async () => {
   await initBackend();
@@ -90,4 +91,22 @@ test("ideal converters without noise change neither engine's loss; unsupported p
   assert.throws(() => run({ ...setup, periphery: { adc: { bits: 6, range: { kind: "calibrated", percentile: 99 } } } }), /a calibrated ADC range needs a calibration pass/);
   assert.throws(() => run({ ...JOKSAS_SETUPS.D0, periphery: { adc: { bits: 6, range: { kind: "max" } } } }), /converters need a crossbar stage with a conductance window/);
   assert.throws(() => run({ ...setup, periphery: { adc: { bits: 1, range: { kind: "max" } } } }), /adc\.bits must be an integer from 2 to 32/);
+});
+
+test("the fused engine's DAC kernel = the tile's encodeInputs: volts, straight-through mask and unit per row, with and without noise management", () => {
+  const K = new Kernels(), B = 7, inDim = 37, R = inDim + 1, r = rng(5);
+  const x = Float32Array.from({ length: B * R }, (_, q) => (q % R === inDim ? 1 : q % 5 === 0 ? 0 : Math.fround(r.uniform(-2.5, 2.5))));
+  for (const managed of [false, true]) for (const bits of [3, 8, Infinity]) {
+    const dac = { bits, inputRangeVolt: 0.4, noiseManagement: managed ? ("abs-max" as const) : ("none" as const) };
+    const want = encodeInputs(x, B, inDim, 0.3, dac, undefined, { stride: R });
+    const px = K.alloc(B * R), pv = K.alloc(B * R), pp = K.alloc(B * R), pu = K.alloc(B);
+    K.f32(px, B * R).set(x);
+    const clipped = K.k.dacEncode(px, pv, pp, pu, B, R, 0.3, 0.4, quantiserStep(bits, 0.4, true), managed ? 1 : 0);
+    const what = `${bits} bits, noise management ${managed}`;
+    assert.equal(clipped, want.clipped, `${what}: clipped count`);
+    assert.ok(want.clipped > 0 || managed, `${what}: some inputs clip`);
+    assert.deepEqual(Array.from(K.f32(pp, B * R)), Array.from(want.pass), `${what}: mask`);
+    K.f32(pu, B).forEach((u, k) => assert.ok(Math.abs(u - want.unitVolt[k]) <= 1e-6 * want.unitVolt[k], `${what}: unit of row ${k}`));
+    K.f32(pv, B * R).forEach((v, q) => assert.ok(Math.abs(v - want.volts[q]) <= 1e-6, `${what}: volt ${q}: ${v} vs ${want.volts[q]}`));
+  }
 });

@@ -8,6 +8,7 @@ import { CrossbarDenseLayer, CrossbarLayerConfig } from "../../lib/tile/layer";
 import {
   PeripheryConfig,
   aihwkitInferencePeriphery,
+  encodeInputs,
   checkPeriphery,
   maxAdcRangeAmpere,
   percentile,
@@ -289,4 +290,16 @@ test("ideal wires, ohmic devices: the closed form's currents, power and adjoint 
     close(b.dVoltages[k * rows + i], want, 1e-12, `∂L/∂V[${k}][${i}]`);
   }
   assert.ok(!new CircuitTile(g, rows, cols, { wordSegmentOhm: 1, bitSegmentOhm: 0 }).idealOhmic);
+});
+
+test("noise management puts each row's largest input exactly on the DAC's bound and clips nothing", () => {
+  const r = rng(40), B = 400, inDim = 9, R = 0.37;
+  const x = uniform(r, B * inDim, -3, 3);
+  const e = encodeInputs(x, B, inDim, 0.2, { bits: Infinity, inputRangeVolt: R, noiseManagement: "abs-max" }, undefined);
+  assert.equal(e.clipped, 0);
+  for (let k = 0; k < B; k++) {
+    let big = 0;
+    for (let i = 1; i < inDim; i++) if (Math.abs(x[k * inDim + i]) > Math.abs(x[k * inDim + big])) big = i;
+    if (Math.abs(x[k * inDim + big]) > 1) assert.equal(Math.abs(e.volts[k * (inDim + 1) + big]), R, `row ${k}`);
+  }
 });

@@ -545,3 +545,38 @@ export function ohmicPower(v: usize, g: usize, rowSum: usize, power: usize, B: i
     store<f32>(power + (<usize>bb << 2), p);
   }
 }
+
+/**
+ * A signed DAC over a batch x [B][R] (the last column the bias input, 1): v = unit·x rounded to the
+ * nearest multiple of `step` (half up, lib/tile/periphery's rule; step 0: no rounding) and clipped to
+ * ±range. `unit` [B] receives the volts per input unit of each row: kV, or range/max(1, max|x|) when
+ * `managed` (noise management). `pass` [B][R] receives 1 inside the range, 0 where clipped. Returns
+ * how many inputs clipped.
+ */
+export function dacEncode(x: usize, v: usize, pass: usize, unit: usize, B: i32, R: i32, kV: f32, range: f32, step: f32, managed: bool): i32 {
+  let clipped = 0;
+  for (let bb = 0; bb < B; bb++) {
+    const xr = x + (<usize>(bb * R) << 2), vr = v + (<usize>(bb * R) << 2), pr = pass + (<usize>(bb * R) << 2);
+    let u1 = kV;
+    let m: f32 = 1;
+    if (managed) {
+      for (let i = 0; i < R; i++) m = Mathf.max(m, Mathf.abs(load<f32>(xr + (<usize>i << 2))));
+      u1 = range / m;
+    }
+    store<f32>(unit + (<usize>bb << 2), u1);
+    for (let i = 0; i < R; i++) {
+      const o = <usize>i << 2;
+      // under noise management range·(x/m): the row's largest input lands exactly on ±range
+      const u = managed ? range * (load<f32>(xr + o) / m) : u1 * load<f32>(xr + o);
+      if (u > range || u < -range) {
+        store<f32>(vr + o, u > range ? range : -range);
+        store<f32>(pr + o, 0);
+        clipped++;
+        continue;
+      }
+      store<f32>(vr + o, step > 0 ? Mathf.min(range, Mathf.max(-range, Mathf.floor(u / step + 0.5) * step)) : u);
+      store<f32>(pr + o, 1);
+    }
+  }
+  return clipped;
+}
