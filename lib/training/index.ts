@@ -6,3 +6,4 @@ export * from "./memristive-mlp";
 export * from "./memristive-cnn";
 export * from "./circuit-aware";
 export * from "./analog-inference";
+export * from "./joksas-periphery";
