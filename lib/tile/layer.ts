@@ -138,8 +138,11 @@ export interface LayerForward {
   readonly tiles: readonly TileForward[];
   /** The arrays the pass ran on (with that batch's read noise, if any), one per tile. */
   readonly arrays: readonly CircuitTile[];
-  /** What the periphery clipped: shares of DAC inputs and of ADC conversions (0 without converters). */
-  readonly clipped: { readonly inputs: number; readonly outputs: number };
+  /**
+   * What the periphery clipped: shares of DAC inputs and of ADC conversions (0 without converters),
+   * and of devices whose read-noise draw fell below 0 S and was read as 0 S.
+   */
+  readonly clipped: { readonly inputs: number; readonly outputs: number; readonly devices: number };
   /** The layer that made the pass (a pass is only valid for its own layer). */
   readonly layer: CrossbarDenseLayer;
   readonly inputs: EncodedInputs;
@@ -277,10 +280,11 @@ export class CrossbarDenseLayer {
     const y = new Float64Array(batch * outDim), w = inDim + 1;
     const arrays: CircuitTile[] = [], outputs: DigitisedOutputs[] = [];
     let clippedOut = 0, converters = 0;
+    const read = { clamped: 0, devices: 0 };
     const tiles = this.placed.map((pl, t) => {
       const v = new Float64Array(batch * pl.rows);
       for (let k = 0; k < batch; k++) for (let r = 0; r < pl.rows; r++) v[k * pl.rows + r] = inputs.volts[k * w + this.order[pl.r0 + r]];
-      const array = this.readArray(pl, p.readNoiseRelative ?? 0, rng);
+      const array = this.readArray(pl, p.readNoiseRelative ?? 0, rng, read);
       const f = array.forward(v, batch);
       const d = digitise(f.currents, batch, pl.outs, p, this.adcRanges[t], rng, sinks?.[t]);
       clippedOut += d.clipped;
@@ -293,14 +297,18 @@ export class CrossbarDenseLayer {
       outputs.push(d);
       return f;
     });
-    const clipped = { inputs: p.dac ? inputs.clipped / (batch * w) : 0, outputs: converters ? clippedOut / converters : 0 };
+    const clipped = { inputs: p.dac ? inputs.clipped / (batch * w) : 0, outputs: converters ? clippedOut / converters : 0, devices: read.devices ? read.clamped / read.devices : 0 };
     return { batch, y, tiles, arrays, clipped, layer: this, inputs, outputs, x: Float64Array.from(x) };
   }
 
   /** The array a pass runs on: the tile itself, or a copy whose every device has this read's noise (relative σ). */
-  private readArray(pl: Placed, sigma: number, rng: Rng | undefined): CircuitTile {
+  private readArray(pl: Placed, sigma: number, rng: Rng | undefined, read: { clamped: number; devices: number }): CircuitTile {
     if (!(sigma > 0)) return pl.tile;
-    const g = Float64Array.from(pl.tile.conductancesSiemens, (gk) => Math.max(0, gk * (1 + sigma * rng!.normal())));
+    const g = Float64Array.from(pl.tile.conductancesSiemens, (gk) => gk * (1 + sigma * rng!.normal()));
+    read.devices += g.length;
+    g.forEach((gk, k) => {
+      if (gk < 0) ((g[k] = 0), read.clamped++);
+    });
     return new CircuitTile(g, pl.tile.rows, pl.tile.cols, this.config);
   }
 

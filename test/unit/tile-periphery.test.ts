@@ -71,7 +71,7 @@ test("ideal limit: infinite bits and no noise give exactly the tile without peri
     const p: PeripheryConfig = { dac: { bits: Infinity, inputRangeVolt: 10 }, adc: { bits: Infinity, range: { kind: "fixed", rangeAmpere: 1 } }, outputNoiseAmpere: 0, readNoiseRelative: 0 };
     const f = layerWith(p, { seg }).layer.forward(x, 4);
     assert.deepEqual(f.y, ideal.y, `segments ${seg} Ω`);
-    assert.deepEqual(f.clipped, { inputs: 0, outputs: 0 });
+    assert.deepEqual(f.clipped, { inputs: 0, outputs: 0, devices: 0 });
   }
 });
 
@@ -166,6 +166,10 @@ test("read noise: each pass reads every device with a fresh relative deviation o
   const ideal = layerWith(undefined, { inDim: 5, outDim: 1 }).layer.forward(x, 1).y[0];
   assert.ok(Math.abs(ySum / n - ideal) < 0.02 * Math.abs(ideal) + 1e-3, `mean ${ySum / n} vs ${ideal}`);
   assert.deepEqual(layer.deviceConductancesSiemens, g0, "the programmed devices are untouched by reads");
+  // a σ so large that some draws fall below 0 S: they read as 0 S, and the pass says how many
+  const wide = layerWith({ readNoiseRelative: 0.6 }, { inDim: 5, outDim: 1 }).layer.forward(x, 1, r);
+  assert.ok(wide.clipped.devices > 0 && wide.clipped.devices < 0.2, `share clamped ${wide.clipped.devices}`);
+  assert.ok(wide.arrays.every((a) => a.conductancesSiemens.every((g) => g >= 0)));
 });
 
 test("finite conductance states: devices sit on n levels from G_off to G_on", () => {
