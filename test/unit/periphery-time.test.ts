@@ -52,6 +52,12 @@ test("training with the periphery in the loop learns the ADC ranges: a range tha
   assert.ok(learned.lossCurve[learned.lossCurve.length - 1] < fixed.lossCurve[fixed.lossCurve.length - 1], `learned ${learned.lossCurve.at(-1)} vs fixed ${fixed.lossCurve.at(-1)}`);
   assert.deepEqual(fixed.layers.map((l) => (l.periphery!.adc!.range as { rangeAmpere: number }).rangeAmpere), [2e-6, 2e-6], "without learning the ranges stay");
   assert.throws(() => trainOnCircuit(m, data, { epochs: 1, batchSize: 16, learningRate: 0.01, layer: LAYER, learnPeriphery: { adcRange: true } }, rng(4)), /layer 0's ADC range is absent; a learned range starts from a fixed one/);
+  // the input scale k_V learns too when the DAC clips (its gradient through the clipped inputs and the digital rescale)
+  const dacClips: CrossbarLayerConfig = { ...LAYER, periphery: { dac: { bits: Infinity, inputRangeVolt: 0.1 } } };
+  const scaled = trainOnCircuit(m, data, { epochs: 5, batchSize: 16, learningRate: 0.01, layer: dacClips, learnPeriphery: { inputScale: true, learningRate: 0.05 } }, rng(4));
+  assert.ok(scaled.layers.some((l) => l.readVoltageVolt !== LAYER.readVoltageVolt), "k_V moved");
+  assert.ok(scaled.lossCurve.every(Number.isFinite));
+  assert.throws(() => trainOnCircuit(m, data, { epochs: 1, batchSize: 16, learningRate: 0.01, layer: { ...LAYER, periphery: { dac: { bits: 8, inputRangeVolt: 0.2, noiseManagement: "abs-max" } } }, learnPeriphery: { inputScale: true } }, rng(4)), /layer 0 uses noise management, where k_V does not act/);
   assert.throws(() => trainOnCircuit(m, { x: [], y: [] }, { epochs: 1, batchSize: 16, learningRate: 0.01, layer: LAYER }, rng(4)), /the training set is empty/);
 });
 
