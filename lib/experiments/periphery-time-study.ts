@@ -81,6 +81,7 @@ export function runPeripheryTimeSeed(p: PeripheryTimeProtocol, task: Task, seed:
       const e = errorWithPeriphery(p, net, wdata, { ...wired, periphery: adcPeriphery(p, wired, bits, "calibrated") });
       add({ network, sweep: "adc", range: "calibrated", bits, error: e.error, clippedOutputs: e.clippedOutputs }, seg);
     }
+    if (network !== "standard") continue; // ageing on wired tiles: the standard network (each compensation read drives every one-hot input)
     const times = errorOverTime(net, wdata, wired, p.wired.timesSecond, ["none", "global"], makeRng(`periphery-time/program-wired/${task}/${seed}/${network}`));
     for (const r of times) add({ network, sweep: "time", ...r }, seg);
   }
