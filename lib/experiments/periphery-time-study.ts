@@ -8,17 +8,22 @@ import { meanSd } from "../runtime/stats";
 import { cellParam, GridExperiment, registerExperiment } from "../grid/registry";
 import { evaluateLayers } from "../training/analog-inference";
 import { circuitLayers } from "../training/circuit-aware";
+import type { TileNetwork } from "../training/analog-inference";
+import type { Mlp } from "../training/mlp";
 import { ClaimResult, claim, formatMeanSd, measuredClaim } from "./claims";
 import {
-  DRIFT_COMPENSATIONS, PeripheryTimeProtocol, RANGE_KINDS, TASKS, Task, adcPeriphery, calibratedFixedRanges, dacPeriphery,
+  DRIFT_COMPENSATIONS, PeripheryTimeProtocol, RANGE_KINDS, TASKS, Task, adcPeriphery, calibratedFixedRanges, dacPeriphery, doubleWeightNetworks,
   errorOverTime, errorWithPeriphery, fineTuneDriftAware, fineTuneWithPeriphery, lowResolutionLayers, peripheryTimeProtocol,
   softwareNetworks, taskData, taskLayer,
 } from "./periphery-time";
 
 export const SWEEPS = Object.freeze(["ideal", "adc", "dac", "time", "low-resolution"] as const);
 export type Sweep = (typeof SWEEPS)[number];
-/** Networks: the two software trainings, and the standard one fine-tuned with the periphery in the loop or drift-aware. */
-export const NETWORKS = Object.freeze(["standard", "aware", "periphery-in-loop", "drift-aware"] as const);
+/**
+ * Networks: the two software trainings (and, for MNIST, Joksas' double-weight T3 and T4), and the
+ * standard one fine-tuned with the periphery in the loop or drift-aware.
+ */
+export const NETWORKS = Object.freeze(["standard", "aware", "T3", "T4", "periphery-in-loop", "drift-aware"] as const);
 export type NetworkKind = (typeof NETWORKS)[number];
 
 export interface PeripheryTimeRow {
@@ -49,8 +54,8 @@ export function runPeripheryTimeSeed(p: PeripheryTimeProtocol, task: Task, seed:
   const log = (s: string) => opts.onLog?.(`${task} seed ${seed}: ${s}`);
   const data = taskData(p, task, seed), layer = taskLayer(task);
   const nets = softwareNetworks(p, task, seed);
-  for (const network of ["standard", "aware"] as const) {
-    const net = nets[network];
+  const swept: Partial<Record<NetworkKind, Mlp | TileNetwork>> = { ...nets, ...(task === "mnist" ? doubleWeightNetworks(seed) : {}) };
+  for (const [network, net] of Object.entries(swept) as Array<[NetworkKind, Mlp | TileNetwork]>) {
     add({ network, sweep: "ideal", error: errorWithPeriphery(p, net, data, layer).error });
     for (const range of RANGE_KINDS) for (const bits of p.adcBits) {
       const e = errorWithPeriphery(p, net, data, { ...layer, periphery: adcPeriphery(p, layer, bits, range) });

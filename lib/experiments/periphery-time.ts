@@ -2,8 +2,9 @@
  * How many converter bits, and for how long (notebook 12): trained networks on tiles with a DAC, an
  * ADC and devices that drift after programming.
  * - Networks: the Joksas et al. 784-25-10 MNIST network, standard (T0) and nonideality-aware (T10,
- *   standard min-G pairs: the tile's own mapping), as notebook 11 trains them; the Drolet et al.
- *   2-8-1 two-moons network, regular and hardware-aware.
+ *   standard min-G pairs), as notebook 11 trains them, and aware of high I–V nonlinearity with double
+ *   weights (T3, T4 with L1), as notebook 02 trains them; the Drolet et al. 2-8-1 two-moons network,
+ *   regular and hardware-aware.
  * - Sweeps, each alone: ADC bits for a fixed range (aihwkit's 12 output units), the "max" range and a
  *   calibrated one; DAC bits; time after programming with aihwkit's PCM-like drift, with no, global
  *   and per-column compensation.
@@ -18,13 +19,14 @@ import { DeviceTimeModel, pcmLikeModel } from "../devices/time";
 import { CrossbarLayerConfig } from "../tile/layer";
 import { AdcRange, PeripheryConfig } from "../tile/periphery";
 import { DRIFT_COMPENSATIONS, DriftCompensation } from "../tile/time";
-import { LabelledData, circuitLayers, trainOnCircuit } from "../training/circuit-aware";
-import { calibrateLayers, evaluateLayers, programNetwork, readNetworkAt } from "../training/analog-inference";
+import { LabelledData, trainOnCircuit } from "../training/circuit-aware";
+import { TileNetwork, calibrateLayers, evaluateLayers, programNetwork, readNetworkAt, tileLayers, tileNetwork } from "../training/analog-inference";
 import type { Mlp } from "../training/mlp";
 import { subset } from "../data/mnist";
 import { JOKSAS_SETUPS } from "../devices/joksas";
 import { CIRCUIT_AWARE_LAYER, circuitAwareProtocol, softwareNetwork } from "./circuit-aware";
 import { MNIST_CIRCUIT_LAYER, mnistCircuitData, mnistCircuitProtocol, mnistSoftwareNetwork } from "./circuit-aware-mnist";
+import { JOKSAS_TRAININGS, joksasProtocol, loadJoksasData, trainJoksas } from "./joksas";
 import { droletData } from "./drolet";
 
 export const TASKS = Object.freeze(["mnist", "moons"] as const);
@@ -118,6 +120,26 @@ export function softwareNetworks(p: PeripheryTimeProtocol, task: Task, seed: num
   return { standard: softwareNetwork("regular", seed, epochs, data), aware: softwareNetwork("aware", seed, epochs, data) };
 }
 
+/**
+ * Joksas et al.'s nonlinearity-aware double-weight networks T3 and T4 (L1) for a seed, as tile weights:
+ * the quick protocol on the packaged digits, the networks notebook 02 trains (reused from its cache).
+ */
+export function doubleWeightNetworks(seed: number): Record<"T3" | "T4", TileNetwork> {
+  const protocol = joksasProtocol("quick"), data = loadJoksasData(protocol, seed);
+  const of = (key: "T3" | "T4") => {
+    const trained = trainJoksas(JOKSAS_TRAININGS[key], protocol, data, seed);
+    try {
+      return tileNetwork(trained.model);
+    } finally {
+      trained.model.dispose();
+    }
+  };
+  return { T3: of("T3"), T4: of("T4") };
+}
+
+/** Evaluations take tile weights; a network of lib/training/mlp converts. */
+const tiles = (net: Mlp | TileNetwork): TileNetwork => ("params" in net ? tileNetwork(net) : net);
+
 /** An ADC-only periphery of `bits` with the range kind asked for. */
 export function adcPeriphery(p: PeripheryTimeProtocol, layer: CrossbarLayerConfig, bits: number, kind: RangeKind): PeripheryConfig {
   const unit = layer.readVoltageVolt * (layer.gOnSiemens - layer.gOffSiemens);
@@ -131,14 +153,14 @@ export function dacPeriphery(layer: CrossbarLayerConfig, bits: number): Peripher
 }
 
 /** Test error of `net` on tiles with this periphery (calibrated on the training points when asked for). */
-export function errorWithPeriphery(p: PeripheryTimeProtocol, net: Mlp, data: TaskData, layer: CrossbarLayerConfig | readonly CrossbarLayerConfig[], rng?: Rng) {
-  const layers = calibrateLayers(circuitLayers(net, layer), data.train, p.calibration.points, rng);
+export function errorWithPeriphery(p: PeripheryTimeProtocol, net: Mlp | TileNetwork, data: TaskData, layer: CrossbarLayerConfig | readonly CrossbarLayerConfig[], rng?: Rng) {
+  const layers = calibrateLayers(tileLayers(tiles(net), layer), data.train, p.calibration.points, rng);
   return evaluateLayers(layers, data.test, { rng });
 }
 
 /** Fixed per-layer ADC ranges (A) from calibrating the network's layers at the protocol's percentile: the largest tile range of each layer. */
 export function calibratedFixedRanges(p: PeripheryTimeProtocol, net: Mlp, data: TaskData, layer: CrossbarLayerConfig, bits: number): number[] {
-  const cal = calibrateLayers(circuitLayers(net, { ...layer, periphery: adcPeriphery(p, layer, bits, "calibrated") }), data.train, p.calibration.points);
+  const cal = calibrateLayers(tileLayers(tileNetwork(net), { ...layer, periphery: adcPeriphery(p, layer, bits, "calibrated") }), data.train, p.calibration.points);
   return cal.map((l) => Math.max(...l.adcRangesAmpere));
 }
 
@@ -173,9 +195,9 @@ function fineTuneData(p: PeripheryTimeProtocol, task: Task, data: TaskData): Lab
  * Test error at each read time and compensation for one programming of the network's devices (drawn
  * from `rng`), averaged over `reads` independent reads; every compensation judges the same reads.
  */
-export function errorOverTime(net: Mlp, data: TaskData, layer: CrossbarLayerConfig, timesSecond: readonly number[], compensations: readonly DriftCompensation[], rng: Rng, reads = 1) {
+export function errorOverTime(net: Mlp | TileNetwork, data: TaskData, layer: CrossbarLayerConfig, timesSecond: readonly number[], compensations: readonly DriftCompensation[], rng: Rng, reads = 1) {
   if (!Number.isInteger(reads) || reads < 1) throw new RangeError(`reads must be a positive integer, got ${reads}`);
-  const programmed = programNetwork(net, layer, taskTimeModel(layer), rng);
+  const programmed = programNetwork(tiles(net), layer, taskTimeModel(layer), rng);
   const out: Array<{ tSecond: number; compensation: DriftCompensation; error: number }> = [];
   for (const t of timesSecond) {
     const sums = new Map(compensations.map((c) => [c, 0]));

@@ -16,14 +16,17 @@ import { DeviceTimeDisturbance, checkTimeWindow, timeDisturbance } from "../devi
 import { TiO2Transfer, transferPairs } from "../devices/transfer";
 import type { Rng } from "../runtime/random";
 import { CircuitTile, TileForward } from "./circuit-tile";
-import { ConductanceWindow, PairRule, checkWindow, conductanceScale, maxAbs, pairConductances, pairConductancesBackward } from "./mapping";
+import { ConductanceWindow, LayerRule, checkWindow, mapLayer, mapLayerBackward, weightColumns } from "./mapping";
 import { DigitisedOutputs, EncodedInputs, PeripheryConfig, checkPeriphery, digitise, encodeInputs, maxAdcRangeAmpere, percentile, peripheryDraws, snapToLevels } from "./periphery";
 
 export interface CrossbarLayerConfig extends ConductanceWindow {
   /** k_V: the voltage that represents an input of 1 (V). */
   readonly readVoltageVolt: number;
-  /** Pair rule; default "min-G". */
-  readonly rule?: PairRule;
+  /**
+   * Weight implementation: a pair rule ("min-G", the default, or "avg") on weights [in + 1][out], or
+   * "double" (Joksas et al.'s double weights: [in + 1][2·out], one non-negative weight per device).
+   */
+  readonly rule?: LayerRule;
   readonly wordSegmentOhm: number;
   readonly bitSegmentOhm: number;
   readonly sourceOhm?: number;
@@ -182,15 +185,17 @@ export class CrossbarDenseLayer {
   constructor(weights: ArrayLike<number>, inDim: number, outDim: number, config: CrossbarLayerConfig, devices?: LayerDevices) {
     checkLayerConfig(config);
     if (!Number.isInteger(inDim) || inDim < 1 || !Number.isInteger(outDim) || outDim < 1) throw new RangeError(`layer sizes must be positive integers, got ${inDim} → ${outDim}`);
-    if (weights.length !== (inDim + 1) * outDim) throw new RangeError(`weights have ${weights.length} entries, expected (in + 1) × out = ${(inDim + 1) * outDim} (the last row is the bias)`);
+    const rule = config.rule ?? "min-G", cols = weightColumns(rule, outDim);
+    if (weights.length !== (inDim + 1) * cols) throw new RangeError(`weights have ${weights.length} entries, expected (in + 1) × ${rule === "double" ? "2·out" : "out"} = ${(inDim + 1) * cols} (the last row is the bias)`);
     this.inDim = inDim;
     this.outDim = outDim;
     this.config = config;
     this.weights = Float64Array.from(weights);
-    this.kG = conductanceScale(config, maxAbs(this.weights));
-    const rows = inDim + 1, rule = config.rule ?? "min-G";
+    const rows = inDim + 1;
     this.order = wordLineOrder(config.wordLineOrder, rows);
-    this.conductancesSiemens = pairConductances(this.physical(this.weights), rows, outDim, config, this.kG, rule);
+    const mapped = mapLayer(this.physical(this.weights), rows, outDim, config, rule);
+    this.kG = mapped.kG;
+    this.conductancesSiemens = mapped.gSiemens;
     const levels = config.periphery?.conductanceLevels;
     // finite conductance states: the devices are programmed to the nearest level (gradients pass straight through)
     const targets = levels === undefined ? this.conductancesSiemens : snapToLevels(this.conductancesSiemens.slice(), levels, config);
@@ -222,9 +227,9 @@ export class CrossbarDenseLayer {
     }
   }
 
-  /** A [in + 1][out] matrix by weight row → by physical word line. */
+  /** A weight matrix ([in + 1][out], or [in + 1][2·out] for double weights) by weight row → by physical word line. */
   private physical(w: Float64Array): Float64Array {
-    const n = this.outDim, p = new Float64Array(w.length);
+    const n = w.length / (this.inDim + 1), p = new Float64Array(w.length);
     this.order.forEach((row, k) => p.set(w.subarray(row * n, (row + 1) * n), k * n));
     return p;
   }
@@ -329,7 +334,7 @@ export class CrossbarDenseLayer {
   }
 
   /**
-   * From ∂L/∂y [batch][out]: ∂L/∂W [in + 1][out] (k_G held fixed) and ∂L/∂x [batch][in]; also
+   * From ∂L/∂y [batch][out]: ∂L/∂W (the weights' layout, k_G held fixed) and ∂L/∂x [batch][in]; also
    * ∂L/∂G of the mapped pairs [in + 1][2·out] by physical word line (through the disturbance, if any),
    * for device-level studies. Through the periphery: straight-through converters (0 where clipped),
    * the noise-management scale held fixed; `dAdcRangeAmpere` is ∂L/∂R for one range shared by every
@@ -369,9 +374,10 @@ export class CrossbarDenseLayer {
     if (!noiseManaged) for (let q = 0; q < f.y.length; q++) dkV -= (dy[q] * f.y[q]) / kV;
     const jac = this.disturbanceJacobian;
     if (jac) for (let k = 0; k < dG.length; k++) dG[k] *= jac[k];
-    const dWp = pairConductancesBackward(this.physical(this.weights), dG, inDim + 1, outDim, this.kG, this.config.rule ?? "min-G");
+    const rule = this.config.rule ?? "min-G", cols = weightColumns(rule, outDim);
+    const dWp = mapLayerBackward(this.physical(this.weights), dG, inDim + 1, outDim, this.kG, rule);
     const dW = new Float64Array(dWp.length);
-    this.order.forEach((row, k) => dW.set(dWp.subarray(k * outDim, (k + 1) * outDim), row * outDim));
+    this.order.forEach((row, k) => dW.set(dWp.subarray(k * cols, (k + 1) * cols), row * cols));
     const shared = this.config.periphery?.adc?.range.kind === "fixed" ? dRange : 0;
     return { dWeights: dW, dInputs: dx, dConductances: dG, dAdcRangeAmpere: shared, dReadVoltageVolt: dkV };
   }

@@ -234,3 +234,27 @@ export function fromOutIn(w: ArrayLike<number>, outDim: number, inDim: number): 
   for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) t[i * outDim + o] = w[o * inDim + i];
   return t;
 }
+
+/** How a tile layer implements its weights: differential pairs by a pair rule, or Joksas et al.'s double weights. */
+export type LayerRule = PairRule | "double";
+
+/**
+ * Weights per word line of a layer of `outDim` outputs: one per output for pairs; two for double
+ * weights ([in + 1][2·out], output j's w⁺ in column 2j and w⁻ in 2j + 1: the pair layout), each ≥ 0.
+ */
+export function weightColumns(rule: LayerRule, outDim: number): number {
+  return rule === "double" ? 2 * outDim : outDim;
+}
+
+/** A layer's weights (by physical word line) → k_G and its conductances [rows][2·out] (S). */
+export function mapLayer(w: Float64Array, rows: number, outDim: number, window: ConductanceWindow, rule: LayerRule): { kG: number; gSiemens: Float64Array } {
+  const kG = conductanceScale(window, maxAbs(w));
+  return { kG, gSiemens: rule === "double" ? doubleConductances(w, window, kG) : pairConductances(w, rows, outDim, window, kG, rule) };
+}
+
+/** ∂L/∂W of `mapLayer` for a fixed k_G from ∂L/∂G: the pair rule's backward, or k_G·∂L/∂G for double weights. */
+export function mapLayerBackward(w: Float64Array, dG: Float64Array, rows: number, outDim: number, kG: number, rule: LayerRule): Float64Array {
+  if (rule !== "double") return pairConductancesBackward(w, dG, rows, outDim, kG, rule);
+  if (dG.length !== w.length) throw new RangeError(`dG has ${dG.length} entries for ${w.length} double weights`);
+  return Float64Array.from(dG, (g) => kG * g);
+}

@@ -16,8 +16,51 @@ import {
   compensationReadout,
   programLayer,
 } from "../tile/time";
-import { LabelledData, LayerConfigs, circuitForward, circuitLayers, classifyWithLayers, pointCount, pointsOf } from "./circuit-aware";
+import { withBiasRow } from "../tile/network";
+import { LabelledData, LayerConfigs, circuitForward, classifyWithLayers, layerConfigAt, pointCount, pointsOf } from "./circuit-aware";
 import type { Mlp } from "./mlp";
+import { MemristiveMlp, asMlp } from "./memristive-mlp";
+
+/**
+ * A trained sigmoid network in the tile's layout: per layer [in + 1][out] weights for differential
+ * pairs, or [in + 1][2·out] double weights (`double`), the bias in the last row.
+ */
+export interface TileNetwork {
+  readonly sizes: readonly number[];
+  readonly double: boolean;
+  readonly weights: readonly Float64Array[];
+}
+
+/** A network of lib/training/mlp (W [out][in]) or a Joksas network (standard or double weights) as tile weights. */
+export function tileNetwork(net: Mlp | MemristiveMlp): TileNetwork {
+  if ("params" in net) {
+    const weights = net.sizes.slice(1).map((nOut, l) => withBiasRow(net.params[2 * l], net.params[2 * l + 1], nOut, net.sizes[l]));
+    return { sizes: net.sizes, double: false, weights };
+  }
+  if (net.spec.weights.kind === "standard") return tileNetwork(asMlp(net));
+  const v = net.snapshot(), sizes = net.spec.sizes;
+  const weights = sizes.slice(1).map((nOut, l) => {
+    const nIn = sizes[l], [wP, wM, bP, bM] = v.slice(4 * l, 4 * l + 4), w = new Float64Array((nIn + 1) * 2 * nOut);
+    for (let i = 0; i <= nIn; i++) for (let j = 0; j < nOut; j++) {
+      w[(i * nOut + j) * 2] = i < nIn ? wP[i * nOut + j] : bP[j];
+      w[(i * nOut + j) * 2 + 1] = i < nIn ? wM[i * nOut + j] : bM[j];
+    }
+    return w;
+  });
+  return { sizes, double: true, weights };
+}
+
+/** The network's layers on tiles (a double-weights network maps by the "double" rule; a pair network by its config's pair rule). */
+export function tileLayers(n: TileNetwork, configs: LayerConfigs): CrossbarDenseLayer[] {
+  const count = n.sizes.length - 1;
+  return n.weights.map((w, l) => {
+    const c = layerConfigAt(configs, l, count);
+    if (c.disturbance) throw new RangeError("tile layers: a disturbance draws devices per realisation; use circuitLayers with a generator");
+    if (n.double && c.rule !== undefined && c.rule !== "double") throw new RangeError(`tile layers: a double-weights network cannot map by the pair rule "${c.rule}"`);
+    if (!n.double && c.rule === "double") throw new RangeError("tile layers: the config asks for double weights, but the network has one weight per connection");
+    return new CrossbarDenseLayer(w, n.sizes[l], n.sizes[l + 1], n.double ? { ...c, rule: "double" } : c);
+  });
+}
 
 /**
  * Calibrate every layer whose ADC range is "calibrated", first layer first, on the first `points` of
@@ -65,8 +108,8 @@ export interface ProgrammedNetwork {
 }
 
 /** Program every layer of `net` once (devices drawn from `rng`), and read each one's compensation reference at t₀. */
-export function programNetwork(net: Mlp, configs: LayerConfigs, model: DeviceTimeModel, rng: Rng): ProgrammedNetwork {
-  const layers = circuitLayers(net, configs).map((l) => programLayer(l, model, rng));
+export function programNetwork(net: TileNetwork, configs: LayerConfigs, model: DeviceTimeModel, rng: Rng): ProgrammedNetwork {
+  const layers = tileLayers(net, configs).map((l) => programLayer(l, model, rng));
   const references = layers.map((p) => compensationReadout(p.readAt(model.t0Second, rng), rng));
   return { layers, references };
 }

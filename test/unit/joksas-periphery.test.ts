@@ -16,6 +16,8 @@ import { MemristiveMlp, crossEntropy } from "../../lib/training/memristive-mlp";
 import { HardwareStage } from "../../lib/training/joksas-periphery";
 import { PeripheryConfig, encodeInputs, quantiserStep } from "../../lib/tile/periphery";
 import { Kernels } from "../../lib/kernels";
+import { tileLayers, tileNetwork } from "../../lib/training/analog-inference";
+import { circuitForward } from "../../lib/training/circuit-aware";
 
 before(async () => {
   await initBackend();
@@ -108,5 +110,23 @@ test("the fused engine's DAC kernel = the tile's encodeInputs: volts, straight-t
     assert.deepEqual(Array.from(K.f32(pp, B * R)), Array.from(want.pass), `${what}: mask`);
     K.f32(pu, B).forEach((u, k) => assert.ok(Math.abs(u - want.unitVolt[k]) <= 1e-6 * want.unitVolt[k], `${what}: unit of row ${k}`));
     K.f32(pv, B * R).forEach((v, q) => assert.ok(Math.abs(v - want.volts[q]) <= 1e-6, `${what}: volt ${q}: ${v} vs ${want.volts[q]}`));
+  }
+});
+
+test("a Joksas network as tile weights: on ideal tiles its class probabilities equal the tfjs model's on the ideal stage, for double and standard weights", () => {
+  for (const weights of [{ kind: "double" }, { kind: "standard", rule: "min-G" }] as const) {
+    const model = new MemristiveMlp({ sizes: [784, 25, 10], weights, engine: "tfjs" }, rng(`tiles/${weights.kind}`));
+    model.trainingSetup = JOKSAS_SETUPS.D2;
+    const n = tileNetwork(model);
+    assert.equal(n.double, weights.kind === "double");
+    const s = JOKSAS_SETUPS.D2, few = subset(batch, Array.from({ length: 8 }, (_, i) => i));
+    const cfg = { gOffSiemens: s.gOffSiemens!, gOnSiemens: s.gOnSiemens!, readVoltageVolt: s.readVoltageVolt, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 128, tileCols: 128 };
+    const { logits } = circuitForward(tileLayers(n, cfg), Float64Array.from(few.x), few.n);
+    const probs = model.forward(tf.tensor2d(few.x, [few.n, few.features]), null, rng(1)).probs.dataSync();
+    for (let k = 0; k < few.n; k++) {
+      const z = logits.subarray(k * 10, (k + 1) * 10), m = Math.max(...z), e = Array.from(z, (v) => Math.exp(v - m)), sum = e.reduce((a, b) => a + b, 0);
+      e.forEach((v, c) => assert.ok(Math.abs(v / sum - probs[k * 10 + c]) < 2e-5, `${weights.kind}: p[${k}][${c}] ${v / sum} vs ${probs[k * 10 + c]}`));
+    }
+    if (n.double) assert.throws(() => tileLayers(n, { ...cfg, rule: "avg" }), /a double-weights network cannot map by the pair rule "avg"/);
   }
 });

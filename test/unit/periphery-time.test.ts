@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 import { createMlp, Mlp } from "../../lib/training/mlp";
 import { circuitLossAndGrads, trainOnCircuit } from "../../lib/training/circuit-aware";
-import { calibrateLayers, evaluateLayers, programNetwork, readNetworkAt } from "../../lib/training/analog-inference";
+import { calibrateLayers, evaluateLayers, programNetwork, readNetworkAt, tileNetwork } from "../../lib/training/analog-inference";
 import { circuitLayers } from "../../lib/training/circuit-aware";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
 import { powerLawModel } from "../../lib/devices/time";
@@ -67,7 +67,7 @@ test("analog inference: calibrated layers in order, and a programmed network rea
   assert.ok(cal.every((l) => l.adcRangesAmpere.every((r) => r > 0)));
   assert.equal(evaluateLayers(cal, data).clippedOutputs, 0, "a 100th-percentile range clips nothing on its calibration points");
   const drift = powerLawModel({ nuMean: 0.1, nuSd: 0 });
-  const prog = programNetwork(m, LAYER, drift, rng(8));
+  const prog = programNetwork(tileNetwork(m), LAYER, drift, rng(8));
   const year = readNetworkAt(prog, 3.15e7, ["none", "global"], rng(9));
   assert.equal(year.gains.get("none")![0], null);
   // uniform drift: global compensation undoes it exactly on ideal wires

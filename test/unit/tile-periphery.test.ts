@@ -307,3 +307,29 @@ test("noise management puts each row's largest input exactly on the DAC's bound 
     if (Math.abs(x[k * inDim + big]) > 1) assert.equal(Math.abs(e.volts[k * (inDim + 1) + big]), R, `row ${k}`);
   }
 });
+
+test("double weights on tiles (Joksas et al.): y = [x, 1]·(W⁺ − W⁻) on ideal wires, ∂L/∂W against finite differences on wired tiles", () => {
+  const r = rng(50), inDim = 5, outDim = 3, batch = 4;
+  const w = uniform(r, (inDim + 1) * 2 * outDim, 0, 1), x = uniform(r, batch * inDim, -1, 1), c = uniform(r, batch * outDim, -1, 1);
+  const ideal = new CrossbarDenseLayer(w, inDim, outDim, { ...BASE, rule: "double" });
+  const y = ideal.forward(x, batch).y;
+  for (let k = 0; k < batch; k++) for (let o = 0; o < outDim; o++) {
+    let want = 0;
+    for (let i = 0; i <= inDim; i++) want += (i < inDim ? x[k * inDim + i] : 1) * (w[(i * outDim + o) * 2] - w[(i * outDim + o) * 2 + 1]);
+    close(y[k * outDim + o], want, 1e-12, `y[${k}][${o}]`);
+  }
+  const cfg = { ...BASE, rule: "double" as const, wordSegmentOhm: 2, bitSegmentOhm: 2 };
+  const layer = new CrossbarDenseLayer(w, inDim, outDim, cfg);
+  const b = layer.backward(layer.forward(x, batch), c);
+  assert.equal(b.dWeights.length, w.length);
+  const big = w.reduce((m, v, i) => (v > w[m] ? i : m), 0);
+  for (const q of [0, 7, 20, 33].filter((i) => i !== big)) {
+    const wp = Float64Array.from(w), wm = Float64Array.from(w), e = 1e-6;
+    wp[q] += e;
+    wm[q] -= e;
+    const fd = (lossOf(new CrossbarDenseLayer(wp, inDim, outDim, cfg), x, batch, c) - lossOf(new CrossbarDenseLayer(wm, inDim, outDim, cfg), x, batch, c)) / (2 * e);
+    close(b.dWeights[q], fd, 1e-6, `∂L/∂W[${q}]`);
+  }
+  assert.throws(() => new CrossbarDenseLayer(Float64Array.from(w, (v, i) => (i === 3 ? -0.1 : v)), inDim, outDim, { ...BASE, rule: "double" }), /double weights: entry \d+ is -0\.1; each must be a finite number ≥ 0/);
+  assert.throws(() => new CrossbarDenseLayer(new Float64Array((inDim + 1) * outDim), inDim, outDim, { ...BASE, rule: "double" }), /expected \(in \+ 1\) × 2·out = 36/);
+});
