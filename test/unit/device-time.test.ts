@@ -165,3 +165,12 @@ test("bad time-model input names the field, its unit and the value", () => {
   const p = programDevices([1e-6], powerLawModel({ nuMean: 0.1, nuSd: 0.01 }), rng(1));
   assert.throws(() => conductancesAt(p, 2, rng(1), { readNoiseScale: -1 }), /readNoiseScale must be a finite number >= 0/);
 });
+
+test("worked points off the clamps: σ_ν at ĝ = 0.3, the power law's programming σ, the CMO read-noise amplitude", () => {
+  const sd = driftExponentMoments(PCM_LIKE_AIHWKIT, 0.3 * 25e-6).sd;
+  close(sd, -0.0125 * Math.log(0.3) - 0.0059, 1e-12, "σ_ν at ĝ = 0.3 (inside 0.008–0.045)");
+  close(programmingSigmaSiemens(powerLawModel({ nuMean: 0.1, nuSd: 0, programmingSigmaRelative: 0.02 }), 5e-6), 0.02 * 5e-6, 1e-12, "power-law σ_prog");
+  const t = 3600, root = Math.sqrt(Math.log((t + 1e-6) / 2e-6));
+  close(readNoiseSigmaSiemens(CMO_RERAM_AIHWKIT, 50e-6, 40e-6, t), 1e-6 * 0.0277316483 * Math.log10(40) * root, 1e-12, "CMO read noise at 40 µS, 1 h");
+  assert.equal(readNoiseSigmaSiemens(powerLawModel({ nuMean: 0.1, nuSd: 0 }), 1e-6, 1e-6, t), 0);
+});
