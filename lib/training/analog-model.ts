@@ -277,5 +277,3 @@ export function readAnalogAt(p: ProgrammedAnalog, tSecond: number, compensation:
 export function analogLayerNames(net: AnalogNetwork): string[] {
   return net.stages.filter((s): s is AnalogStage => s !== null).map((s) => s.op.name);
 }
-
-export type { Op };
