@@ -269,6 +269,16 @@ export class CrossbarDenseLayer {
     return this.adcRangesAmpere;
   }
 
+  /** Set calibrated ADC ranges (A), one per tile, e.g. those another realisation of this layer was calibrated to. */
+  useAdcRanges(ranges: readonly number[]): void {
+    const kind = this.config.periphery?.adc?.range.kind;
+    if (kind !== "calibrated") throw new RangeError(`layer useAdcRanges: the ADC range is ${kind ? `"${kind}"` : "absent (no ADC)"}; only a "calibrated" range is set`);
+    if (ranges.length !== this.placed.length) throw new RangeError(`layer useAdcRanges: ${ranges.length} ranges for ${this.placed.length} tiles`);
+    const bad = ranges.findIndex((r) => !(r > 0 && Number.isFinite(r)));
+    if (bad >= 0) throw new RangeError(`layer useAdcRanges: tile ${bad}'s range is ${ranges[bad]} A; it must be finite and > 0`);
+    ranges.forEach((r, t) => (this.adcRanges[t] = r));
+  }
+
   /** y for inputs x [batch][in]; `rng` draws the periphery's noise and stochastic rounding, when it has any. */
   forward(x: ArrayLike<number>, batch: number, rng?: Rng): LayerForward {
     return this.pass(x, batch, rng);
