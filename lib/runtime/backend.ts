@@ -4,6 +4,7 @@
  * pure-JS cpu backend. `initBackend()` reports which one ran; every experiment records it.
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerWasmConvFilterGradient } from "./wasm-conv-filter";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -51,6 +52,7 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
     }
     if (name === "wasm") {
       require("@tensorflow/tfjs-backend-wasm");
+      registerWasmConvFilterGradient();
     }
     try {
       const ok = await tf.setBackend(name);

@@ -146,7 +146,7 @@ function batchLoss(net: AnalogNetwork, vars: Vars, xb: Float32Array, b: number, 
         const onRow = net.bias === "row" && v.bias !== null;
         t = tileOp(s, op, shape, onRow ? "row" : "digital", rng)(t, v.kernel, onRow ? v.bias! : v.none);
         if (net.bias === "digital" && v.bias) t = t.add(v.bias);
-      } else t = digitalLinear(op, t, shape, v.kernel, v.bias);
+      } else t = digitalLinear(op, t, v.kernel, v.bias);
     } else t = runOp(op, t);
     shape = sh[k];
   }
@@ -196,24 +196,13 @@ export function fineTuneAnalog(net: AnalogNetwork, data: LabelledImages, cfg: Fi
   return { net: reconvert(net, tuned, rng), graph: tuned, losses };
 }
 
-/** im2col as a tfjs op: patches [n·h_o·w_o][k_h·k_w·c], its gradient col2im (tfjs-backend-wasm has no Conv2DBackpropFilter). */
-function patchesOp(op: Conv2dOp, shape: readonly number[]) {
-  return tf.customGrad(((x: tf.Tensor) => {
-    const n = x.shape[0], p = im2col(x.dataSync() as Float32Array, n, shape, op), k = op.kernel[0] * op.kernel[1] * op.inChannels;
-    const gradFunc = (dy: tf.Tensor) => tf.tensor(col2im(Float64Array.from(dy.dataSync()), n, shape, op), x.shape);
-    return { value: tf.tensor2d(Float32Array.from(p.patches), [n * p.ho * p.wo, k]), gradFunc };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor2D;
-}
-
-/** A layer the hook kept digital, on the variables (a convolution as im2col and a matrix product). */
-function digitalLinear(op: DenseOp | Conv2dOp, x: tf.Tensor, shape: readonly number[], kernel: tf.Variable, bias: tf.Variable | null): tf.Tensor {
+/** A layer the hook kept digital, on the variables (tf.conv2d's filter gradient on wasm: runtime/wasm-conv-filter). */
+function digitalLinear(op: DenseOp | Conv2dOp, x: tf.Tensor, kernel: tf.Variable, bias: tf.Variable | null): tf.Tensor {
   let y: tf.Tensor;
   if (op.kind === "dense") y = tf.matMul(x as tf.Tensor2D, kernel.reshape([op.inFeatures, op.outFeatures]) as tf.Tensor2D);
   else {
-    const [h, w] = shape, [kh, kw] = op.kernel, [t, l, b, r] = op.pads;
-    const ho = Math.floor((h + t + b - kh) / op.strides[0]) + 1, wo = Math.floor((w + l + r - kw) / op.strides[1]) + 1;
-    const prod = tf.matMul(patchesOp(op, shape)(x), kernel.reshape([kh * kw * op.inChannels, op.outChannels]) as tf.Tensor2D);
-    y = prod.reshape([x.shape[0], ho, wo, op.outChannels]);
+    const [t, l, b, r] = op.pads, k = kernel.reshape([op.kernel[0], op.kernel[1], op.inChannels, op.outChannels]) as tf.Tensor4D;
+    y = tf.conv2d(x as tf.Tensor4D, k, op.strides as [number, number], [[0, 0], [t, b], [l, r], [0, 0]]);
   }
   return bias ? y.add(bias) : y;
 }

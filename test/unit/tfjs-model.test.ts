@@ -72,6 +72,29 @@ test("tfjs: ideal tiles and toDigital reproduce the model", async () => {
   assert.ok(maxDiff(y2, y0) < 1e-6);
 });
 
+test("wasm: the convolution filter gradient crossbar-lab registers equals the cpu backend's", async () => {
+  const x = tf.randomNormal([2, 7, 6, 3], 0, 1, "float32", 1), k = tf.randomNormal([3, 2, 3, 4], 0, 1, "float32", 2);
+  const w = tf.randomNormal([2, 4, 3, 4], 0, 1, "float32", 3);
+  const grads = (pad: "same" | "valid" | [[0, 0], [1, 0], [0, 2], [0, 0]]) =>
+    tf.grad((kk: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, kk as tf.Tensor4D, [2, 2], pad).mul(pad === "same" ? w : 1).sum())(k).dataSync();
+  const pads = ["same", "valid", [[0, 0], [1, 0], [0, 2], [0, 0]]] as const;
+  const wasm = pads.map((p) => grads(p as Parameters<typeof grads>[0]));
+  await tf.setBackend("cpu");
+  try {
+    pads.forEach((p, i) => assert.ok(maxDiff(wasm[i], grads(p as Parameters<typeof grads>[0])) < 1e-4, `pad ${JSON.stringify(p)}`));
+  } finally {
+    await initBackend("wasm");
+  }
+});
+
+test("tfjs: a CNN trains with model.fit on the wasm backend", async () => {
+  const m = cnn(), x = tf.tensor4d(inputs(8, 9 * 8 * 2), [8, 9, 8, 2]), y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32"), 3);
+  m.compile({ optimizer: tf.train.adam(0.01), loss: "categoricalCrossentropy" });
+  const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0 });
+  const loss = h.history.loss as number[];
+  assert.ok(loss[4] < loss[0], `losses ${loss.join(", ")}`);
+});
+
 test("tfjs: bad folders and layers give errors naming the file or layer", async () => {
   const dir = tmp();
   await assert.rejects(loadLayersModelFolder(dir), /model\.json not found/);
