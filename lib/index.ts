@@ -8,6 +8,7 @@ export * as crossbar from "./crossbar";
 export * as tile from "./tile";
 export * as data from "./data";
 export * as devices from "./devices";
+export * as models from "./models";
 export * as training from "./training";
 export * as experiments from "./experiments";
 export * as grid from "./grid";

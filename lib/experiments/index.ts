@@ -16,3 +16,5 @@ export * as circuitAware from "./circuit-aware";
 export * as circuitAwareMnist from "./circuit-aware-mnist";
 export * as peripheryTime from "./periphery-time";
 export * as peripheryTimeStudy from "./periphery-time-study";
+export * as yourNetwork from "./your-network";
+export * as yourNetworkStudy from "./your-network-study";

@@ -117,6 +117,9 @@ export function graphFromLayersModel(model: tf.LayersModel, source = model.name)
   };
   let prev: tf.layers.Layer | null = null;
   let shape = inShape as number[];
+  // what layersModelFromGraph writes: NCHW inputs permuted first, PyTorch's flatten order, explicit pads
+  let input: NetworkGraph["input"] = { shape: inShape as number[], layout: "nhwc" };
+  let pendingPads: [number, number, number, number] | null = null, flattenNchw = false;
   for (const layer of model.layers) {
     const cls = layer.getClassName(), name = layer.name, where = `${source}: layer "${name}" (${cls})`;
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
@@ -125,7 +128,23 @@ export function graphFromLayersModel(model: tf.LayersModel, source = model.name)
     prev = layer;
     const c = layer.getConfig() as Config, w = layer.getWeights().map((t) => t.dataSync() as Float32Array);
     if (c.dataFormat === "channelsFirst") throw new RangeError(`${where}: dataFormat channelsFirst is not supported`);
+    if (pendingPads && cls !== "Conv2D") throw new RangeError(`${where} follows a ZeroPadding2D; only a convolution may follow one`);
+    if (flattenNchw && cls !== "Flatten") throw new RangeError(`${where} follows a channels-first Permute; only a Flatten may follow one`);
     switch (cls) {
+      case "Permute": {
+        const dims = JSON.stringify(c.dims);
+        if (dims === "[2,3,1]" && ops.length === 0 && shape.length === 3) {
+          input = { shape: [shape[1], shape[2], shape[0]], layout: "nchw" };
+          shape = [...input.shape];
+        } else if (dims === "[3,1,2]" && shape.length === 3) flattenNchw = true;
+        else throw new RangeError(`${where}: only a channels-first input (dims [2, 3, 1], first) or a channels-first flatten (dims [3, 1, 2], before a Flatten) is read`);
+        continue;
+      }
+      case "ZeroPadding2D": {
+        const pd = c.padding as [[number, number], [number, number]];
+        pendingPads = [pd[0][0], pd[1][0], pd[0][1], pd[1][1]];
+        continue;
+      }
       case "Dense":
         if (shape.length !== 1) throw new RangeError(`${where} acts on a [${shape.join(", ")}] input; add a Flatten before it`);
         push({ kind: "dense", name, inFeatures: shape[0], outFeatures: c.units as number, weight: w[0], bias: c.useBias ? w[1] : null }, c.activation, where);
@@ -135,7 +154,10 @@ export function graphFromLayersModel(model: tf.LayersModel, source = model.name)
         if (pair(c.dilationRate ?? 1, `${where} dilationRate`).some((d) => d !== 1)) throw new RangeError(`${where}: dilated convolutions are not supported`);
         const p = c.padding === "same" ? [samePads(shape[0], kernel[0], strides[0]), samePads(shape[1], kernel[1], strides[1])] : [[0, 0], [0, 0]];
         if (c.padding !== "same" && c.padding !== "valid") throw new RangeError(`${where}: padding "${String(c.padding)}" is not supported`);
-        const pads = [p[0][0], p[1][0], p[0][1], p[1][1]] as const;
+        const extra = pendingPads ?? [0, 0, 0, 0];
+        if (pendingPads && c.padding !== "valid") throw new RangeError(`${where}: a ZeroPadding2D before a "same" convolution is not supported`);
+        pendingPads = null;
+        const pads = [p[0][0] + extra[0], p[1][0] + extra[1], p[0][1] + extra[2], p[1][1] + extra[3]] as const;
         push({ kind: "conv2d", name, kernel, strides, pads, inChannels: shape[2], outChannels: c.filters as number, weight: w[0], bias: c.useBias ? w[1] : null }, c.activation, where);
         break;
       }
@@ -168,17 +190,18 @@ export function graphFromLayersModel(model: tf.LayersModel, source = model.name)
         ops.push({ kind: "global-avg-pool", name });
         break;
       case "Flatten":
-        ops.push({ kind: "flatten", name, order: "nhwc" });
+        ops.push({ kind: "flatten", name, order: flattenNchw ? "nchw" : "nhwc" });
+        flattenNchw = false;
         break;
       case "Dropout":
         continue; // the identity at inference
       default:
-        throw new RangeError(`${where} is not supported (Dense, Conv2D, BatchNormalization, Activation, ReLU, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout)`);
+        throw new RangeError(`${where} is not supported (Dense, Conv2D, ZeroPadding2D, Permute, BatchNormalization, Activation, ReLU, Softmax, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout)`);
     }
-    const g: NetworkGraph = { source, input: { shape: inShape as number[], layout: "nhwc" }, ops };
-    shape = shapes(g).at(-1) ?? shape;
+    shape = shapes({ source, input, ops }).at(-1) ?? shape;
   }
-  const graph: NetworkGraph = { source, input: { shape: inShape as number[], layout: "nhwc" }, ops };
+  if (pendingPads || flattenNchw) throw new RangeError(`${source}: the model ends with a ZeroPadding2D or Permute`);
+  const graph: NetworkGraph = { source, input, ops };
   checkGraph(graph);
   return graph;
 }

@@ -238,6 +238,12 @@ export class CrossbarDenseLayer {
     return this.placed.length;
   }
 
+  /** Linear in its inputs: ohmic devices on ideal wires with no converters or noise, so y = [x, 1]·W read from the devices. */
+  get linear(): boolean {
+    const p = this.config.periphery ?? {};
+    return !p.dac && !p.adc && !p.outputNoiseAmpere && !p.readNoiseRelative && this.placed.every((pl) => pl.tile.idealOhmic);
+  }
+
   /** Each tile's ADC range (A); NaN for a calibrated range not yet calibrated, Infinity without an ADC. */
   get adcRangesAmpere(): readonly number[] {
     return [...this.adcRanges];

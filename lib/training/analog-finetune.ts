@@ -13,7 +13,7 @@ import { Conv2dOp, DenseOp, NetworkGraph, matrixShape, shapes, withWeights } fro
 import { inputTensor, runOp } from "../models/digital";
 import type { Rng } from "../runtime/random";
 import { CrossbarDenseLayer } from "../tile/layer";
-import { AnalogNetwork, AnalogStage, im2col, layerMatrix } from "./analog-model";
+import { AnalogNetwork, AnalogStage, im2col, layerMatrix, makeStage, stageWeights } from "./analog-model";
 
 export interface FineTuneConfig {
   readonly epochs: number;
@@ -142,7 +142,9 @@ function batchLoss(net: AnalogNetwork, vars: Vars, xb: Float32Array, b: number, 
     const op = g.ops[k], s = net.stages[k];
     if (op.kind === "dense" || op.kind === "conv2d") {
       const v = vars.get(op.name)!;
-      if (s) {
+      if (s && s.effective) {
+        t = linearTileOp(s, op, v.kernel, v.bias, net.bias, rng)(t);
+      } else if (s) {
         const onRow = net.bias === "row" && v.bias !== null;
         t = tileOp(s, op, shape, onRow ? "row" : "digital", rng)(t, v.kernel, onRow ? v.bias! : v.none);
         if (net.bias === "digital" && v.bias) t = t.add(v.bias);
@@ -165,6 +167,20 @@ export function analogGradients(net: AnalogNetwork, data: LabelledImages, rng: R
   tf.dispose([value, labels, ...Object.values(grads)]);
   disposeVars(vars);
   return { loss, grads: out };
+}
+
+/**
+ * A linear layer (ohmic devices, ideal wires, no converters) re-realised from the current weights:
+ * its forward pass is one product with the weights its new devices hold, and its gradient is the
+ * straight-through one (∂L/∂W = ∂L/∂W_devices), as aihwkit's hardware-aware training takes it.
+ */
+function linearTileOp(s: AnalogStage, op: DenseOp | Conv2dOp, kernel: tf.Variable, bias: tf.Variable | null, placement: "digital" | "row", rng: Rng) {
+  const w = kernel.dataSync() as Float32Array, onRow = placement === "row" && bias !== null;
+  const layer = realise(s, op, w, onRow ? (bias!.dataSync() as Float32Array) : null, onRow ? "row" : "digital", rng);
+  const eff = stageWeights({ layer, gains: null, digitalBias: null }, onRow ? "row" : "digital");
+  const through = (v: tf.Tensor, value: Float32Array) => tf.customGrad(((x: tf.Tensor) => ({ value: tf.tensor(value, x.shape), gradFunc: (dy: tf.Tensor) => dy })) as unknown as Parameters<typeof tf.customGrad>[0])(v) as tf.Tensor;
+  const k = through(kernel, eff.weight), b = bias ? (onRow ? through(bias, eff.bias!) : bias) : null;
+  return (x: tf.Tensor) => digitalLinear(op, x, k as tf.Variable, b as tf.Variable | null);
 }
 
 /** Fine-tune a converted network on labelled data through its tiles; `rng` shuffles, draws devices and periphery noise. */
@@ -215,7 +231,7 @@ export function reconvert(net: AnalogNetwork, graph: NetworkGraph, rng: Rng): An
     if (op.name !== s.op.name) throw new RangeError(`reconvert: op ${k} is "${op.name}", the network's is "${s.op.name}"`);
     const cfg = s.layer.config, { rows, cols } = matrixShape(op);
     const layer = new CrossbarDenseLayer(layerMatrix(op, net.bias, cfg.rule), rows, cols, cfg, cfg.disturbance ? { rng } : undefined);
-    return { op, layer, digitalBias: net.bias === "digital" ? op.bias : null, gains: null };
+    return makeStage(op, layer, net.bias, null, net.exact);
   });
-  return { graph, stages, bias: net.bias };
+  return { graph, stages, bias: net.bias, exact: net.exact };
 }

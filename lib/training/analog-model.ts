@@ -31,6 +31,11 @@ export interface ToAnalogOptions {
   readonly bias?: BiasPlacement;
   /** Draws each layer's disturbance (one realisation per layer), when a config names one. */
   readonly devices?: Rng;
+  /**
+   * Run every layer on its tiles, float64 tile by tile, even where the layer is linear (by default
+   * a linear layer is one matrix product with the weights its devices hold: the same outputs).
+   */
+  readonly exact?: boolean;
 }
 
 export interface AnalogStage {
@@ -40,6 +45,17 @@ export interface AnalogStage {
   readonly digitalBias: Float32Array | null;
   /** Per-column digital gains after the tiles (drift compensation; null: none). */
   readonly gains: Float64Array | null;
+  /**
+   * For a linear layer (`CrossbarDenseLayer.linear`): the weights its devices hold, gains and bias
+   * included, with which one matrix product gives the tiles' closed-form outputs (null: run on the tiles).
+   */
+  readonly effective: { readonly weight: Float32Array; readonly bias: Float32Array | null } | null;
+}
+
+/** A stage of a layer on tiles; `exact` keeps even a linear layer on its tiles (float64, per tile). */
+export function makeStage(op: DenseOp | Conv2dOp, layer: CrossbarDenseLayer, bias: BiasPlacement, gains: Float64Array | null, exact = false): AnalogStage {
+  const s = { op, layer, digitalBias: bias === "digital" ? op.bias : null, gains, effective: null };
+  return { ...s, effective: layer.linear && !exact ? stageWeights(s, bias) : null };
 }
 
 export interface AnalogNetwork {
@@ -48,6 +64,8 @@ export interface AnalogNetwork {
   /** Per op of the graph: its analog stage, or null where it runs digitally. */
   readonly stages: readonly (AnalogStage | null)[];
   readonly bias: BiasPlacement;
+  /** Every layer on its tiles (see ToAnalogOptions.exact). */
+  readonly exact: boolean;
 }
 
 /** One row of a converted network's mapping report. */
@@ -95,9 +113,9 @@ export function toAnalog(graph: NetworkGraph, config: CrossbarLayerConfig, opts:
     const { rows, cols } = matrixShape(op);
     const devices = cfg.disturbance ? { rng: requireRng(opts.devices, op.name, cfg) } : undefined;
     const layer = new CrossbarDenseLayer(layerMatrix(op, bias, cfg.rule), rows, cols, cfg, devices);
-    return { op, layer, digitalBias: bias === "digital" ? op.bias : null, gains: null };
+    return makeStage(op, layer, bias, null, opts.exact);
   });
-  return { graph: g, stages, bias };
+  return { graph: g, stages, bias, exact: !!opts.exact };
 }
 
 function requireRng(rng: Rng | undefined, name: string, cfg: CrossbarLayerConfig): Rng {
@@ -167,6 +185,7 @@ export function analogForward(net: AnalogNetwork, x: ArrayLike<number>, batch: n
 }
 
 function stageForward(s: AnalogStage, t: tf.Tensor, batch: number, shape: readonly number[], rng: Rng | undefined, passes: LayerForward[]): tf.Tensor {
+  if (s.effective) return runOp({ ...s.op, weight: s.effective.weight, bias: s.effective.bias }, t);
   const data = t.dataSync() as Float32Array, out = s.layer.outDim;
   let rows = batch, outShape: number[], inputs: Float64Array;
   if (s.op.kind === "conv2d") {
@@ -225,20 +244,22 @@ export function calibrateAnalog(net: AnalogNetwork, x: ArrayLike<number>, batch:
   return net;
 }
 
-/** The network's weights as its devices hold them: per analog layer, (G⁺ − G⁻)/k_G by weight row, with any drift gains. */
+/** One stage's weights as its devices hold them: (G⁺ − G⁻)/k_G by weight row, with its drift gains; the bias from its row, or the digital one. */
+export function stageWeights(s: Pick<AnalogStage, "layer" | "gains" | "digitalBias">, bias: BiasPlacement): { weight: Float32Array; bias: Float32Array | null } {
+  const l = s.layer, rows = l.inDim + 1, cols = l.outDim;
+  const phys = pairWeights(l.deviceConductancesSiemens, rows, cols, l.kG);
+  const byRow = new Float64Array(phys.length);
+  l.order.forEach((row, k) => byRow.set(phys.subarray(k * cols, (k + 1) * cols), row * cols));
+  const gain = (o: number) => (s.gains ? s.gains[o] : 1);
+  const weight = Float32Array.from({ length: l.inDim * cols }, (_, q) => byRow[q] * gain(q % cols));
+  const b = bias === "row" ? Float32Array.from({ length: cols }, (_, o) => byRow[l.inDim * cols + o] * gain(o)) : s.digitalBias;
+  return { weight, bias: b };
+}
+
+/** The network's weights as its devices hold them, by layer name. */
 export function analogWeights(net: AnalogNetwork): Map<string, { weight: Float32Array; bias: Float32Array | null }> {
   const out = new Map<string, { weight: Float32Array; bias: Float32Array | null }>();
-  net.stages.forEach((s) => {
-    if (!s) return;
-    const l = s.layer, rows = l.inDim + 1, cols = l.outDim;
-    const phys = pairWeights(l.deviceConductancesSiemens, rows, cols, l.kG);
-    const byRow = new Float64Array(phys.length);
-    l.order.forEach((row, k) => byRow.set(phys.subarray(k * cols, (k + 1) * cols), row * cols));
-    const gain = (o: number) => (s.gains ? s.gains[o] : 1);
-    const weight = Float32Array.from({ length: l.inDim * cols }, (_, q) => byRow[q] * gain(q % cols));
-    const bias = net.bias === "row" ? Float32Array.from({ length: cols }, (_, o) => byRow[l.inDim * cols + o] * gain(o)) : s.digitalBias;
-    out.set(s.op.name, { weight, bias });
-  });
+  net.stages.forEach((s) => s && out.set(s.op.name, stageWeights(s, net.bias)));
   return out;
 }
 
@@ -268,7 +289,7 @@ export function readAnalogAt(p: ProgrammedAnalog, tSecond: number, compensation:
     if (!s || !pl) return s;
     const layer = pl.readAt(tSecond, rng);
     const gains = compensation === "none" ? null : compensationGains(compensation, p.references[k]!, compensationReadout(layer, rng));
-    return { ...s, layer, gains };
+    return makeStage(s.op, layer, p.net.bias, gains, p.net.exact);
   });
   return { ...p.net, stages };
 }

@@ -7,3 +7,5 @@ export * from "./memristive-cnn";
 export * from "./circuit-aware";
 export * from "./analog-inference";
 export * from "./joksas-periphery";
+export * from "./analog-model";
+export * from "./analog-finetune";

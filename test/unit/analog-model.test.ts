@@ -67,6 +67,9 @@ test("weights read back: the network's on ideal devices; on disturbed devices, t
   const D3 = JOKSAS_SETUPS.D3, x = images(3, 784, 2);
   const cfg = { ...IDEAL, gOffSiemens: D3.gOffSiemens!, gOnSiemens: D3.gOnSiemens!, disturbance: D3.disturbance! };
   const net = toAnalog(cnn, cfg, { devices: rng(3), bias: "row" });
+  const exact = toAnalog(cnn, cfg, { devices: rng(3), bias: "row", exact: true });
+  assert.ok(net.stages.every((st) => st === null || st.effective !== null) && exact.stages.every((st) => st === null || st.effective === null));
+  assert.ok(relMax(analogForward(net, x, 3).y, analogForward(exact, x, 3).y) < 1e-5, "one product with the devices' weights = the tiles, tile by tile");
   const yTiles = analogForward(net, x, 3).y, yDigital = (toDigital(net).predict(tf.tensor4d(x, [3, 1, 28, 28])) as tf.Tensor).dataSync();
   assert.ok(relMax(yDigital, yTiles) < 1e-5);
   assert.ok(relMax(yTiles, runDigital(cnn, x, 3)) > 1e-3, "stuck devices change the outputs");
@@ -84,7 +87,7 @@ test("time: drift lowers the outputs, global compensation restores their scale",
 
 test("fine-tuning: gradients through ideal tiles equal tfjs's digital gradients; the loss falls", () => {
   const n = 6, data = { x: images(n, 784, 7), labels: [0, 3, 1, 9, 4, 4], n };
-  const analog = analogGradients(toAnalog(cnn, IDEAL), data, rng(8));
+  const analog = analogGradients(toAnalog(cnn, IDEAL, { exact: true }), data, rng(8));
   const digital = analogGradients(toAnalog(cnn, IDEAL, { layer: () => "digital" }), data, rng(8));
   assert.ok(Math.abs(analog.loss - digital.loss) < 1e-5 * digital.loss);
   for (const [name, g] of digital.grads) {
@@ -106,7 +109,9 @@ test("fine-tuning: gradients through ideal tiles equal tfjs's digital gradients;
     const fd = (at(h) - at(-h)) / (2 * h), g = digital.grads.get(conv.name)!.weight[k];
     assert.ok(Math.abs(fd - g) < 2e-2 * Math.abs(g) + 2e-4, `∂L/∂w[${k}]: ${g} vs central difference ${fd}`);
   }
-  const row = analogGradients(toAnalog(cnn, { ...IDEAL, rule: "double" }, { bias: "row" }), data, rng(8));
+  const row = analogGradients(toAnalog(cnn, { ...IDEAL, rule: "double" }, { bias: "row", exact: true }), data, rng(8));
+  const fast = analogGradients(toAnalog(cnn, IDEAL, { bias: "row" }), data, rng(8));
+  for (const [name, g] of digital.grads) assert.ok(relMax(fast.grads.get(name)!.weight, g.weight) < 1e-4, `${name}, linear tiles as one product`);
   for (const [name, g] of digital.grads) assert.ok(relMax(row.grads.get(name)!.bias!, g.bias!) < 1e-4, `${name} bias on its row, double weights`);
   const D3 = JOKSAS_SETUPS.D3;
   const cfg = { ...IDEAL, gOffSiemens: D3.gOffSiemens!, gOnSiemens: D3.gOnSiemens!, disturbance: D3.disturbance! };

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
-import { foldBatchNorms, graphFromLayersModel, loadLayersModelFolder, runDigital, saveLayersModelFolder } from "../../lib/models";
+import { foldBatchNorms, graphFromLayersModel, loadLayersModelFolder, loadOnnx, runDigital, saveLayersModelFolder } from "../../lib/models";
 import { analogForward, toAnalog, toDigital } from "../../lib/training/analog-model";
 
 before(async () => {
@@ -93,6 +93,16 @@ test("tfjs: a CNN trains with model.fit on the wasm backend", async () => {
   const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0 });
   const loss = h.history.loss as number[];
   assert.ok(loss[4] < loss[0], `losses ${loss.join(", ")}`);
+});
+
+test("tfjs: an ONNX network exported by toDigital reads back as the same network (NCHW input, PyTorch's flatten, pads)", async () => {
+  const g = loadOnnx(path.join(__dirname, "..", "fixtures", "onnx", "ops.onnx")), dir = tmp();
+  const ref = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "onnx", "ops.json"), "utf8"));
+  await saveLayersModelFolder(toDigital(toAnalog(g, { gOffSiemens: 1e-6, gOnSiemens: 1e-4, readVoltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 512, tileCols: 512 })), dir);
+  const back = graphFromLayersModel(await loadLayersModelFolder(dir), "export");
+  assert.equal(back.input.layout, "nchw");
+  assert.ok(back.ops.some((o) => o.kind === "flatten" && o.order === "nchw"));
+  assert.ok(maxDiff(runDigital(back, ref.inputs, ref.inputShape[0]), ref.outputs) < 1e-6);
 });
 
 test("tfjs: bad folders and layers give errors naming the file or layer", async () => {
