@@ -106,8 +106,7 @@ export function adcRows(p: YourNetworkProtocol, m: StudyModel, data: { train: Im
   return p.adcBits.map((bits) => {
     const cfg = { ...setupConfig("ideal"), periphery: { adc: { bits, range: { kind: "calibrated" as const, percentile: p.calibration.percentile } } } };
     const net = calibrateAnalog(toAnalog(m.graph, cfg), cal.x, cal.n);
-    const n = Math.min(p.deviceTestImages, data.test.n);
-    return row(m.name, p.seeds[0], { setup: "ideal", stage: "adc", bits, images: n, ...tileAccuracy(net, data.test, n) });
+    return row(m.name, p.seeds[0], { setup: "ideal", stage: "adc", bits, images: data.test.n, ...tileAccuracy(net, data.test, data.test.n) });
   });
 }
 
