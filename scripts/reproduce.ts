@@ -22,7 +22,8 @@ const USAGE = `usage: npm run reproduce -- [options]
                        jupyter: 'jupyter nbconvert --execute' with the tslab kernel
   --out DIR            where executed notebooks go (default notebooks/executed)
   --figures DIR        where figure files go (default figures)
-  --no-static          skip PNG/SVG rendering (no Chromium needed; HTML figures only)
+  --no-static          skip PNG/SVG rendering (HTML figures only); without a Chromium this is what happens
+  --strict             a missing optional tool (Chromium for PNG/SVG and thumbnails) is an error (CI)
   --cell-timeout S     seconds allowed per cell (default 3600)
   --list               list the notebooks and exit
   -h, --help           this help`;
@@ -34,6 +35,7 @@ interface Args {
   out: string;
   figures: string;
   static: boolean;
+  strict: boolean;
   cellTimeoutS: number;
   list: boolean;
 }
@@ -44,7 +46,7 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: "full", only: [], engine: "node", out: path.join(ROOT, "notebooks", "executed"), figures: path.join(ROOT, "figures"), static: true, cellTimeoutS: 3600, list: false };
+  const a: Args = { mode: "full", only: [], engine: "node", out: path.join(ROOT, "notebooks", "executed"), figures: path.join(ROOT, "figures"), static: true, strict: false, cellTimeoutS: 3600, list: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): Args {
       case "--out": a.out = path.resolve(value()); break;
       case "--figures": a.figures = path.resolve(value()); break;
       case "--no-static": a.static = false; break;
+      case "--strict": a.strict = true; break;
       case "--cell-timeout": {
         const s = Number(value());
         if (!(s > 0)) fail("--cell-timeout must be a positive number of seconds");
@@ -97,6 +100,40 @@ function build(): void {
   }
 }
 
+/**
+ * One line per optional tool that is missing and what that costs the run; with --strict, a missing
+ * tool stops the run (exit 2) before anything executes.
+ */
+function optionalToolNotes(args: Args): string[] {
+  const notes: string[] = [];
+  if (args.static) {
+    try {
+      findChromium();
+    } catch {
+      const how = "install chromium (Debian/Ubuntu) or set CROSSBAR_LAB_CHROMIUM";
+      notes.push(`no Chromium, so figures are interactive HTML only: no PNG/SVG files and no report thumbnails (${how})`);
+    }
+  }
+  if (args.strict && notes.length) {
+    console.error(`reproduce: --strict: ${notes.join("; ")}`);
+    process.exit(2);
+  }
+  return notes;
+}
+
+/** Bytes in a folder, recursively (0 when it does not exist). */
+function folderBytes(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    n += e.isDirectory() ? folderBytes(p) : e.isFile() ? fs.statSync(p).size : 0;
+  }
+  return n;
+}
+
+const megabytes = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+
 const indent = (s: string, p: string) => s.replace(/\n$/, "").split("\n").map((l) => p + l).join("\n");
 
 async function main(): Promise<void> {
@@ -106,21 +143,15 @@ async function main(): Promise<void> {
     files.forEach((f) => console.log(path.basename(f)));
     return;
   }
-  if (args.static) {
-    try {
-      findChromium();
-    } catch (e) {
-      console.error(`reproduce: ${(e as Error).message}\nOr run with --no-static to write interactive HTML figures only.`);
-      process.exit(1);
-    }
-  }
+  const notes = optionalToolNotes(args);
   console.log(`crossbar-lab reproduce: ${files.length} notebook(s), mode ${args.mode}, engine ${args.engine}`);
+  for (const n of notes) console.log(`optional tool missing: ${n}`);
   build();
   fs.mkdirSync(args.out, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     CROSSBAR_LAB_MODE: args.mode,
     CROSSBAR_LAB_FIGURES_DIR: args.figures,
-    CROSSBAR_LAB_STATIC: args.static ? "1" : "0",
+    CROSSBAR_LAB_STATIC: args.static && notes.length === 0 ? "1" : "0",
   };
   const t0 = Date.now();
   for (const [k, file] of files.entries()) {
@@ -172,9 +203,14 @@ async function main(): Promise<void> {
     console.log(`  done in ${((Date.now() - tn) / 1000).toFixed(1)} s → ${path.relative(ROOT, outFile)}`);
   }
   console.log(`\nAll ${files.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(1)} s. Executed notebooks: ${path.relative(ROOT, args.out)}/, figures: ${path.relative(ROOT, args.figures) || "."}/`);
-  const { report, claimsFile, indexFile, exportErrors } = writeReport({ notebooksDir: path.join(ROOT, "notebooks"), executedDir: args.out, figuresDir: args.figures });
+  const reportOpts = { notebooksDir: path.join(ROOT, "notebooks"), executedDir: args.out, figuresDir: args.figures, notes };
+  const { report, claimsFile, indexFile, exportErrors } = writeReport(reportOpts);
   for (const e of exportErrors) console.error(`reproduce: ${e}`);
-  console.log(`\nReport: ${path.relative(process.cwd(), indexFile)} (claims: ${path.relative(process.cwd(), claimsFile)})\n\nClaims:\n${claimsText(report)}`);
+  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+  console.log(`\nReport: ${rel(indexFile)} (claims: ${rel(claimsFile)})`);
+  console.log(`Sizes: ${rel(args.figures)}/ ${megabytes(folderBytes(args.figures))}, ${rel(args.out)}/ ${megabytes(folderBytes(args.out))}`);
+  for (const n of notes) console.log(`optional tool missing: ${n}`);
+  console.log(`\nClaims:\n${claimsText(report)}`);
   if (exportErrors.length) process.exit(1);
 }
 

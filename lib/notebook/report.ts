@@ -3,16 +3,16 @@
  * - `<figures>/claims.json`: every notebook's claims (paper value, measured, n, verdict, mode,
  *   seeds, commit, backend, time), as recorded by `reportClaims` during the run;
  * - `<figures>/notebooks/<name>.html`: each executed notebook as one offline HTML file (outputs and
- *   interactive figures; exported with `jupyter nbconvert`'s body-only template, plotly.js inside);
+ *   interactive figures), rendered by html-export.ts; every page shares `<figures>/plotly.min.js`;
  * - `<figures>/index.html`: per notebook its question, claims table, figure thumbnails linking to
  *   the interactive figures, and provenance.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLAIMS_FILE, ClaimsRecord, readClaims } from "../experiments/claims";
-import { escapeHtml } from "../plot/html";
+import { escapeHtml, SHARED_PLOTLY_FILE, writeSharedPlotly } from "../plot/html";
 import { gitCommit } from "../runtime/provenance";
+import { notebookHtml } from "./html-export";
 import { readNotebook, sourceText } from "./nbformat";
 
 export interface FigureLink {
@@ -39,6 +39,8 @@ export interface Report {
   readonly generated: string;
   readonly gitCommit: string;
   readonly notebooks: readonly NotebookEntry[];
+  /** What missing optional tools cost this run, one line each. */
+  readonly notes?: readonly string[];
 }
 
 const stripMarkdown = (s: string) => s.replace(/\*\*|__|`/g, "").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").trim();
@@ -89,7 +91,8 @@ const PAGE_CSS = `body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-wid
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.reproduced{color:#05703a;font-weight:600}.not-reproduced{color:#a40000;font-weight:600}.not-tested{color:#777;font-weight:600}
 .thumbs{display:flex;flex-wrap:wrap;gap:10px}.thumbs a{display:block;width:220px;font-size:12px;color:#333;text-decoration:none}
-.thumbs img{width:220px;border:1px solid #ddd}.prov{color:#666;font-size:12px}h2{border-top:1px solid #ddd;padding-top:16px;margin-top:28px}`;
+.thumbs img{width:220px;border:1px solid #ddd}.prov{color:#666;font-size:12px}h2{border-top:1px solid #ddd;padding-top:16px;margin-top:28px}
+.note{background:#fff8e1;border-left:3px solid #e0a800;padding:6px 10px}`;
 
 function verdictClass(v: string): string {
   return v.replace(/ /g, "-");
@@ -122,6 +125,7 @@ ${thumbs}`;
 <body>
 <h1>crossbar-lab: what was reproduced</h1>
 <p>${all.length} claims: <span class="reproduced">${count("reproduced")} reproduced</span>, <span class="not-reproduced">${count("not reproduced")} not reproduced</span>, <span class="not-tested">${count("not tested")} not tested</span>. Every number below was measured by the run named under each table; the rules were fixed in <code>lib/experiments/*-claims.ts</code> before the run. Machine-readable: <a href="claims.json">claims.json</a>.</p>
+${(report.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join("\n")}
 <p class="prov">report written ${esc(report.generated)} from commit ${esc(report.gitCommit)}</p>
 <ul>${report.notebooks.map((n) => `<li><a href="#${esc(n.name)}">${esc(n.title)}</a></li>`).join("")}</ul>
 ${sections}
@@ -134,6 +138,7 @@ export function claimsJson(report: Report): unknown {
   return {
     generated: report.generated,
     gitCommit: report.gitCommit,
+    notes: report.notes ?? [],
     notebooks: report.notebooks.map((n) => ({
       notebook: n.name, title: n.title, question: n.question, executed: n.executed,
       claims: (n.claims?.claims ?? []).map((c) => ({ ...c, mode: n.claims!.mode, seeds: c.seeds.length ? c.seeds : n.claims!.seeds, gitCommit: n.claims!.gitCommit, backend: n.claims!.backend, date: n.claims!.date })),
@@ -142,41 +147,42 @@ export function claimsJson(report: Report): unknown {
 }
 
 /**
- * Export an executed notebook to one offline HTML page with `jupyter nbconvert` (body-only
- * template, so nothing is fetched from a CDN). Throws with nbconvert's message on failure.
+ * Export an executed notebook to one offline HTML page, rendered by crossbar-lab itself
+ * (html-export.ts); the page loads the figures folder's shared plotly.js.
  */
-export function exportNotebookHtml(executedFile: string, outFile: string, env: NodeJS.ProcessEnv = process.env): void {
-  const r = spawnSync("jupyter", ["nbconvert", "--to", "html", "--template", "basic", "--stdout", executedFile], { env, encoding: "utf8", maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`exporting ${executedFile} needs jupyter nbconvert (Debian: apt-get install jupyter-nbconvert): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`jupyter nbconvert could not export ${executedFile}:\n${r.stderr.slice(-2000)}`);
+export function exportNotebookHtml(executedFile: string, outFile: string, plotlySrc: string): void {
   const name = path.basename(executedFile, ".ipynb");
   const title = notebookIntro(executedFile).title;
-  const css = `${PAGE_CSS}.prompt{display:none}pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12.5px}.output_stderr pre{background:#fff0f0}.anchor-link{display:none}`;
-  const page = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${css}</style></head>
-<body><p class="prov"><a href="../index.html">← report</a> · executed notebook ${esc(name)}</p>
-${r.stdout}
-</body></html>
-`;
+  const header = `<p class="prov"><a href="../index.html">← report</a> · executed notebook ${esc(name)}</p>`;
+  const page = notebookHtml(readNotebook(executedFile), { title, plotlySrc, header, css: PAGE_CSS });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, page);
 }
 
-/** Export every executed notebook (when nbconvert exists), then write claims.json and index.html. */
-export function writeReport(opts: { notebooksDir: string; executedDir: string; figuresDir: string; only?: readonly string[]; exportHtml?: boolean; env?: NodeJS.ProcessEnv }): { report: Report; claimsFile: string; indexFile: string; exportErrors: string[] } {
+export interface ReportOptions {
+  readonly notebooksDir: string;
+  readonly executedDir: string;
+  readonly figuresDir: string;
+  readonly only?: readonly string[];
+  /** One line each: what a missing optional tool cost this run (shown at the top of the report). */
+  readonly notes?: readonly string[];
+}
+
+/** Export every executed notebook, then write claims.json and index.html. */
+export function writeReport(opts: ReportOptions): { report: Report; claimsFile: string; indexFile: string; exportErrors: string[] } {
   const exportErrors: string[] = [];
-  if (opts.exportHtml !== false) {
-    for (const f of fs.readdirSync(opts.executedDir).filter((f) => f.endsWith(".ipynb")).sort()) {
-      const name = f.replace(/\.ipynb$/, "");
-      if (opts.only && !opts.only.includes(name)) continue;
-      try {
-        exportNotebookHtml(path.join(opts.executedDir, f), path.join(opts.figuresDir, "notebooks", `${name}.html`), opts.env);
-      } catch (e) {
-        exportErrors.push((e as Error).message);
-      }
+  const executed = fs.existsSync(opts.executedDir) ? fs.readdirSync(opts.executedDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  if (executed.length) writeSharedPlotly(opts.figuresDir);
+  for (const f of executed) {
+    const name = f.replace(/\.ipynb$/, "");
+    if (opts.only && !opts.only.includes(name)) continue;
+    try {
+      exportNotebookHtml(path.join(opts.executedDir, f), path.join(opts.figuresDir, "notebooks", `${name}.html`), `../${SHARED_PLOTLY_FILE}`);
+    } catch (e) {
+      exportErrors.push(`exporting ${f}: ${(e as Error).message}`);
     }
   }
-  const report = collectReport(opts);
+  const report = { ...collectReport(opts), notes: opts.notes ?? [] };
   const claimsFile = path.join(opts.figuresDir, "claims.json");
   const indexFile = path.join(opts.figuresDir, "index.html");
   fs.writeFileSync(claimsFile, JSON.stringify(claimsJson(report), null, 2) + "\n");

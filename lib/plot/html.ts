@@ -1,5 +1,6 @@
 /** HTML for figures: a standalone offline file, and the inline fragment used in notebooks. */
 import * as fs from "fs";
+import * as path from "path";
 import { FigureSpec, figureSize, plotlyJson, scriptSafeJson } from "./spec";
 
 let plotlySource: string | null = null;
@@ -29,8 +30,29 @@ function titleOf(fig: FigureSpec): string {
   return fig.provenance?.experiment ?? "crossbar-lab figure";
 }
 
-/** A complete HTML document with plotly.js embedded: opens offline, interactive, provenance in <meta>. */
-export function standaloneHtml(fig: FigureSpec): string {
+/** File name of the one plotly.js a figures folder shares (`writeSharedPlotly`). */
+export const SHARED_PLOTLY_FILE = "plotly.min.js";
+
+/**
+ * Write plotly.js once into `dir` (a figures folder), unless the same bundle is there already.
+ * Returns the file's path.
+ */
+export function writeSharedPlotly(dir: string): string {
+  const file = path.join(dir, SHARED_PLOTLY_FILE);
+  const src = plotlyJs();
+  if (fs.existsSync(file) && fs.statSync(file).size === Buffer.byteLength(src)) return file;
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, src);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * A complete HTML document: interactive, provenance in <meta>, opens offline. plotly.js is
+ * embedded (about 4.7 MB) unless `plotlySrc` names a shared copy to load, relative to the page.
+ */
+export function standaloneHtml(fig: FigureSpec, opts: { plotlySrc?: string } = {}): string {
   const { height } = figureSize(fig);
   const p = fig.provenance;
   const metas = p
@@ -51,7 +73,7 @@ export function standaloneHtml(fig: FigureSpec): string {
 <title>${escapeHtml(titleOf(fig))}</title>
 ${metas}
 <script type="application/json" id="crossbar-lab-provenance">${scriptSafeJson(p)}</script>
-<script>${plotlyJs()}</script>
+${opts.plotlySrc === undefined ? `<script>${plotlyJs()}</script>` : `<script src="${escapeHtml(opts.plotlySrc)}"></script>`}
 </head>
 <body style="margin:0">
 <div id="figure" style="width:100%;height:${height}px"></div>

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "../runtime/provenance";
-import { inlineHtml, standaloneHtml } from "./html";
+import { inlineHtml, SHARED_PLOTLY_FILE, standaloneHtml, writeSharedPlotly } from "./html";
 import { pngWithText, provenanceEntries, svgWithMetadata } from "./metadata";
 import { ChromiumNotFoundError, StaticRenderer } from "./render";
 import { FigureSpec, plotlyJson } from "./spec";
@@ -64,8 +64,13 @@ export async function closeFigures(): Promise<void> {
   await session.close();
 }
 
-function staticMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.CROSSBAR_LAB_STATIC === "1";
+/** CROSSBAR_LAB_STATIC: "1" PNG/SVG required, "0" HTML files only, unset PNG/SVG when a Chromium is found. */
+function staticMode(env: NodeJS.ProcessEnv = process.env): "required" | "off" | "when-available" {
+  const v = env.CROSSBAR_LAB_STATIC;
+  if (v === undefined || v === "") return "when-available";
+  if (v === "1") return "required";
+  if (v === "0") return "off";
+  throw new Error(`CROSSBAR_LAB_STATIC must be 1 (PNG/SVG required), 0 (HTML only) or unset; got "${v}"`);
 }
 
 /** Folder for figure files: CROSSBAR_LAB_FIGURES_DIR, else <repo>/figures. */
@@ -99,13 +104,16 @@ export async function saveFigure(
   checkName(name);
   const formats = opts.formats ?? ["html", "png", "svg"];
   for (const f of formats) if (f !== "html" && f !== "png" && f !== "svg") throw new Error(`unknown figure format "${f}": use html, png or svg`);
-  const folder = path.join(opts.dir ?? figuresDir(), fig.provenance?.experiment ?? "misc");
+  const root = opts.dir ?? figuresDir();
+  const folder = path.join(root, fig.provenance?.experiment ?? "misc");
   const base = path.join(folder, name);
   const entries = fig.provenance ? provenanceEntries(fig.provenance) : [];
   const out: { html?: string; png?: string; svg?: string } = {};
   if (formats.includes("html")) {
     out.html = `${base}.html`;
-    writeAtomic(out.html, standaloneHtml(fig));
+    // one plotly.js per figures folder, shared by every figure in it (a page loads ../plotly.min.js)
+    writeSharedPlotly(root);
+    writeAtomic(out.html, standaloneHtml(fig, { plotlySrc: `../${SHARED_PLOTLY_FILE}` }));
   }
   if (formats.includes("png")) {
     const png = await session.staticRenderer().render(fig, "png", { scale: opts.scale ?? 2 });
@@ -133,15 +141,17 @@ let warnedNoChromium = false;
 /**
  * Display a figure inline (in a notebook) and save it when named (the saved files are printed).
  * Without Chromium, PNG/SVG are skipped with one clear message, unless CROSSBAR_LAB_STATIC=1
- * (headless reproduction), where that is an error.
+ * (headless reproduction with PNG/SVG), where that is an error; CROSSBAR_LAB_STATIC=0 writes HTML only.
  */
 export async function show(fig: FigureSpec, opts: ShowOptions = {}): Promise<void> {
-  const strict = staticMode();
+  const mode = staticMode();
+  const strict = mode === "required";
   let saved: SavedFigure = {};
   let pngBase64: string | undefined;
   if (opts.name !== undefined) {
+    const formats = mode === "off" ? (opts.formats ?? ["html"]).filter((f) => f === "html") : opts.formats;
     try {
-      saved = await saveFigure(fig, opts.name, { dir: opts.dir, formats: opts.formats });
+      saved = await saveFigure(fig, opts.name, { dir: opts.dir, formats });
     } catch (e) {
       if (!(e instanceof ChromiumNotFoundError) || strict) throw e;
       if (!warnedNoChromium) {
