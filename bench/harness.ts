@@ -26,7 +26,10 @@ export function machine(): Record<string, unknown> {
 }
 
 /** Time `fn` (sync or async): `warmup` untimed runs, then `repeats` timed; median and min in ms. */
-export async function time(fn: () => unknown, opts: { repeats?: number; warmup?: number } = {}): Promise<{ medianMs: number; minMs: number; repeats: number }> {
+export async function time(
+  fn: () => unknown,
+  opts: { repeats?: number; warmup?: number } = {},
+): Promise<{ medianMs: number; minMs: number; repeats: number }> {
   const repeats = opts.repeats ?? 5;
   for (let i = 0; i < (opts.warmup ?? 1); i++) await fn();
   const t: number[] = [];

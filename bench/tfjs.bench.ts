@@ -10,7 +10,13 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
     const a = tf.randomNormal([n, n], 0, 1, "float32", 1);
     const t = await time(() => tf.tidy(() => tf.matMul(a, a).dataSync()), { repeats: quick ? 3 : 7 });
     a.dispose();
-    out.push({ suite, name: "matmul", params: { n }, ...t, extra: { gflops: +((2 * n ** 3) / (t.medianMs * 1e6)).toFixed(2) } });
+    out.push({
+      suite,
+      name: "matmul",
+      params: { n },
+      ...t,
+      extra: { gflops: +((2 * n ** 3) / (t.medianMs * 1e6)).toFixed(2) },
+    });
   }
   return out;
 }

@@ -16,9 +16,11 @@ export const suite = "your-network";
 
 export async function run(quick: boolean): Promise<BenchRecord[]> {
   if (!backendInfo()) await initBackend();
-  const g = loadOnnx(path.join(repoRoot(), "test/fixtures/onnx/fashion-cnn.onnx")), batch = 100;
+  const g = loadOnnx(path.join(repoRoot(), "test/fixtures/onnx/fashion-cnn.onnx")),
+    batch = 100;
   const x = Float32Array.from({ length: batch * 784 }, (_, k) => (Math.sin(0.37 * k) + 1) / 2);
-  const fast = toAnalog(g, setupConfig("ideal")), exact = toAnalog(g, setupConfig("ideal"), { exact: true });
+  const fast = toAnalog(g, setupConfig("ideal")),
+    exact = toAnalog(g, setupConfig("ideal"), { exact: true });
   const repeats = quick ? 5 : 15;
   const digital = await time(() => runDigital(g, x, batch), { repeats });
   const tiles = await time(() => analogForward(fast, x, batch), { repeats });
@@ -26,7 +28,19 @@ export async function run(quick: boolean): Promise<BenchRecord[]> {
   const params = { model: "fashion-cnn.onnx", batch, setup: "ideal", backend: backendInfo()!.name };
   return [
     { suite, name: "cnn-digital-tfjs", params, ...digital },
-    { suite, name: "cnn-ideal-tiles", params, ...tiles, extra: { ratioToDigital: +(tiles.medianMs / digital.medianMs).toFixed(3), goalRatio: 1.5 } },
-    { suite, name: "cnn-ideal-tiles-exact", params: { ...params, exact: true }, ...onTiles, extra: { ratioToDigital: +(onTiles.medianMs / digital.medianMs).toFixed(3) } },
+    {
+      suite,
+      name: "cnn-ideal-tiles",
+      params,
+      ...tiles,
+      extra: { ratioToDigital: +(tiles.medianMs / digital.medianMs).toFixed(3), goalRatio: 1.5 },
+    },
+    {
+      suite,
+      name: "cnn-ideal-tiles-exact",
+      params: { ...params, exact: true },
+      ...onTiles,
+      extra: { ratioToDigital: +(onTiles.medianMs / digital.medianMs).toFixed(3) },
+    },
   ];
 }

@@ -12,7 +12,10 @@ import { machine, BenchRecord } from "../bench/harness";
 import { initBackend } from "../lib/runtime/backend";
 import { gitCommit } from "../lib/runtime/provenance";
 
-interface Suite { suite: string; run(quick: boolean): Promise<BenchRecord[]> }
+interface Suite {
+  suite: string;
+  run(quick: boolean): Promise<BenchRecord[]>;
+}
 
 async function main(): Promise<void> {
   const env = withHugePages(process.env);
@@ -46,7 +49,10 @@ async function main(): Promise<void> {
     }
   }
   const dir = path.join(__dirname, "..", "bench");
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .sort();
   const suites: Suite[] = files.map((f) => require(path.join(dir, f)) as Suite);
   const known = suites.map((s) => s.suite);
   const bad = only.filter((o) => !known.includes(o));
@@ -61,7 +67,14 @@ async function main(): Promise<void> {
     console.error(`bench: ${s.suite} …`);
     records.push(...(await s.run(quick)));
   }
-  const doc = { date: new Date().toISOString(), gitCommit: gitCommit(), quick, machine: machine(), backend: backend.description, records };
+  const doc = {
+    date: new Date().toISOString(),
+    gitCommit: gitCommit(),
+    quick,
+    machine: machine(),
+    backend: backend.description,
+    records,
+  };
   const json = JSON.stringify(doc, null, 2);
   if (out) fs.writeFileSync(out, json + "\n");
   console.log(json);

@@ -31,7 +31,9 @@ import { ResultsDb, numericMetrics } from "../lib/grid/query";
 import { SLURM_DEFAULTS, SlurmOptions, slurmScripts, submitSlurm, waitForSlurmJobs } from "../lib/grid/slurm";
 
 const USAGE = `usage: npm run grid -- EXPERIMENT [--mode quick|full] [--dataset mnist|fashion-mnist] [--grid FILE] [--axis NAME=v1,v2] [--seeds 0,1] [--results DIR] [--workers N] [--shard I/N] [--status] [--check] [--aggregate [--by a,b]] [--export FILE] [--slurm [--partition P --time T --cpus C --mem M --tasks K --max-parallel M --account A --setup LINE --dry-run --wait]]
-experiments: ${gridExperiments().map((e) => e.name).join(", ")}`;
+experiments: ${gridExperiments()
+  .map((e) => e.name)
+  .join(", ")}`;
 
 function parseValue(s: string): AxisValue {
   if (s === "true" || s === "false") return s === "true";
@@ -46,7 +48,24 @@ async function main(): Promise<number> {
   const setup: string[] = [];
   let experiment: string | null = null;
   const flags = new Set(["--status", "--check", "--aggregate", "--slurm", "--dry-run", "--wait"]);
-  const valued = new Set(["--mode", "--dataset", "--grid", "--seeds", "--results", "--workers", "--shard", "--by", "--export", "--partition", "--time", "--cpus", "--mem", "--tasks", "--max-parallel", "--account"]);
+  const valued = new Set([
+    "--mode",
+    "--dataset",
+    "--grid",
+    "--seeds",
+    "--results",
+    "--workers",
+    "--shard",
+    "--by",
+    "--export",
+    "--partition",
+    "--time",
+    "--cpus",
+    "--mem",
+    "--tasks",
+    "--max-parallel",
+    "--account",
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--help" || a === "-h") return (console.log(USAGE), 0);
@@ -58,7 +77,13 @@ async function main(): Promise<number> {
       else {
         const eq = v.indexOf("=");
         if (eq < 1) throw new Error(`--axis needs NAME=v1,v2, got "${v}"`);
-        axes.push([v.slice(0, eq), v.slice(eq + 1).split(",").map(parseValue)]);
+        axes.push([
+          v.slice(0, eq),
+          v
+            .slice(eq + 1)
+            .split(",")
+            .map(parseValue),
+        ]);
       }
     } else if (valued.has(a)) {
       const v = argv[++i];
@@ -80,7 +105,8 @@ async function main(): Promise<number> {
   const workers = int("--workers", 1, 0);
   if (typeof o["--seeds"] === "string") {
     const seeds = o["--seeds"].split(",").map((x) => (x.trim() === "" ? NaN : Number(x)));
-    if (!seeds.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`--seeds needs whole numbers >= 0 separated by commas, got "${o["--seeds"]}"`);
+    if (!seeds.every((n) => Number.isInteger(n) && n >= 0))
+      throw new Error(`--seeds needs whole numbers >= 0 separated by commas, got "${o["--seeds"]}"`);
   }
 
   let grid: GridSpec;
@@ -88,7 +114,8 @@ async function main(): Promise<number> {
     const f = o["--grid"];
     if (!fs.existsSync(f)) throw new Error(`grid file ${f} not found`);
     grid = JSON.parse(fs.readFileSync(f, "utf8")) as GridSpec;
-    if (experiment && experiment !== grid.experiment) throw new Error(`grid file is for "${grid.experiment}", not "${experiment}"`);
+    if (experiment && experiment !== grid.experiment)
+      throw new Error(`grid file is for "${grid.experiment}", not "${experiment}"`);
   } else {
     if (!experiment) throw new Error(`name an experiment or give --grid FILE\n${USAGE}`);
     grid = gridExperiment(experiment).defaultGrid(((o["--mode"] as string) ?? "quick") as RunMode);
@@ -97,7 +124,10 @@ async function main(): Promise<number> {
   if (axes.length || o["--seeds"]) {
     const newAxes: Record<string, readonly AxisValue[]> = { ...grid.axes };
     for (const [name, values] of axes) {
-      if (!(name in grid.axes)) throw new Error(`"${name}" is not an axis of ${grid.experiment}: axes are ${Object.keys(grid.axes).join(", ")}`);
+      if (!(name in grid.axes))
+        throw new Error(
+          `"${name}" is not an axis of ${grid.experiment}: axes are ${Object.keys(grid.axes).join(", ")}`,
+        );
       newAxes[name] = values;
     }
     const seeds = typeof o["--seeds"] === "string" ? o["--seeds"].split(",").map(Number) : grid.seeds;
@@ -134,15 +164,23 @@ async function main(): Promise<number> {
     };
     if (o["--dry-run"]) {
       const s = slurmScripts(grid, cells.length, repoRoot(), dir, so);
-      console.log(`# ${s.gridFile}\n${JSON.stringify(grid, null, 2)}\n\n# array.sbatch\n${s.array}\n# aggregate.sbatch (submitted with --dependency=afterany:<array job>)\n${s.aggregate}`);
+      console.log(
+        `# ${s.gridFile}\n${JSON.stringify(grid, null, 2)}\n\n# array.sbatch\n${s.array}\n# aggregate.sbatch (submitted with --dependency=afterany:<array job>)\n${s.aggregate}`,
+      );
       return 0;
     }
     const sub = submitSlurm(grid, cells.length, repoRoot(), dir, so);
-    console.log(`submitted ${tag}: array job ${sub.arrayJobId}, aggregate job ${sub.aggregateJobId}; scripts and logs in ${sub.folder}`);
+    console.log(
+      `submitted ${tag}: array job ${sub.arrayJobId}, aggregate job ${sub.aggregateJobId}; scripts and logs in ${sub.folder}`,
+    );
     if (o["--wait"]) {
       await waitForSlurmJobs([sub.arrayJobId, sub.aggregateJobId]);
       const { todo } = store.partition(cells);
-      console.log(todo.length ? `${todo.length} cells have no verified result: see ${sub.folder}` : `all ${cells.length} cells done`);
+      console.log(
+        todo.length
+          ? `${todo.length} cells have no verified result: see ${sub.folder}`
+          : `all ${cells.length} cells done`,
+      );
       return todo.length ? 1 : 0;
     }
     return 0;
@@ -152,7 +190,9 @@ async function main(): Promise<number> {
     let code = 0;
     if (o["--check"] || o["--status"]) {
       const { done, todo, corrupt } = store.partition(cells);
-      console.log(`${tag} in ${store.folder(grid.experiment)}: ${done.length} done, ${todo.length - corrupt.length} missing, ${corrupt.length} corrupt`);
+      console.log(
+        `${tag} in ${store.folder(grid.experiment)}: ${done.length} done, ${todo.length - corrupt.length} missing, ${corrupt.length} corrupt`,
+      );
       for (const c of corrupt) console.log(`  corrupt ${store.file(c.cell)}: ${c.reason}`);
       if (o["--check"] && todo.length) code = 1;
     }
@@ -161,7 +201,10 @@ async function main(): Promise<number> {
       try {
         const by = typeof o["--by"] === "string" ? o["--by"].split(",") : Object.keys(grid.axes);
         const unknown = by.filter((b) => !(b in grid.axes) && !(grid.fixed && b in grid.fixed));
-        if (unknown.length) throw new Error(`--by: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a parameter" : "are not parameters"} of this grid; use ${[...Object.keys(grid.axes), ...Object.keys(grid.fixed ?? {})].join(", ")}`);
+        if (unknown.length)
+          throw new Error(
+            `--by: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a parameter" : "are not parameters"} of this grid; use ${[...Object.keys(grid.axes), ...Object.keys(grid.fixed ?? {})].join(", ")}`,
+          );
         const agg = { by, metrics: numericMetrics(db.files) };
         console.table(await db.aggregate(agg));
         if (typeof o["--export"] === "string") {
@@ -182,12 +225,16 @@ async function main(): Promise<number> {
   let interruptCode = 130;
   process.on("SIGINT", () => {
     if (++interrupts > 1) process.exit(130);
-    process.stderr.write(`\ninterrupt: stopping workers (finished results are kept, nothing partial is written; run the same command to resume)\n`);
+    process.stderr.write(
+      `\ninterrupt: stopping workers (finished results are kept, nothing partial is written; run the same command to resume)\n`,
+    );
     ac.abort();
   });
   process.on("SIGTERM", () => {
     interruptCode = 143;
-    process.stderr.write(`\nSIGTERM: stopping the runs in progress (finished results are kept, nothing partial is written; run the same command to resume)\n`);
+    process.stderr.write(
+      `\nSIGTERM: stopping the runs in progress (finished results are kept, nothing partial is written; run the same command to resume)\n`,
+    );
     ac.abort();
   });
   const t0 = Date.now();
@@ -202,7 +249,9 @@ async function main(): Promise<number> {
       process.stderr.write(`${progressLine(st)}\n`);
     }
   };
-  console.error(`${tag} → ${store.folder(grid.experiment)} with ${workers || "no"} worker process${workers === 1 ? "" : "es"}; per-run logs in ${path.join(store.folder(grid.experiment), "logs")}`);
+  console.error(
+    `${tag} → ${store.folder(grid.experiment)} with ${workers || "no"} worker process${workers === 1 ? "" : "es"}; per-run logs in ${path.join(store.folder(grid.experiment), "logs")}`,
+  );
   const summary = await runCells(cells, {
     store,
     workers,
@@ -211,10 +260,13 @@ async function main(): Promise<number> {
     onEvent: (e) => {
       if (e.type === "start") {
         Object.assign(st, { total: e.total, skipped: e.skipped });
-        for (const c of e.corrupt) console.error(`corrupt result ${c.id} (${c.reason}) moved to ${c.movedTo}; running it again`);
+        for (const c of e.corrupt)
+          console.error(`corrupt result ${c.id} (${c.reason}) moved to ${c.movedTo}; running it again`);
         draw(true);
-      } else if (e.type === "run-start") (st.running++, draw());
-      else if (e.type === "run-skip") {
+      } else if (e.type === "run-start") {
+        st.running++;
+        draw();
+      } else if (e.type === "run-skip") {
         st.skipped++;
         if (tty) process.stderr.write("\n");
         console.error(`run ${e.cell.id} skipped: ${e.reason}`);
@@ -225,7 +277,9 @@ async function main(): Promise<number> {
         else {
           st.failed++;
           if (tty) process.stderr.write("\n");
-          console.error(`run ${e.cell.id} ${JSON.stringify(e.cell.params)} seed ${e.cell.seed} failed: ${e.outcome.error} (log: ${store.logFile(e.cell)})`);
+          console.error(
+            `run ${e.cell.id} ${JSON.stringify(e.cell.params)} seed ${e.cell.seed} failed: ${e.outcome.error} (log: ${store.logFile(e.cell)})`,
+          );
         }
         draw();
       }
@@ -233,10 +287,14 @@ async function main(): Promise<number> {
   });
   draw(true);
   if (tty) process.stderr.write("\n");
-  console.error(`${summary.done} run, ${summary.skipped} skipped${summary.busyElsewhere ? `, ${summary.busyElsewhere} running in other processes` : ""}, ${summary.failed.length} failed in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerMinute.toFixed(1)} runs/min)${summary.interrupted ? "; interrupted" : ""}`);
+  console.error(
+    `${summary.done} run, ${summary.skipped} skipped${summary.busyElsewhere ? `, ${summary.busyElsewhere} running in other processes` : ""}, ${summary.failed.length} failed in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerMinute.toFixed(1)} runs/min)${summary.interrupted ? "; interrupted" : ""}`,
+  );
   if (summary.interrupted || ac.signal.aborted) return interruptCode;
   if (summary.busyElsewhere) {
-    console.error(`${summary.busyElsewhere} cell(s) were running in other processes: run the same command again (or --status) once they finish`);
+    console.error(
+      `${summary.busyElsewhere} cell(s) were running in other processes: run the same command again (or --status) once they finish`,
+    );
     return summary.failed.length ? 1 : 0;
   }
   const code = await report();

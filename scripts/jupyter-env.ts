@@ -31,7 +31,10 @@ export function installKernel(): string {
 
 /** The kernelspec's environment: GLIBC_TUNABLES with the huge-page tunable, unless CROSSBAR_LAB_HUGE_PAGES=0 at install. */
 function hugePagesEnv(): Record<string, string> {
-  const t = withHugePages({ CROSSBAR_LAB_HUGE_PAGES: process.env.CROSSBAR_LAB_HUGE_PAGES, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES }).GLIBC_TUNABLES;
+  const t = withHugePages({
+    CROSSBAR_LAB_HUGE_PAGES: process.env.CROSSBAR_LAB_HUGE_PAGES,
+    GLIBC_TUNABLES: process.env.GLIBC_TUNABLES,
+  }).GLIBC_TUNABLES;
   return t ? { GLIBC_TUNABLES: t } : {};
 }
 

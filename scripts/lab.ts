@@ -25,7 +25,9 @@ if (args.includes("--quick") && args.includes("--full")) {
 const mode = args.includes("--full") ? "full" : "quick";
 const passThrough = args.filter((a) => a !== "--quick" && a !== "--full");
 if (typeof process.getuid === "function" && process.getuid() === 0 && !passThrough.includes("--allow-root")) {
-  console.error("npm run lab: you are root, and Jupyter refuses to run as root. Run as a normal user, or pass --allow-root: npm run lab -- --allow-root");
+  console.error(
+    "npm run lab: you are root, and Jupyter refuses to run as root. Run as a normal user, or pass --allow-root: npm run lab -- --allow-root",
+  );
   process.exit(2);
 }
 
@@ -34,7 +36,9 @@ const env = { ...jupyterEnv(), [MODE_ENV]: mode };
 for (const app of ["lab", "notebook"]) {
   const probe = spawnSync("jupyter", [app, "--version"], { env, encoding: "utf8" });
   if (probe.status === 0) {
-    console.log(`starting jupyter ${app} in ${path.join(ROOT, "notebooks")} (kernel: "TypeScript (crossbar-lab)"), run mode ${mode}${mode === "quick" ? " (npm run lab -- --full for the papers' protocols)" : ""}`);
+    console.log(
+      `starting jupyter ${app} in ${path.join(ROOT, "notebooks")} (kernel: "TypeScript (crossbar-lab)"), run mode ${mode}${mode === "quick" ? " (npm run lab -- --full for the papers' protocols)" : ""}`,
+    );
     const r = spawnSync("jupyter", [app, ...passThrough], { env, stdio: "inherit", cwd: path.join(ROOT, "notebooks") });
     process.exit(r.status ?? 1);
   }
@@ -42,6 +46,6 @@ for (const app of ["lab", "notebook"]) {
 console.error(
   "No JupyterLab or Notebook found. Install one (pip install jupyterlab, or Debian/Ubuntu: apt-get install jupyter-notebook),\n" +
     `then run: JUPYTER_PATH=${path.join(ROOT, ".jupyter", "share", "jupyter")} jupyter lab notebooks/\n` +
-    "In VS Code, open a notebook and pick the kernel \"TypeScript (crossbar-lab)\" after running npm run kernel:install with JUPYTER_PATH set as above.",
+    'In VS Code, open a notebook and pick the kernel "TypeScript (crossbar-lab)" after running npm run kernel:install with JUPYTER_PATH set as above.',
 );
 process.exit(1);

@@ -46,7 +46,17 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: "full", only: [], engine: "node", out: path.join(ROOT, "notebooks", "executed"), figures: path.join(ROOT, "figures"), static: true, strict: false, cellTimeoutS: 3600, list: false };
+  const a: Args = {
+    mode: "full",
+    only: [],
+    engine: "node",
+    out: path.join(ROOT, "notebooks", "executed"),
+    figures: path.join(ROOT, "figures"),
+    static: true,
+    strict: false,
+    cellTimeoutS: 3600,
+    list: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -55,28 +65,48 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     switch (arg) {
-      case "--quick": a.mode = "quick"; break;
-      case "--full": a.mode = "full"; break;
-      case "--only": a.only.push(...value().split(",").filter(Boolean)); break;
+      case "--quick":
+        a.mode = "quick";
+        break;
+      case "--full":
+        a.mode = "full";
+        break;
+      case "--only":
+        a.only.push(...value().split(",").filter(Boolean));
+        break;
       case "--engine": {
         const e = value();
         if (e !== "node" && e !== "jupyter") fail(`unknown engine "${e}"`);
         a.engine = e;
         break;
       }
-      case "--out": a.out = path.resolve(value()); break;
-      case "--figures": a.figures = path.resolve(value()); break;
-      case "--no-static": a.static = false; break;
-      case "--strict": a.strict = true; break;
+      case "--out":
+        a.out = path.resolve(value());
+        break;
+      case "--figures":
+        a.figures = path.resolve(value());
+        break;
+      case "--no-static":
+        a.static = false;
+        break;
+      case "--strict":
+        a.strict = true;
+        break;
       case "--cell-timeout": {
         const s = Number(value());
         if (!(s > 0)) fail("--cell-timeout must be a positive number of seconds");
         a.cellTimeoutS = s;
         break;
       }
-      case "--list": a.list = true; break;
-      case "-h": case "--help": console.log(USAGE); process.exit(0);
-      default: fail(`unknown option "${arg}"`);
+      case "--list":
+        a.list = true;
+        break;
+      case "-h":
+      case "--help":
+        console.log(USAGE);
+        return process.exit(0);
+      default:
+        fail(`unknown option "${arg}"`);
     }
   }
   return a;
@@ -84,18 +114,24 @@ function parseArgs(argv: string[]): Args {
 
 function notebooks(only: string[]): string[] {
   const dir = path.join(ROOT, "notebooks");
-  const all = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   if (only.length === 0) return all.map((f) => path.join(dir, f));
   const picked = all.filter((f) => only.some((o) => f.startsWith(o) || f === `${o}.ipynb`));
   const unmatched = only.filter((o) => !all.some((f) => f.startsWith(o)));
-  if (unmatched.length) fail(`no notebook matches ${unmatched.map((o) => `"${o}"`).join(", ")}; notebooks: ${all.join(", ")}`);
+  if (unmatched.length)
+    fail(`no notebook matches ${unmatched.map((o) => `"${o}"`).join(", ")}; notebooks: ${all.join(", ")}`);
   return picked.map((f) => path.join(dir, f));
 }
 
 function build(): void {
   const r = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit", cwd: ROOT });
   if (r.status !== 0) {
-    console.error(`reproduce: building lib/ and its WebAssembly kernels (npm run build) failed${r.error ? `: ${r.error.message}` : ""}`);
+    console.error(
+      `reproduce: building lib/ and its WebAssembly kernels (npm run build) failed${r.error ? `: ${r.error.message}` : ""}`,
+    );
     process.exit(1);
   }
 }
@@ -111,7 +147,9 @@ function optionalToolNotes(args: Args): string[] {
       findChromium();
     } catch {
       const how = "install chromium (Debian/Ubuntu) or set CROSSBAR_LAB_CHROMIUM";
-      notes.push(`no Chromium, so figures are interactive HTML only: no PNG/SVG files and no report thumbnails (${how})`);
+      notes.push(
+        `no Chromium, so figures are interactive HTML only: no PNG/SVG files and no report thumbnails (${how})`,
+      );
     }
   }
   if (args.strict && notes.length) {
@@ -134,7 +172,12 @@ function folderBytes(dir: string): number {
 
 const megabytes = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
-const indent = (s: string, p: string) => s.replace(/\n$/, "").split("\n").map((l) => p + l).join("\n");
+const indent = (s: string, p: string) =>
+  s
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => p + l)
+    .join("\n");
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -166,13 +209,16 @@ async function main(): Promise<void> {
           cellTimeoutS: args.cellTimeoutS,
           onCellStart: (e) => process.stdout.write(`  cell ${e.codeCellNumber}/${e.codeCells} (#${e.index}) … \n`),
           onStream: (_n, text) => process.stdout.write(indent(text, "    │ ") + "\n"),
-          onCellEnd: (e) => console.log(`  cell ${e.codeCellNumber}/${e.codeCells} ${e.status} in ${e.seconds!.toFixed(1)} s`),
+          onCellEnd: (e) =>
+            console.log(`  cell ${e.codeCellNumber}/${e.codeCells} ${e.status} in ${e.seconds!.toFixed(1)} s`),
         });
         writeNotebook(outFile, retargetDistImport(executed, args.out, path.join(ROOT, "dist")));
       } catch (e) {
         if (e instanceof CellExecutionError) {
           writeNotebook(outFile, retargetDistImport(e.executed, args.out, path.join(ROOT, "dist")));
-          console.error(`\nreproduce: FAILED in ${name}, cell ${e.cellIndex} (partial output in ${path.relative(ROOT, outFile)})\n${e.message}`);
+          console.error(
+            `\nreproduce: FAILED in ${name}, cell ${e.cellIndex} (partial output in ${path.relative(ROOT, outFile)})\n${e.message}`,
+          );
         } else {
           console.error(`\nreproduce: FAILED in ${name}: ${(e as Error).stack ?? e}`);
         }
@@ -182,11 +228,25 @@ async function main(): Promise<void> {
       installKernel();
       const r = spawnSync(
         "jupyter",
-        ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", `--ExecutePreprocessor.timeout=${Math.round(args.cellTimeoutS)}`, "--output-dir", args.out, "--output", name, file],
+        [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=tslab",
+          `--ExecutePreprocessor.timeout=${Math.round(args.cellTimeoutS)}`,
+          "--output-dir",
+          args.out,
+          "--output",
+          name,
+          file,
+        ],
         { stdio: "inherit", env: jupyterEnv({ ...process.env, ...env }) },
       );
       if (r.error) {
-        console.error(`reproduce: could not start jupyter (${r.error.message}). Install it (Debian/Ubuntu: apt-get install jupyter-nbconvert python3-nbclient; pip: pip install nbconvert nbclient) or use --engine node.`);
+        console.error(
+          `reproduce: could not start jupyter (${r.error.message}). Install it (Debian/Ubuntu: apt-get install jupyter-nbconvert python3-nbclient; pip: pip install nbconvert nbclient) or use --engine node.`,
+        );
         process.exit(1);
       }
       if (r.status !== 0) {
@@ -202,13 +262,22 @@ async function main(): Promise<void> {
     }
     console.log(`  done in ${((Date.now() - tn) / 1000).toFixed(1)} s → ${path.relative(ROOT, outFile)}`);
   }
-  console.log(`\nAll ${files.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(1)} s. Executed notebooks: ${path.relative(ROOT, args.out)}/, figures: ${path.relative(ROOT, args.figures) || "."}/`);
-  const reportOpts = { notebooksDir: path.join(ROOT, "notebooks"), executedDir: args.out, figuresDir: args.figures, notes };
+  console.log(
+    `\nAll ${files.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(1)} s. Executed notebooks: ${path.relative(ROOT, args.out)}/, figures: ${path.relative(ROOT, args.figures) || "."}/`,
+  );
+  const reportOpts = {
+    notebooksDir: path.join(ROOT, "notebooks"),
+    executedDir: args.out,
+    figuresDir: args.figures,
+    notes,
+  };
   const { report, claimsFile, indexFile, exportErrors } = writeReport(reportOpts);
   for (const e of exportErrors) console.error(`reproduce: ${e}`);
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
   console.log(`\nReport: ${rel(indexFile)} (claims: ${rel(claimsFile)})`);
-  console.log(`Sizes: ${rel(args.figures)}/ ${megabytes(folderBytes(args.figures))}, ${rel(args.out)}/ ${megabytes(folderBytes(args.out))}`);
+  console.log(
+    `Sizes: ${rel(args.figures)}/ ${megabytes(folderBytes(args.figures))}, ${rel(args.out)}/ ${megabytes(folderBytes(args.out))}`,
+  );
   for (const n of notes) console.log(`optional tool missing: ${n}`);
   console.log(`\nClaims:\n${claimsText(report)}`);
   if (exportErrors.length) process.exit(1);

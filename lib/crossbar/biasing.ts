@@ -49,21 +49,34 @@ export interface CellBiasResult {
 
 function lineVoltages(scheme: BiasScheme, v: number): { word: number; bit: number } | null {
   switch (scheme) {
-    case "V/2": return { word: v / 2, bit: v / 2 };
-    case "V/3": return { word: v / 3, bit: (2 * v) / 3 };
-    case "grounded": return { word: 0, bit: 0 };
-    case "floating": return null;
-    default: throw new Error(`unknown biasing scheme "${scheme as string}": use ${BIAS_SCHEMES.join(", ")}`);
+    case "V/2":
+      return { word: v / 2, bit: v / 2 };
+    case "V/3":
+      return { word: v / 3, bit: (2 * v) / 3 };
+    case "grounded":
+      return { word: 0, bit: 0 };
+    case "floating":
+      return null;
+    default:
+      throw new Error(`unknown biasing scheme "${scheme as string}": use ${BIAS_SCHEMES.join(", ")}`);
   }
 }
 
 /** Topology and drive of a biased array. */
-export function biasCircuit(conductancesSiemens: Float64Array, rows: number, cols: number, b: CellBias): { topology: CrossbarTopology; drive: CrossbarDrive } {
-  if (!Number.isInteger(b.row) || b.row < 0 || b.row >= rows) throw new RangeError(`selected row ${b.row} is outside 0–${rows - 1}`);
-  if (!Number.isInteger(b.col) || b.col < 0 || b.col >= cols) throw new RangeError(`selected column ${b.col} is outside 0–${cols - 1}`);
+export function biasCircuit(
+  conductancesSiemens: Float64Array,
+  rows: number,
+  cols: number,
+  b: CellBias,
+): { topology: CrossbarTopology; drive: CrossbarDrive } {
+  if (!Number.isInteger(b.row) || b.row < 0 || b.row >= rows)
+    throw new RangeError(`selected row ${b.row} is outside 0–${rows - 1}`);
+  if (!Number.isInteger(b.col) || b.col < 0 || b.col >= cols)
+    throw new RangeError(`selected column ${b.col} is outside 0–${cols - 1}`);
   if (!Number.isFinite(b.voltageVolt)) throw new RangeError(`voltageVolt must be finite, got ${b.voltageVolt}`);
   const un = lineVoltages(b.scheme, b.voltageVolt);
-  const wd = b.wordDrive ?? "left", bd = b.bitDrive ?? "bottom";
+  const wd = b.wordDrive ?? "left",
+    bd = b.bitDrive ?? "bottom";
   if (!["left", "right", "both"].includes(wd)) throw new Error(`unknown wordDrive "${wd}": use left, right or both`);
   if (!["bottom", "top", "both"].includes(bd)) throw new Error(`unknown bitDrive "${bd}": use bottom, top or both`);
   const src: LineEnd = { sourceOhm: b.sourceOhm ?? 0 };
@@ -71,8 +84,11 @@ export function biasCircuit(conductancesSiemens: Float64Array, rows: number, col
   const wDriven = (i: number) => i === b.row || un !== null;
   const bDriven = (j: number) => j === b.col || un !== null;
   const topology: CrossbarTopology = {
-    rows, cols, conductancesSiemens,
-    wordSegmentOhm: b.wordSegmentOhm, bitSegmentOhm: b.bitSegmentOhm,
+    rows,
+    cols,
+    conductancesSiemens,
+    wordSegmentOhm: b.wordSegmentOhm,
+    bitSegmentOhm: b.bitSegmentOhm,
     wordLeft: Array.from({ length: rows }, (_, i) => ends(wDriven(i), wd !== "right")),
     wordRight: Array.from({ length: rows }, (_, i) => ends(wDriven(i), wd !== "left")),
     bitBottom: Array.from({ length: cols }, (_, j) => ends(bDriven(j), bd !== "top")),
@@ -85,10 +101,18 @@ export function biasCircuit(conductancesSiemens: Float64Array, rows: number, col
 }
 
 /** Solve a biased array (linear devices, or a nonlinear `law`) and report selected, sneak and half-select quantities. */
-export function biasCell(conductancesSiemens: Float64Array, rows: number, cols: number, b: CellBias, opts: { engine?: Engine; law?: DeviceCurrentLaw } = {}): CellBiasResult {
+export function biasCell(
+  conductancesSiemens: Float64Array,
+  rows: number,
+  cols: number,
+  b: CellBias,
+  opts: { engine?: Engine; law?: DeviceCurrentLaw } = {},
+): CellBiasResult {
   const { topology, drive } = biasCircuit(conductancesSiemens, rows, cols, b);
   const system = new CrossbarSystem(topology);
-  const solution = opts.law ? solveNonlinear(topology, opts.law, drive, { engine: opts.engine }) : system.solve(drive, { engine: opts.engine ?? "gauss-seidel" });
+  const solution = opts.law
+    ? solveNonlinear(topology, opts.law, drive, { engine: opts.engine })
+    : system.solve(drive, { engine: opts.engine ?? "gauss-seidel" });
   const sel = b.row * cols + b.col;
   const measured = solution.outputCurrents[b.col] + solution.bitTopCurrents[b.col];
   const un = new Float64Array(rows * cols);
@@ -115,8 +139,29 @@ export function biasCell(conductancesSiemens: Float64Array, rows: number, cols: 
  * the left and from the sense amplifiers at the bottom) with every other device at
  * `backgroundSiemens`: (I_meas(LRS) − I_meas(HRS)) / I_meas(LRS), with the selected cell at G_on (LRS) and G_off (HRS).
  */
-export function readMargin(rows: number, cols: number, scheme: BiasScheme, opts: { gOnSiemens: number; gOffSiemens: number; backgroundSiemens: number; voltageVolt: number; wordSegmentOhm: number; bitSegmentOhm: number; sourceOhm?: number }): { margin: number; lrs: CellBiasResult; hrs: CellBiasResult } {
-  const bias: CellBias = { scheme, row: 0, col: cols - 1, voltageVolt: opts.voltageVolt, wordSegmentOhm: opts.wordSegmentOhm, bitSegmentOhm: opts.bitSegmentOhm, sourceOhm: opts.sourceOhm };
+export function readMargin(
+  rows: number,
+  cols: number,
+  scheme: BiasScheme,
+  opts: {
+    gOnSiemens: number;
+    gOffSiemens: number;
+    backgroundSiemens: number;
+    voltageVolt: number;
+    wordSegmentOhm: number;
+    bitSegmentOhm: number;
+    sourceOhm?: number;
+  },
+): { margin: number; lrs: CellBiasResult; hrs: CellBiasResult } {
+  const bias: CellBias = {
+    scheme,
+    row: 0,
+    col: cols - 1,
+    voltageVolt: opts.voltageVolt,
+    wordSegmentOhm: opts.wordSegmentOhm,
+    bitSegmentOhm: opts.bitSegmentOhm,
+    sourceOhm: opts.sourceOhm,
+  };
   const g = new Float64Array(rows * cols).fill(opts.backgroundSiemens);
   const sel = bias.row * cols + bias.col;
   g[sel] = opts.gOnSiemens;

@@ -48,18 +48,34 @@ function checkResistance(v: number, what: string, allowInfinity = false): void {
  * Device conductances from resistances (Ω): `Infinity` or `null` is an open device; 0 or a negative
  * or NaN value is an error naming the entry.
  */
-export function conductancesFromResistances(resistancesOhm: readonly (readonly (number | null)[])[]): { rows: number; cols: number; g: Float64Array } {
-  if (!Array.isArray(resistancesOhm) || resistancesOhm.length === 0 || !Array.isArray(resistancesOhm[0]) || resistancesOhm[0].length === 0) {
+export function conductancesFromResistances(resistancesOhm: readonly (readonly (number | null)[])[]): {
+  rows: number;
+  cols: number;
+  g: Float64Array;
+} {
+  if (
+    !Array.isArray(resistancesOhm) ||
+    resistancesOhm.length === 0 ||
+    !Array.isArray(resistancesOhm[0]) ||
+    resistancesOhm[0].length === 0
+  ) {
     throw new RangeError("resistances must be a non-empty 2-D array [rows][cols]");
   }
-  const rows = resistancesOhm.length, cols = resistancesOhm[0].length;
+  const rows = resistancesOhm.length,
+    cols = resistancesOhm[0].length;
   const g = new Float64Array(rows * cols);
   resistancesOhm.forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== cols) throw new RangeError(`resistances are ragged: row ${i} has ${Array.isArray(row) ? row.length : "no"} entries, row 0 has ${cols}`);
+    if (!Array.isArray(row) || row.length !== cols)
+      throw new RangeError(
+        `resistances are ragged: row ${i} has ${Array.isArray(row) ? row.length : "no"} entries, row 0 has ${cols}`,
+      );
     row.forEach((r, j) => {
       if (r === null || r === Infinity) return;
       checkResistance(r, `resistance[${i}][${j}]`, true);
-      if (r === 0) throw new RangeError(`resistance[${i}][${j}] = 0 Ω: a zero-resistance device is a short circuit (not supported)`);
+      if (r === 0)
+        throw new RangeError(
+          `resistance[${i}][${j}] = 0 Ω: a zero-resistance device is a short circuit (not supported)`,
+        );
       g[i * cols + j] = 1 / r;
     });
   });
@@ -97,30 +113,47 @@ export function topologyFromConductances(
 }
 
 export function validateTopology(t: CrossbarTopology): void {
-  if (!Number.isInteger(t.rows) || !Number.isInteger(t.cols) || t.rows < 1 || t.cols < 1) throw new RangeError(`crossbar must have at least 1 row and 1 column, got ${t.rows}×${t.cols}`);
-  if (t.conductancesSiemens.length !== t.rows * t.cols) throw new RangeError(`${t.conductancesSiemens.length} conductances for a ${t.rows}×${t.cols} crossbar`);
+  if (!Number.isInteger(t.rows) || !Number.isInteger(t.cols) || t.rows < 1 || t.cols < 1)
+    throw new RangeError(`crossbar must have at least 1 row and 1 column, got ${t.rows}×${t.cols}`);
+  if (t.conductancesSiemens.length !== t.rows * t.cols)
+    throw new RangeError(`${t.conductancesSiemens.length} conductances for a ${t.rows}×${t.cols} crossbar`);
   t.conductancesSiemens.forEach((g, k) => {
-    if (!(Number.isFinite(g) && g >= 0)) throw new RangeError(`conductance[${Math.floor(k / t.cols)}][${k % t.cols}] = ${g} S: conductances must be finite and >= 0`);
+    if (!(Number.isFinite(g) && g >= 0))
+      throw new RangeError(
+        `conductance[${Math.floor(k / t.cols)}][${k % t.cols}] = ${g} S: conductances must be finite and >= 0`,
+      );
   });
   checkResistance(t.wordSegmentOhm, "wordSegmentOhm (word-line segment resistance)");
   checkResistance(t.bitSegmentOhm, "bitSegmentOhm (bit-line segment resistance)");
   const ends: Array<[readonly LineEnd[], number, string]> = [
-    [t.wordLeft, t.rows, "wordLeft"], [t.wordRight, t.rows, "wordRight"], [t.bitBottom, t.cols, "bitBottom"], [t.bitTop, t.cols, "bitTop"],
+    [t.wordLeft, t.rows, "wordLeft"],
+    [t.wordRight, t.rows, "wordRight"],
+    [t.bitBottom, t.cols, "bitBottom"],
+    [t.bitTop, t.cols, "bitTop"],
   ];
   for (const [arr, n, name] of ends) {
-    if (!Array.isArray(arr) || arr.length !== n) throw new RangeError(`${name} must list ${n} line ends (one per line), got ${Array.isArray(arr) ? arr.length : typeof arr}`);
+    if (!Array.isArray(arr) || arr.length !== n)
+      throw new RangeError(
+        `${name} must list ${n} line ends (one per line), got ${Array.isArray(arr) ? arr.length : typeof arr}`,
+      );
     arr.forEach((e, i) => e && checkResistance(e.sourceOhm, `${name}[${i}].sourceOhm`));
   }
   if (t.wordSegmentOhm === 0) {
     for (let i = 0; i < t.rows; i++) {
       const ideal = [t.wordLeft[i], t.wordRight[i]].filter((e) => e && e.sourceOhm === 0).length;
-      if (ideal === 0) throw new RangeError(`word line ${i}: with zero segment resistance a line must be driven by an ideal source (sourceOhm 0); give the wires a small resistance instead`);
+      if (ideal === 0)
+        throw new RangeError(
+          `word line ${i}: with zero segment resistance a line must be driven by an ideal source (sourceOhm 0); give the wires a small resistance instead`,
+        );
     }
   }
   if (t.bitSegmentOhm === 0) {
     for (let j = 0; j < t.cols; j++) {
       const ideal = [t.bitBottom[j], t.bitTop[j]].filter((e) => e && e.sourceOhm === 0).length;
-      if (ideal === 0) throw new RangeError(`bit line ${j}: with zero segment resistance a line must be driven by an ideal source (sourceOhm 0); give the wires a small resistance instead`);
+      if (ideal === 0)
+        throw new RangeError(
+          `bit line ${j}: with zero segment resistance a line must be driven by an ideal source (sourceOhm 0); give the wires a small resistance instead`,
+        );
     }
   }
 }
@@ -134,7 +167,10 @@ export function checkDrive(t: CrossbarTopology, d: CrossbarDrive): number {
     if (arr.length !== p) throw new RangeError(`drive.${name} has ${arr.length} inputs, drive.wordLeftVolt has ${p}`);
     arr.forEach((v, k) => {
       const list = Array.isArray(v) || ArrayBuffer.isView(v);
-      if (!list || v.length !== n) throw new RangeError(`drive.${name}[${k}] must have ${n} voltages (one per line: an array or typed array), got ${list ? `${v.length}` : typeof v}`);
+      if (!list || v.length !== n)
+        throw new RangeError(
+          `drive.${name}[${k}] must have ${n} voltages (one per line: an array or typed array), got ${list ? `${v.length}` : typeof v}`,
+        );
       Array.from(v).forEach((x, i) => {
         if (!Number.isFinite(x)) throw new RangeError(`drive.${name}[${k}][${i}] = ${x} V is not finite`);
       });
@@ -154,33 +190,42 @@ export function checkDrive(t: CrossbarTopology, d: CrossbarDrive): number {
  */
 export function nodalSystem(t: CrossbarTopology, drive: CrossbarDrive, input = 0): { A: number[][]; b: number[] } {
   validateTopology(t);
-  if (t.wordSegmentOhm === 0 || t.bitSegmentOhm === 0) throw new RangeError("nodalSystem needs non-zero segment resistances");
+  if (t.wordSegmentOhm === 0 || t.bitSegmentOhm === 0)
+    throw new RangeError("nodalSystem needs non-zero segment resistances");
   const { rows: m, cols: n } = t;
   const N = m * n;
   const A = Array.from({ length: 2 * N }, () => new Array(2 * N).fill(0));
   const b = new Array(2 * N).fill(0);
-  const gw = 1 / t.wordSegmentOhm, gb = 1 / t.bitSegmentOhm;
+  const gw = 1 / t.wordSegmentOhm,
+    gb = 1 / t.bitSegmentOhm;
   const link = (p: number, q: number, g: number) => {
-    A[p][p] += g; A[q][q] += g; A[p][q] -= g; A[q][p] -= g;
+    A[p][p] += g;
+    A[q][q] += g;
+    A[p][q] -= g;
+    A[q][p] -= g;
   };
   const toSource = (p: number, g: number, v: number) => {
     A[p][p] += g;
     b[p] += g * v;
   };
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    const w = i * n + j, bn = N + i * n + j;
-    link(w, bn, t.conductancesSiemens[i * n + j]);
-    if (j > 0) link(w - 1, w, gw);
-    if (i > 0) link(bn - n, bn, gb);
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      const w = i * n + j,
+        bn = N + i * n + j;
+      link(w, bn, t.conductancesSiemens[i * n + j]);
+      if (j > 0) link(w - 1, w, gw);
+      if (i > 0) link(bn - n, bn, gb);
+    }
   const v = (arr: CrossbarDrive["wordLeftVolt"] | undefined, k: number) => (arr ? arr[input][k] : 0);
   for (let i = 0; i < m; i++) {
-    const l = t.wordLeft[i], r = t.wordRight[i];
+    const l = t.wordLeft[i],
+      r = t.wordRight[i];
     if (l) toSource(i * n, 1 / (t.wordSegmentOhm + l.sourceOhm), v(drive.wordLeftVolt, i));
     if (r) toSource(i * n + n - 1, 1 / (t.wordSegmentOhm + r.sourceOhm), v(drive.wordRightVolt, i));
   }
   for (let j = 0; j < n; j++) {
-    const bo = t.bitBottom[j], to = t.bitTop[j];
+    const bo = t.bitBottom[j],
+      to = t.bitTop[j];
     if (bo) toSource(N + (m - 1) * n + j, 1 / (t.bitSegmentOhm + bo.sourceOhm), v(drive.bitBottomVolt, j));
     if (to) toSource(N + j, 1 / (t.bitSegmentOhm + to.sourceOhm), v(drive.bitTopVolt, j));
   }

@@ -13,7 +13,9 @@ export function shapeOf(m: Matrix, what: string): [number, number] {
   if (cols === 0) throw new RangeError(`${what} has empty rows`);
   m.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== cols) {
-      throw new RangeError(`${what} is ragged: row ${i} has ${Array.isArray(row) ? row.length : "no"} entries, row 0 has ${cols}`);
+      throw new RangeError(
+        `${what} is ragged: row ${i} has ${Array.isArray(row) ? row.length : "no"} entries, row 0 has ${cols}`,
+      );
     }
   });
   return [m.length, cols];
@@ -24,7 +26,8 @@ export function checkConductances(gSiemens: Matrix, what = "conductances"): [num
   const shape = shapeOf(gSiemens, what);
   gSiemens.forEach((row, i) =>
     row.forEach((g, j) => {
-      if (!Number.isFinite(g) || g < 0) throw new RangeError(`${what}[${i}][${j}] = ${g} S: conductances must be finite and >= 0`);
+      if (!Number.isFinite(g) || g < 0)
+        throw new RangeError(`${what}[${i}][${j}] = ${g} S: conductances must be finite and >= 0`);
     }),
   );
   return shape;
@@ -61,8 +64,13 @@ export function idealCurrents(voltagesVolt: Matrix, conductancesSiemens: Matrix)
 export function idealCurrentsTf(voltagesVolt: Matrix, conductancesSiemens: Matrix): number[][] {
   const [rows] = checkConductances(conductancesSiemens);
   const [, vRows] = shapeOf(voltagesVolt, "voltages");
-  if (vRows !== rows) throw new RangeError(`voltages have ${vRows} entries per input but the crossbar has ${rows} rows (word lines)`);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  if (vRows !== rows)
+    throw new RangeError(`voltages have ${vRows} entries per input but the crossbar has ${rows} rows (word lines)`);
   const tf = require("@tensorflow/tfjs") as typeof import("@tensorflow/tfjs");
-  return tf.tidy(() => tf.matMul(tf.tensor2d(voltagesVolt as number[][]), tf.tensor2d(conductancesSiemens as number[][])).arraySync() as number[][]);
+  return tf.tidy(
+    () =>
+      tf
+        .matMul(tf.tensor2d(voltagesVolt as number[][]), tf.tensor2d(conductancesSiemens as number[][]))
+        .arraySync() as number[][],
+  );
 }

@@ -13,14 +13,17 @@ export interface Tridiag {
 
 export function factorTridiag(diag: Float64Array, off: Float64Array, what: string): Tridiag {
   const n = diag.length;
-  const invPiv = new Float64Array(n), mul = new Float64Array(n);
+  const invPiv = new Float64Array(n),
+    mul = new Float64Array(n);
   let piv = diag[0];
-  if (!(piv > 0)) throw new Error(`${what}: matrix is not positive definite (a line with no path to a source or ground?)`);
+  if (!(piv > 0))
+    throw new Error(`${what}: matrix is not positive definite (a line with no path to a source or ground?)`);
   invPiv[0] = 1 / piv;
   for (let i = 1; i < n; i++) {
     mul[i] = off[i - 1] / piv;
     piv = diag[i] - mul[i] * off[i - 1];
-    if (!(piv > 0)) throw new Error(`${what}: matrix is not positive definite (a line with no path to a source or ground?)`);
+    if (!(piv > 0))
+      throw new Error(`${what}: matrix is not positive definite (a line with no path to a source or ground?)`);
     invPiv[i] = 1 / piv;
   }
   return { n, invPiv, mul, off };
@@ -42,15 +45,18 @@ export function solveTridiag(t: Tridiag, x: Float64Array, offset: number, stride
   }
   for (let i = 1; i < n; i++) {
     const f = mul[i];
-    const a = offset + i * stride, b = a - stride;
+    const a = offset + i * stride,
+      b = a - stride;
     for (let k = 0; k < p; k++) x[a + k] -= f * x[b + k];
   }
   const last = offset + (n - 1) * stride;
   const dl = invPiv[n - 1];
   for (let k = 0; k < p; k++) x[last + k] *= dl;
   for (let i = n - 2; i >= 0; i--) {
-    const a = offset + i * stride, b = a + stride;
-    const o = off[i], d = invPiv[i];
+    const a = offset + i * stride,
+      b = a + stride;
+    const o = off[i],
+      d = invPiv[i];
     for (let k = 0; k < p; k++) x[a + k] = (x[a + k] - o * x[b + k]) * d;
   }
 }
@@ -68,7 +74,10 @@ export function bandCholesky(band: Float64Array, N: number, b: number, what: str
       const rowC = c * w - c + b;
       const k0 = Math.max(c0, c - b);
       // dot product with four accumulators (the machine's add latency, not its width, is the limit)
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let k = k0;
       for (; k + 3 < c; k += 4) {
         s0 += band[rowR + k] * band[rowC + k];
@@ -79,7 +88,10 @@ export function bandCholesky(band: Float64Array, N: number, b: number, what: str
       for (; k < c; k++) s0 += band[rowR + k] * band[rowC + k];
       const s = band[rowR + c] - (s0 + s1 + (s2 + s3));
       if (c === r) {
-        if (!(s > 0)) throw new Error(`${what}: matrix is not positive definite at row ${r} (part of the circuit has no path to a source or ground)`);
+        if (!(s > 0))
+          throw new Error(
+            `${what}: matrix is not positive definite at row ${r} (part of the circuit has no path to a source or ground)`,
+          );
         band[rowR + c] = Math.sqrt(s);
       } else {
         band[rowR + c] = s / band[rowC + c];
@@ -126,7 +138,8 @@ function bandSolve1(band: Float64Array, N: number, b: number, x: Float64Array): 
   const w = b + 1;
   for (let r = 0; r < N; r++) {
     const rowR = r * w - r + b;
-    let s0 = 0, s1 = 0;
+    let s0 = 0,
+      s1 = 0;
     let k = Math.max(0, r - b);
     for (; k + 1 < r; k += 2) {
       s0 += band[rowR + k] * x[k];

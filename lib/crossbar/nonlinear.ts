@@ -7,44 +7,11 @@
 import type { CrossbarDrive, CrossbarTopology } from "./circuit";
 import { checkDrive } from "./circuit";
 import { CrossbarSolution, CrossbarSystem, Engine } from "./solver";
-import { pooleFrenkelConductance, pooleFrenkelCurrent, ROOM_TEMPERATURE_KELVIN } from "../devices/poole-frenkel";
+import type { DeviceCurrentLaw } from "../devices/current-law";
 
-/** A current law: fills current (A) and dI/dV (S) of every device (row-major) at voltages v = W − B. */
-export interface DeviceCurrentLaw {
-  readonly name: string;
-  readonly devices: number;
-  evaluate(v: Float64Array, currentAmp: Float64Array, conductanceSiemens: Float64Array): void;
-}
-
-/** Ohmic devices (for checks: the nonlinear solver must reproduce the linear one). */
-export function ohmicLaw(conductancesSiemens: Float64Array): DeviceCurrentLaw {
-  return {
-    name: "ohmic",
-    devices: conductancesSiemens.length,
-    evaluate(v, i, g) {
-      for (let k = 0; k < v.length; k++) ((g[k] = conductancesSiemens[k]), (i[k] = conductancesSiemens[k] * v[k]));
-    },
-  };
-}
-
-/** Poole–Frenkel devices with per-device c (S) and dε (F). */
-export function pooleFrenkelLaw(cSiemens: Float64Array, dEpsFarad: Float64Array, temperatureKelvin = ROOM_TEMPERATURE_KELVIN): DeviceCurrentLaw {
-  if (cSiemens.length !== dEpsFarad.length) throw new RangeError(`${cSiemens.length} c values but ${dEpsFarad.length} dε values`);
-  cSiemens.forEach((c, k) => {
-    if (!(c >= 0 && Number.isFinite(c))) throw new RangeError(`Poole–Frenkel c[${k}] = ${c} S must be finite and >= 0`);
-    if (!(dEpsFarad[k] > 0 && Number.isFinite(dEpsFarad[k]))) throw new RangeError(`Poole–Frenkel dε[${k}] = ${dEpsFarad[k]} F must be finite and > 0`);
-  });
-  return {
-    name: "poole-frenkel",
-    devices: cSiemens.length,
-    evaluate(v, i, g) {
-      for (let k = 0; k < v.length; k++) {
-        i[k] = pooleFrenkelCurrent(v[k], cSiemens[k], dEpsFarad[k], temperatureKelvin);
-        g[k] = pooleFrenkelConductance(v[k], cSiemens[k], dEpsFarad[k], temperatureKelvin);
-      }
-    },
-  };
-}
+// The device laws live with the devices; the solver takes any of them.
+export { ohmicLaw, pooleFrenkelLaw } from "../devices/current-law";
+export type { DeviceCurrentLaw } from "../devices/current-law";
 
 export interface NewtonOptions {
   readonly engine?: Engine;
@@ -80,27 +47,47 @@ function largestDriveVolt(d: CrossbarDrive): number {
  * Solve a crossbar whose devices follow `law`. The topology supplies geometry, wires and terminals
  * (its conductances are ignored). Inputs are solved one at a time (each has its own Jacobian).
  */
-export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw, drive: CrossbarDrive, opts: NewtonOptions = {}): NonlinearSolution {
+export function solveNonlinear(
+  topology: CrossbarTopology,
+  law: DeviceCurrentLaw,
+  drive: CrossbarDrive,
+  opts: NewtonOptions = {},
+): NonlinearSolution {
   const p = checkDrive(topology, drive);
   const { rows: m, cols: n } = topology;
   const N = m * n;
-  if (law.devices !== N) throw new RangeError(`the current law describes ${law.devices} devices, the crossbar has ${N}`);
+  if (law.devices !== N)
+    throw new RangeError(`the current law describes ${law.devices} devices, the crossbar has ${N}`);
   const maxIt = opts.maxIterations ?? 60;
   const tolV = opts.voltageTolerance ?? 1e-12;
   const maxStep = opts.maxStepVolt ?? 0.1;
   const engine = opts.engine ?? "gauss-seidel";
-  if (!(Number.isInteger(maxIt) && maxIt >= 1)) throw new RangeError(`Newton: maxIterations must be a whole number >= 1, got ${maxIt}`);
-  if (!(tolV > 0 && Number.isFinite(tolV))) throw new RangeError(`Newton: voltageTolerance must be a finite number of volts > 0, got ${tolV}`);
-  if (!(maxStep > 0 && Number.isFinite(maxStep))) throw new RangeError(`Newton: maxStepVolt (the damping limit) must be a finite number of volts > 0, got ${maxStep}`);
+  if (!(Number.isInteger(maxIt) && maxIt >= 1))
+    throw new RangeError(`Newton: maxIterations must be a whole number >= 1, got ${maxIt}`);
+  if (!(tolV > 0 && Number.isFinite(tolV)))
+    throw new RangeError(`Newton: voltageTolerance must be a finite number of volts > 0, got ${tolV}`);
+  if (!(maxStep > 0 && Number.isFinite(maxStep)))
+    throw new RangeError(
+      `Newton: maxStepVolt (the damping limit) must be a finite number of volts > 0, got ${maxStep}`,
+    );
   // the companion model needs finite currents and non-negative differential conductances (an SPD system)
   const evaluate = (vv: Float64Array, ii: Float64Array, gg: Float64Array) => {
     law.evaluate(vv, ii, gg);
     for (let r = 0; r < N; r++) {
-      if (!Number.isFinite(ii[r]) || !Number.isFinite(gg[r])) throw new RangeError(`device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) at ${vv[r]} V gives current ${ii[r]} A and dI/dV ${gg[r]} S; both must be finite`);
-      if (gg[r] < 0) throw new RangeError(`device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) has negative differential conductance ${gg[r]} S at ${vv[r]} V; the Newton solver needs dI/dV >= 0`);
+      if (!Number.isFinite(ii[r]) || !Number.isFinite(gg[r]))
+        throw new RangeError(
+          `device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) at ${vv[r]} V gives current ${ii[r]} A and dI/dV ${gg[r]} S; both must be finite`,
+        );
+      if (gg[r] < 0)
+        throw new RangeError(
+          `device law "${law.name}": device ${r} (row ${Math.floor(r / n)}, column ${r % n}) has negative differential conductance ${gg[r]} S at ${vv[r]} V; the Newton solver needs dI/dV >= 0`,
+        );
     }
   };
-  const v = new Float64Array(N), i = new Float64Array(N), g = new Float64Array(N), J = new Float64Array(N);
+  const v = new Float64Array(N),
+    i = new Float64Array(N),
+    g = new Float64Array(N),
+    J = new Float64Array(N);
   const iterations: number[] = [];
   let lawResidual = 0;
   const parts: CrossbarSolution[] = [];
@@ -115,12 +102,15 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     v.fill(0);
     let sol: CrossbarSolution | null = null;
     let converged = false;
-    let it = 0;
+    let it = 1;
     let lastStep = NaN;
-    for (it = 1; it <= maxIt; it++) {
+    for (; it <= maxIt; it++) {
       evaluate(v, i, g);
       for (let r = 0; r < N; r++) J[r] = i[r] - g[r] * v[r];
-      const next = new CrossbarSystem({ ...topology, conductancesSiemens: Float64Array.from(g) }).solve(one, { engine, deviceSourceAmp: J });
+      const next = new CrossbarSystem({ ...topology, conductancesSiemens: Float64Array.from(g) }).solve(one, {
+        engine,
+        deviceSourceAmp: J,
+      });
       let step = 0;
       for (let r = 0; r < N; r++) step = Math.max(step, Math.abs(next.wordVoltages[r] - next.bitVoltages[r] - v[r]));
       const lambda = step > maxStep ? maxStep / step : 1;
@@ -132,11 +122,15 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
         break;
       }
     }
-    if (!converged) throw new RangeError(`Newton did not converge for device law "${law.name}" (input ${k}): after ${maxIt} iterations the largest device-voltage update is ${lastStep.toExponential(2)} V (tolerance ${tolV} V, damping limit ${maxStep} V per step); raise maxIterations or maxStepVolt`);
+    if (!converged)
+      throw new RangeError(
+        `Newton did not converge for device law "${law.name}" (input ${k}): after ${maxIt} iterations the largest device-voltage update is ${lastStep.toExponential(2)} V (tolerance ${tolV} V, damping limit ${maxStep} V per step); raise maxIterations or maxStepVolt`,
+      );
     // law vs companion currents at the returned voltages
     const vv = new Float64Array(N);
     for (let r = 0; r < N; r++) vv[r] = sol!.wordVoltages[r] - sol!.bitVoltages[r];
-    const ii = new Float64Array(N), gg = new Float64Array(N);
+    const ii = new Float64Array(N),
+      gg = new Float64Array(N);
     evaluate(vv, ii, gg);
     for (let r = 0; r < N; r++) lawResidual = Math.max(lawResidual, Math.abs(ii[r] - sol!.deviceCurrents[r]));
     iterations.push(it);
@@ -149,12 +143,25 @@ export function solveNonlinear(topology: CrossbarTopology, law: DeviceCurrentLaw
     return out;
   };
   return {
-    rows: m, cols: n, inputs: p,
-    wordVoltages: cat((s) => s.wordVoltages), bitVoltages: cat((s) => s.bitVoltages), deviceCurrents: cat((s) => s.deviceCurrents),
-    wordSegmentCurrents: cat((s) => s.wordSegmentCurrents), bitSegmentCurrents: cat((s) => s.bitSegmentCurrents),
-    wordLeftCurrents: cat((s) => s.wordLeftCurrents), wordRightCurrents: cat((s) => s.wordRightCurrents), bitTopCurrents: cat((s) => s.bitTopCurrents), outputCurrents: cat((s) => s.outputCurrents),
-    kclResidualAmp: Math.max(...parts.map((s) => s.kclResidualAmp)), kclResidualRelative: Math.max(...parts.map((s) => s.kclResidualRelative)),
-    engine: parts[0].engine, converged: parts.every((s) => s.converged), sweeps: Math.max(...parts.map((s) => s.sweeps ?? 0)),
-    newtonIterations: iterations, lawResidualAmp: lawResidual, newtonConverged: true,
+    rows: m,
+    cols: n,
+    inputs: p,
+    wordVoltages: cat((s) => s.wordVoltages),
+    bitVoltages: cat((s) => s.bitVoltages),
+    deviceCurrents: cat((s) => s.deviceCurrents),
+    wordSegmentCurrents: cat((s) => s.wordSegmentCurrents),
+    bitSegmentCurrents: cat((s) => s.bitSegmentCurrents),
+    wordLeftCurrents: cat((s) => s.wordLeftCurrents),
+    wordRightCurrents: cat((s) => s.wordRightCurrents),
+    bitTopCurrents: cat((s) => s.bitTopCurrents),
+    outputCurrents: cat((s) => s.outputCurrents),
+    kclResidualAmp: Math.max(...parts.map((s) => s.kclResidualAmp)),
+    kclResidualRelative: Math.max(...parts.map((s) => s.kclResidualRelative)),
+    engine: parts[0].engine,
+    converged: parts.every((s) => s.converged),
+    sweeps: Math.max(...parts.map((s) => s.sweeps ?? 0)),
+    newtonIterations: iterations,
+    lawResidualAmp: lawResidual,
+    newtonConverged: true,
   };
 }

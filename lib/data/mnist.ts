@@ -90,7 +90,7 @@ function readMaybeGzip(file: string): Buffer {
   try {
     return zlib.gunzipSync(buf);
   } catch (e) {
-    throw new Error(`${file}: cannot decompress this gzip file (${(e as Error).message}); is it complete? Copy or download it again`);
+    throw new Error(`${file}: cannot decompress this gzip file (${(e as Error).message}); is it complete? Copy or download it again`, { cause: e });
   }
 }
 

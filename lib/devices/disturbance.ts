@@ -29,19 +29,29 @@ export function disturbConductances(
   window: { readonly gOffSiemens: number; readonly gOnSiemens: number },
   rng: Rng | DisturbanceDraws,
 ): DisturbedConductances {
-  if (g.length !== rows * cols) throw new RangeError(`disturbance: ${g.length} conductances for a ${rows}×${cols} array`);
+  if (g.length !== rows * cols)
+    throw new RangeError(`disturbance: ${g.length} conductances for a ${rows}×${cols} array`);
   const { gOffSiemens: gOff, gOnSiemens: gOn } = window;
-  if (!(gOff > 0 && gOn > gOff && Number.isFinite(gOn))) throw new RangeError(`disturbance: the window needs 0 < G_off < G_on (finite), got ${gOff} S and ${gOn} S`);
+  if (!(gOff > 0 && gOn > gOff && Number.isFinite(gOn)))
+    throw new RangeError(`disturbance: the window needs 0 < G_off < G_on (finite), got ${gOff} S and ${gOn} S`);
   const draws = "kind" in rng ? rng : disturbanceDraws(d, rows, cols, rng);
-  if (draws.kind !== d.kind) throw new RangeError(`disturbance: draws of a ${draws.kind} disturbance given for a ${d.kind} one`);
-  const out = new Float64Array(rows * cols), jac = new Float64Array(rows * cols);
+  if (draws.kind !== d.kind)
+    throw new RangeError(`disturbance: draws of a ${draws.kind} disturbance given for a ${d.kind} one`);
+  const out = new Float64Array(rows * cols),
+    jac = new Float64Array(rows * cols);
   if (d.kind === "d2d-lognormal") {
     const z = unpadded((draws as Extract<DisturbanceDraws, { z: Float32Array }>).z, rows, cols);
-    const rOn = 1 / gOn, rOff = 1 / gOff, span = d.sigmaOff - d.sigmaOn;
+    const rOn = 1 / gOn,
+      rOff = 1 / gOff,
+      span = d.sigmaOff - d.sigmaOn;
     for (let k = 0; k < out.length; k++) {
       const gk = g[k];
-      if (!(gk > 0 && Number.isFinite(gk))) throw new RangeError(`disturbance: device [${Math.floor(k / cols)}][${k % cols}] has conductance ${gk} S; lognormal variability needs a finite G > 0`);
-      const r = 1 / gk, t = (r - rOn) / (rOff - rOn);
+      if (!(gk > 0 && Number.isFinite(gk)))
+        throw new RangeError(
+          `disturbance: device [${Math.floor(k / cols)}][${k % cols}] has conductance ${gk} S; lognormal variability needs a finite G > 0`,
+        );
+      const r = 1 / gk,
+        t = (r - rOn) / (rOff - rOn);
       const inside = t > 0 && t < 1;
       const sigma = d.sigmaOn + (inside ? t : t <= 0 ? 0 : 1) * span;
       const gd = Math.exp(-(Math.log(r) - (sigma * sigma) / 2 + sigma * z[k]));

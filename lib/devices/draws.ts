@@ -33,7 +33,13 @@ export type Draw = (kind: "uniforms" | "normals", n: number, rng: Rng) => Float3
 const freshDraw: Draw = (kind, n, rng) => (kind === "uniforms" ? uniformsFloat32(n, rng) : normalsFloat32(n, rng));
 
 /** Draws of a conductance disturbance for a [rows, cols] crossbar (layout above). */
-export function disturbanceDraws(d: ConductanceDisturbance, rows: number, cols: number, rng: Rng, draw: Draw = freshDraw): DisturbanceDraws {
+export function disturbanceDraws(
+  d: ConductanceDisturbance,
+  rows: number,
+  cols: number,
+  rng: Rng,
+  draw: Draw = freshDraw,
+): DisturbanceDraws {
   const n = rows * pad4(cols);
   switch (d.kind) {
     case "stuck":
@@ -54,7 +60,13 @@ export function disturbanceDraws(d: ConductanceDisturbance, rows: number, cols: 
 }
 
 /** Residual draws of the PF parameters for a [rows, cols] crossbar; null when the covariance is zero (no draw is made). */
-export function pfDraws(m: PooleFrenkelModel, rows: number, cols: number, rng: Rng, draw: Draw = freshDraw): PfDraws | null {
+export function pfDraws(
+  m: PooleFrenkelModel,
+  rows: number,
+  cols: number,
+  rng: Rng,
+  draw: Draw = freshDraw,
+): PfDraws | null {
   const { l11, l21, l22 } = residualCholesky(m.residualCovariance);
   if (l11 === 0 && l21 === 0 && l22 === 0) return null;
   const n = rows * pad4(cols);
@@ -76,7 +88,10 @@ export function unpadded(a: Float32Array, rows: number, cols: number): Float32Ar
  * scale = (q/kT)·√(q/π) (V^-1/2 F^1/2).
  */
 export function pfExponentScale(m: PooleFrenkelModel): number {
-  return (ELEMENTARY_CHARGE_COULOMB / (BOLTZMANN_JOULE_PER_KELVIN * m.temperatureKelvin)) * Math.sqrt(ELEMENTARY_CHARGE_COULOMB / Math.PI);
+  return (
+    (ELEMENTARY_CHARGE_COULOMB / (BOLTZMANN_JOULE_PER_KELVIN * m.temperatureKelvin)) *
+    Math.sqrt(ELEMENTARY_CHARGE_COULOMB / Math.PI)
+  );
 }
 
 /** Guard added to |V| under the square root of the PF exponent (V): finite gradients at V = 0, currents changed by < 1e-6 relative. */
@@ -88,7 +103,8 @@ export function sampleKde(centres: readonly number[], bandwidth: number, count: 
   const comps: Array<{ mean: number; w: number; below: number }> = [];
   for (const m of centres) {
     const below = normalCdf(-m / bandwidth);
-    if (below > 1e-8) comps.push({ mean: m, w: 1 - below, below }, { mean: -m, w: below, below: normalCdf(m / bandwidth) });
+    if (below > 1e-8)
+      comps.push({ mean: m, w: 1 - below, below }, { mean: -m, w: below, below: normalCdf(m / bandwidth) });
     else comps.push({ mean: m, w: 1, below });
   }
   const cum = new Float64Array(comps.length);
@@ -97,7 +113,8 @@ export function sampleKde(centres: readonly number[], bandwidth: number, count: 
   const out = new Float64Array(count);
   for (let k = 0; k < count; k++) {
     const u = rng.next() * acc;
-    let lo = 0, hi = cum.length - 1;
+    let lo = 0,
+      hi = cum.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cum[mid] <= u) lo = mid + 1;

@@ -31,7 +31,11 @@ interface DriftJson {
 
 /** Parse a drift table (µS in the file, siemens in memory); checks monotone quantiles. */
 export function parseDriftTable(json: DriftJson, origin = "drift table"): DriftTable {
-  if (!Array.isArray(json.quantile_levels) || json.quantile_levels[0] !== 0 || json.quantile_levels[json.quantile_levels.length - 1] !== 1) {
+  if (
+    !Array.isArray(json.quantile_levels) ||
+    json.quantile_levels[0] !== 0 ||
+    json.quantile_levels[json.quantile_levels.length - 1] !== 1
+  ) {
     throw new Error(`${origin}: quantile_levels must run from 0 to 1`);
   }
   const levels = Float64Array.from(json.quantile_levels);
@@ -40,11 +44,18 @@ export function parseDriftTable(json: DriftJson, origin = "drift table"): DriftT
     const key = Number(k);
     if (!Number.isInteger(key) || key < 1) throw new Error(`${origin}: key "${k}" is not a positive integer`);
     if (v.n <= 0) continue;
-    if (v.quantiles_us.length !== levels.length) throw new Error(`${origin}: key ${k} has ${v.quantiles_us.length} quantiles for ${levels.length} levels`);
+    if (v.quantiles_us.length !== levels.length)
+      throw new Error(`${origin}: key ${k} has ${v.quantiles_us.length} quantiles for ${levels.length} levels`);
     for (let i = 1; i < v.quantiles_us.length; i++) {
-      if (!(v.quantiles_us[i] >= v.quantiles_us[i - 1])) throw new Error(`${origin}: key ${k} quantiles are not non-decreasing at ${i}`);
+      if (!(v.quantiles_us[i] >= v.quantiles_us[i - 1]))
+        throw new Error(`${origin}: key ${k} quantiles are not non-decreasing at ${i}`);
     }
-    byKey.set(key, { n: v.n, meanSiemens: v.mean_us * 1e-6, stdSiemens: v.std_us * 1e-6, quantilesSiemens: Float64Array.from(v.quantiles_us, (q) => q * 1e-6) });
+    byKey.set(key, {
+      n: v.n,
+      meanSiemens: v.mean_us * 1e-6,
+      stdSiemens: v.std_us * 1e-6,
+      quantilesSiemens: Float64Array.from(v.quantiles_us, (q) => q * 1e-6),
+    });
   }
   return { source: json.source, levels, byKey, maxKey: Math.max(...byKey.keys()) };
 }
@@ -55,7 +66,8 @@ let droletTable: DriftTable | null = null;
 export function droletDriftTable(): DriftTable {
   if (!droletTable) {
     const file = path.join(repoRoot(), "data", "drolet", "bse-drift-quantiles.json");
-    if (!fs.existsSync(file)) throw new Error(`drift table not found: ${file} (it ships with crossbar-lab; is the checkout complete?)`);
+    if (!fs.existsSync(file))
+      throw new Error(`drift table not found: ${file} (it ships with crossbar-lab; is the checkout complete?)`);
     droletTable = parseDriftTable(JSON.parse(fs.readFileSync(file, "utf8")) as DriftJson, file);
   }
   return droletTable;
@@ -66,7 +78,8 @@ export function quantileAt(table: DriftTable, dist: DriftDistribution, u: number
   const L = table.levels;
   const q = dist.quantilesSiemens;
   // levels are uniform in the shipped table, but search to stay general
-  let lo = 0, hi = L.length - 1;
+  let lo = 0,
+    hi = L.length - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (L[mid] <= u) lo = mid;

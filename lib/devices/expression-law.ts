@@ -11,7 +11,7 @@
  * that are smooth away from 0, such as Poole–Frenkel.
  */
 import { derivative, parse, type EvalFunction, type MathNode } from "mathjs";
-import type { DeviceCurrentLaw } from "../crossbar/nonlinear";
+import type { DeviceCurrentLaw } from "./current-law";
 
 /** The voltage at which dI/dV is probed on both sides of 0 when the derivative is undefined at 0 (V). */
 export const ZERO_VOLTAGE_PROBE_VOLT = 1e-24;
@@ -37,26 +37,36 @@ function symbolsOf(node: MathNode): string[] {
   });
   const names = new Set<string>();
   node.traverse((n) => {
-    if ((n as { type: string }).type === "SymbolNode" && !functions.has(n)) names.add((n as unknown as { name: string }).name);
+    if ((n as { type: string }).type === "SymbolNode" && !functions.has(n))
+      names.add((n as unknown as { name: string }).name);
   });
   return [...names];
 }
 
 /** A current law for `devices` devices from `expression` in V and `parameters` (numbers or per-device arrays). */
-export function expressionLaw(expression: string, parameters: Readonly<Record<string, number | ArrayLike<number>>>, devices: number): ExpressionLaw {
+export function expressionLaw(
+  expression: string,
+  parameters: Readonly<Record<string, number | ArrayLike<number>>>,
+  devices: number,
+): ExpressionLaw {
   const where = `device law "${expression}"`;
-  if (typeof expression !== "string" || expression.trim() === "") throw new RangeError(`device law: the expression must be a non-empty string, got ${JSON.stringify(expression)}`);
-  if (!Number.isInteger(devices) || devices < 1) throw new RangeError(`${where}: devices must be a positive integer, got ${devices}`);
+  if (typeof expression !== "string" || expression.trim() === "")
+    throw new RangeError(`device law: the expression must be a non-empty string, got ${JSON.stringify(expression)}`);
+  if (!Number.isInteger(devices) || devices < 1)
+    throw new RangeError(`${where}: devices must be a positive integer, got ${devices}`);
   let node: MathNode;
   try {
     node = parse(expression);
   } catch (e) {
-    throw new RangeError(`${where} does not parse: ${(e as Error).message}`);
+    throw new RangeError(`${where} does not parse: ${(e as Error).message}`, { cause: e });
   }
   if ("V" in parameters) throw new RangeError(`${where}: "V" is the device voltage, not a parameter`);
   const symbols = symbolsOf(node);
   const unknown = symbols.filter((s) => s !== "V" && !(s in parameters) && !CONSTANTS.has(s));
-  if (unknown.length) throw new RangeError(`${where} uses ${unknown.map((s) => `"${s}"`).join(", ")}, which is neither the voltage V nor a parameter (given: ${Object.keys(parameters).join(", ") || "none"})`);
+  if (unknown.length)
+    throw new RangeError(
+      `${where} uses ${unknown.map((s) => `"${s}"`).join(", ")}, which is neither the voltage V nor a parameter (given: ${Object.keys(parameters).join(", ") || "none"})`,
+    );
   if (!symbols.includes("V")) throw new RangeError(`${where} does not depend on the voltage V`);
   const arrays: Array<[string, ArrayLike<number>]> = [];
   const scope: Record<string, number> = {};
@@ -65,8 +75,11 @@ export function expressionLaw(expression: string, parameters: Readonly<Record<st
       if (!Number.isFinite(v)) throw new RangeError(`${where}: parameter ${k} = ${v} is not a finite number`);
       scope[k] = v;
     } else {
-      if (v.length !== devices) throw new RangeError(`${where}: parameter ${k} has ${v.length} values for ${devices} devices`);
-      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new RangeError(`${where}: parameter ${k}[${i}] = ${v[i]} is not a finite number`);
+      if (v.length !== devices)
+        throw new RangeError(`${where}: parameter ${k} has ${v.length} values for ${devices} devices`);
+      for (let i = 0; i < v.length; i++)
+        if (!Number.isFinite(v[i]))
+          throw new RangeError(`${where}: parameter ${k}[${i}] = ${v[i]} is not a finite number`);
       arrays.push([k, v]);
     }
   }
@@ -74,11 +87,15 @@ export function expressionLaw(expression: string, parameters: Readonly<Record<st
   try {
     dNode = derivative(node, "V");
   } catch (e) {
-    throw new RangeError(`${where} cannot be differentiated symbolically in V: ${(e as Error).message}`);
+    throw new RangeError(`${where} cannot be differentiated symbolically in V: ${(e as Error).message}`, { cause: e });
   }
-  const f: EvalFunction = node.compile(), df: EvalFunction = dNode.compile();
+  const f: EvalFunction = node.compile(),
+    df: EvalFunction = dNode.compile();
   const num = (x: unknown, what: string): number => {
-    if (typeof x !== "number") throw new RangeError(`${where}: ${what} is ${typeof x === "object" ? "not a real number" : String(x)} (the expression must give a real number)`);
+    if (typeof x !== "number")
+      throw new RangeError(
+        `${where}: ${what} is ${typeof x === "object" ? "not a real number" : String(x)} (the expression must give a real number)`,
+      );
     return x;
   };
   return {
@@ -87,12 +104,15 @@ export function expressionLaw(expression: string, parameters: Readonly<Record<st
     derivativeExpression: dNode.toString(),
     devices,
     parameterSensitivity(name) {
-      if (!(name in parameters)) throw new RangeError(`${where}: no parameter "${name}" (parameters: ${Object.keys(parameters).join(", ")})`);
+      if (!(name in parameters))
+        throw new RangeError(`${where}: no parameter "${name}" (parameters: ${Object.keys(parameters).join(", ")})`);
       let dp: EvalFunction;
       try {
         dp = derivative(node, name).compile();
       } catch (e) {
-        throw new RangeError(`${where} cannot be differentiated symbolically in ${name}: ${(e as Error).message}`);
+        throw new RangeError(`${where} cannot be differentiated symbolically in ${name}: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
       return (v, out) => {
         for (let k = 0; k < v.length; k++) {

@@ -16,7 +16,7 @@
  * Everything here is deterministic (quadrature on equal-probability normal quantiles, no sampling).
  */
 import { normalQuantile } from "../runtime/normal";
-import type { PooleFrenkelModel } from "./joksas";
+import type { PooleFrenkelModel } from "./poole-frenkel";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB, pooleFrenkelCurrent } from "./poole-frenkel";
 
 type Covariance = PooleFrenkelModel["residualCovariance"];
@@ -27,7 +27,9 @@ type Covariance = PooleFrenkelModel["residualCovariance"];
  */
 export function residualCholesky(cov: Covariance): { l11: number; l21: number; l22: number } {
   const [[s11, s12], [, s22]] = cov;
-  const l11 = Math.sqrt(s11), l21 = l11 > 0 ? s12 / l11 : 0, rest = s22 - l21 * l21;
+  const l11 = Math.sqrt(s11),
+    l21 = l11 > 0 ? s12 / l11 : 0,
+    rest = s22 - l21 * l21;
   return { l11, l21, l22: rest > 1e-12 * s22 ? Math.sqrt(rest) : 0 };
 }
 
@@ -45,7 +47,11 @@ export const PF_R_READ_VOLT = 0.1;
  * β = ∂ln c/∂ln dε at fixed measured R: s(dε̄)·√V_R / 2, with dε̄ from the regression at the window's
  * geometric-mean resistance.
  */
-export function tiedResidualSlope(model: PooleFrenkelModel, window: { gOffSiemens: number; gOnSiemens: number }, readVoltageVolt = PF_R_READ_VOLT): number {
+export function tiedResidualSlope(
+  model: PooleFrenkelModel,
+  window: { gOffSiemens: number; gOnSiemens: number },
+  readVoltageVolt = PF_R_READ_VOLT,
+): number {
   checkWindow(window);
   const lnR = -0.5 * (Math.log(window.gOffSiemens) + Math.log(window.gOnSiemens));
   const dEps = Math.exp(model.lnDEps.slope * lnR + model.lnDEps.intercept);
@@ -56,9 +62,13 @@ export function tiedResidualSlope(model: PooleFrenkelModel, window: { gOffSiemen
 
 /** Σ = σ²·[[β², β], [β, 1]]: residuals on the line δln c = β·δln dε, sd σ in ln dε. */
 export function tiedResidualCovariance(beta: number, sigmaLnDEps: number): Covariance {
-  if (!(Number.isFinite(beta) && sigmaLnDEps >= 0 && Number.isFinite(sigmaLnDEps))) throw new RangeError(`tied residual covariance needs a finite β and σ >= 0, got β = ${beta}, σ = ${sigmaLnDEps}`);
+  if (!(Number.isFinite(beta) && sigmaLnDEps >= 0 && Number.isFinite(sigmaLnDEps)))
+    throw new RangeError(`tied residual covariance needs a finite β and σ >= 0, got β = ${beta}, σ = ${sigmaLnDEps}`);
   const v = sigmaLnDEps * sigmaLnDEps;
-  return Object.freeze([Object.freeze([beta * beta * v, beta * v] as const), Object.freeze([beta * v, v] as const)]) as unknown as Covariance;
+  return Object.freeze([
+    Object.freeze([beta * beta * v, beta * v] as const),
+    Object.freeze([beta * v, v] as const),
+  ]) as unknown as Covariance;
 }
 
 /**
@@ -73,21 +83,31 @@ export function nonlinearitySpread(
   opts: { vLowVolt?: number; vHighVolt?: number; gPoints?: number; zPoints?: number } = {},
 ): { nMean: number; nStd: number } {
   checkWindow(window);
-  const vLow = opts.vLowVolt ?? 0.25, vHigh = opts.vHighVolt ?? 0.5, nG = opts.gPoints ?? 24, nZ = opts.zPoints ?? 200;
+  const vLow = opts.vLowVolt ?? 0.25,
+    vHigh = opts.vHighVolt ?? 0.5,
+    nG = opts.gPoints ?? 24,
+    nZ = opts.zPoints ?? 200;
   const [[s11, s12], [, s22]] = cov;
-  if (!(s11 >= 0 && s22 >= 0 && s11 * s22 - s12 * s12 >= -1e-15)) throw new RangeError("residual covariance must be positive semi-definite");
+  if (!(s11 >= 0 && s22 >= 0 && s11 * s22 - s12 * s12 >= -1e-15))
+    throw new RangeError("residual covariance must be positive semi-definite");
   const { l11, l21, l22 } = residualCholesky(cov);
   const z = Array.from({ length: nZ }, (_, k) => normalQuantile((k + 0.5) / nZ));
   const z2 = l22 > 0 ? z : [0];
-  let sum = 0, sumSq = 0, count = 0;
+  let sum = 0,
+    sumSq = 0,
+    count = 0;
   for (let g = 0; g < nG; g++) {
     const G = window.gOffSiemens + ((g + 0.5) / nG) * (window.gOnSiemens - window.gOffSiemens);
     const lnR = -Math.log(G);
-    const lnC0 = model.lnC.slope * lnR + model.lnC.intercept, lnD0 = model.lnDEps.slope * lnR + model.lnDEps.intercept;
+    const lnC0 = model.lnC.slope * lnR + model.lnC.intercept,
+      lnD0 = model.lnDEps.slope * lnR + model.lnDEps.intercept;
     for (const a of z) {
       for (const b of z2) {
-        const c = Math.exp(lnC0 + l11 * a), d = Math.exp(lnD0 + l21 * a + l22 * b);
-        const n = pooleFrenkelCurrent(vHigh, c, d, model.temperatureKelvin) / pooleFrenkelCurrent(vLow, c, d, model.temperatureKelvin);
+        const c = Math.exp(lnC0 + l11 * a),
+          d = Math.exp(lnD0 + l21 * a + l22 * b);
+        const n =
+          pooleFrenkelCurrent(vHigh, c, d, model.temperatureKelvin) /
+          pooleFrenkelCurrent(vLow, c, d, model.temperatureKelvin);
         sum += n;
         sumSq += n * n;
         count++;
@@ -112,9 +132,14 @@ export function calibrateResidualCovariance(
   const beta = tiedResidualSlope(model, window);
   const spread = (sigma: number) => nonlinearitySpread(model, window, tiedResidualCovariance(beta, sigma));
   const floor = spread(0).nStd;
-  if (targetNStd <= floor) throw new RangeError(`target std ${targetNStd} is at or below the spread without residuals (${floor.toPrecision(3)}): no residual covariance is needed`);
-  let lo = 0, hi = opts.sigmaMax ?? 3;
-  if (spread(hi).nStd < targetNStd) throw new RangeError(`target std ${targetNStd} not reached with σ(ln dε) up to ${hi}`);
+  if (targetNStd <= floor)
+    throw new RangeError(
+      `target std ${targetNStd} is at or below the spread without residuals (${floor.toPrecision(3)}): no residual covariance is needed`,
+    );
+  let lo = 0,
+    hi = opts.sigmaMax ?? 3;
+  if (spread(hi).nStd < targetNStd)
+    throw new RangeError(`target std ${targetNStd} not reached with σ(ln dε) up to ${hi}`);
   const tol = opts.tolerance ?? 1e-4;
   while (hi - lo > tol) {
     const mid = (lo + hi) / 2;
@@ -127,5 +152,6 @@ export function calibrateResidualCovariance(
 }
 
 function checkWindow(w: { gOffSiemens: number; gOnSiemens: number }): void {
-  if (!(w.gOffSiemens > 0 && w.gOnSiemens > w.gOffSiemens)) throw new RangeError(`need 0 < gOffSiemens < gOnSiemens, got ${w.gOffSiemens}, ${w.gOnSiemens}`);
+  if (!(w.gOffSiemens > 0 && w.gOnSiemens > w.gOffSiemens))
+    throw new RangeError(`need 0 < gOffSiemens < gOnSiemens, got ${w.gOffSiemens}, ${w.gOnSiemens}`);
 }

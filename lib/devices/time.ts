@@ -28,7 +28,12 @@ export interface PcmLikeModel {
   readonly nuMean: LogLaw;
   readonly nuSd: LogLaw;
   /** Q_s = min(coefficient / max(ĝ^exponent, floor), max), the 1/f read-noise amplitude. */
-  readonly readNoise: { readonly coefficient: number; readonly exponent: number; readonly floor: number; readonly max: number };
+  readonly readNoise: {
+    readonly coefficient: number;
+    readonly exponent: number;
+    readonly floor: number;
+    readonly max: number;
+  };
   readonly t0Second: number;
   readonly tReadSecond: number;
 }
@@ -44,7 +49,11 @@ export interface CmoReramModel {
   /** σ_prog = offset + slope·G (offset in S, slope dimensionless). */
   readonly programmingSigma: { readonly offsetSiemens: number; readonly slope: number };
   /** Relaxation: mean shift meanPerLn·ln(t/1 s) (S), spread sdPerLn·ln(t/1 s) + sdOffset (S). */
-  readonly relaxation: { readonly meanPerLnSiemens: number; readonly sdPerLnSiemens: number; readonly sdOffsetSiemens: number };
+  readonly relaxation: {
+    readonly meanPerLnSiemens: number;
+    readonly sdPerLnSiemens: number;
+    readonly sdOffsetSiemens: number;
+  };
   /** Read noise σ = K·log10(G/1 µS)·√ln((t + t_read)/(2·t_read)) µS (the fit's units). */
   readonly readNoise: { readonly kMicroSiemens: number; readonly tReadSecond: number };
   readonly t0Second: number;
@@ -113,7 +122,11 @@ export const CMO_RERAM_AIHWKIT: CmoReramModel = Object.freeze({
   gMinSiemens: 9e-6,
   gMaxSiemens: 88.2e-6,
   programmingSigma: Object.freeze({ offsetSiemens: 0.0112185391e-6, slope: 0.01129027418 }),
-  relaxation: Object.freeze({ meanPerLnSiemens: -0.08900206e-6, sdPerLnSiemens: 0.04201137e-6, sdOffsetSiemens: 0.41183342e-6 }),
+  relaxation: Object.freeze({
+    meanPerLnSiemens: -0.08900206e-6,
+    sdPerLnSiemens: 0.04201137e-6,
+    sdOffsetSiemens: 0.41183342e-6,
+  }),
   readNoise: Object.freeze({ kMicroSiemens: 0.0277316483, tReadSecond: 1e-6 }),
   t0Second: 1,
 });
@@ -122,7 +135,13 @@ export const CMO_RERAM_AIHWKIT: CmoReramModel = Object.freeze({
 export const POWER_LAW_MEMTORCH: PowerLawModel = powerLawModel({ nuMean: 0.1, nuSd: 0 });
 
 /** A power-law model with a user-given ν distribution. */
-export function powerLawModel(p: { nuMean: number; nuSd: number; programmingSigmaRelative?: number; t0Second?: number; name?: string }): PowerLawModel {
+export function powerLawModel(p: {
+  nuMean: number;
+  nuSd: number;
+  programmingSigmaRelative?: number;
+  t0Second?: number;
+  name?: string;
+}): PowerLawModel {
   finiteAtLeast(p.nuMean, 0, "powerLawModel: nuMean", "1");
   finiteAtLeast(p.nuSd, 0, "powerLawModel: nuSd", "1");
   finiteAtLeast(p.programmingSigmaRelative ?? 0, 0, "powerLawModel: programmingSigmaRelative", "fraction of G");
@@ -143,7 +162,8 @@ function positive(v: number, what: string, unit: string): void {
 }
 
 function finiteAtLeast(v: number, low: number, what: string, unit: string): void {
-  if (!(v >= low && Number.isFinite(v))) throw new RangeError(`${what} must be a finite number >= ${low} (${unit}), got ${v}`);
+  if (!(v >= low && Number.isFinite(v)))
+    throw new RangeError(`${what} must be a finite number >= ${low} (${unit}), got ${v}`);
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
@@ -185,9 +205,14 @@ export function checkTimeModel(m: DeviceTimeModel): void {
     positive(m.tReadSecond, `${m.name}: tReadSecond`, "s");
   } else if (m.kind === "reram-cmo") {
     positive(m.gMinSiemens, `${m.name}: gMinSiemens`, "S");
-    if (!(m.gMaxSiemens > m.gMinSiemens)) throw new RangeError(`${m.name}: gMaxSiemens must exceed gMinSiemens, got ${m.gMaxSiemens} S and ${m.gMinSiemens} S`);
+    if (!(m.gMaxSiemens > m.gMinSiemens))
+      throw new RangeError(
+        `${m.name}: gMaxSiemens must exceed gMinSiemens, got ${m.gMaxSiemens} S and ${m.gMinSiemens} S`,
+      );
   } else if (m.kind !== "power-law") {
-    throw new RangeError(`unknown device-time model kind "${(m as { kind: string }).kind}": use pcm-like, reram-cmo or power-law`);
+    throw new RangeError(
+      `unknown device-time model kind "${(m as { kind: string }).kind}": use pcm-like, reram-cmo or power-law`,
+    );
   }
   positive(m.t0Second, `${m.name}: t0Second`, "s");
 }
@@ -206,11 +231,14 @@ export interface ProgrammedDevices {
 /** Program every device once: targets (S) → one realisation of programming noise and drift exponents. */
 export function programDevices(targetSiemens: ArrayLike<number>, model: DeviceTimeModel, rng: Rng): ProgrammedDevices {
   checkTimeModel(model);
-  const n = targetSiemens.length, target = Float64Array.from(targetSiemens);
-  const prog = new Float64Array(n), nu = new Float64Array(n);
+  const n = targetSiemens.length,
+    target = Float64Array.from(targetSiemens);
+  const prog = new Float64Array(n),
+    nu = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const g = target[k];
-    if (!(g >= 0 && Number.isFinite(g))) throw new RangeError(`programDevices: target ${k} is ${g} S; a target conductance must be finite and >= 0`);
+    if (!(g >= 0 && Number.isFinite(g)))
+      throw new RangeError(`programDevices: target ${k} is ${g} S; a target conductance must be finite and >= 0`);
     let p = g + programmingSigmaSiemens(model, g) * rng.normal();
     p = model.kind === "reram-cmo" ? clamp(p, model.gMinSiemens, model.gMaxSiemens) : Math.max(p, 0);
     prog[k] = p;
@@ -231,18 +259,29 @@ export interface ReadConductances {
  * The conductances t seconds after programming (t ≥ t₀), read noise drawn from `rng` (a fresh read).
  * `readNoiseScale` scales the read noise (0: drift alone; 1: the model's).
  */
-export function conductancesAt(p: ProgrammedDevices, tSecond: number, rng: Rng, opts: { readNoiseScale?: number } = {}): ReadConductances {
-  const m = p.model, scale = opts.readNoiseScale ?? 1;
+export function conductancesAt(
+  p: ProgrammedDevices,
+  tSecond: number,
+  rng: Rng,
+  opts: { readNoiseScale?: number } = {},
+): ReadConductances {
+  const m = p.model,
+    scale = opts.readNoiseScale ?? 1;
   if (!(Number.isFinite(tSecond) && tSecond >= m.t0Second)) {
-    throw new RangeError(`conductancesAt: tSecond must be a finite time >= t0 = ${m.t0Second} s after programming (${m.name}), got ${tSecond} s`);
+    throw new RangeError(
+      `conductancesAt: tSecond must be a finite time >= t0 = ${m.t0Second} s after programming (${m.name}), got ${tSecond} s`,
+    );
   }
   finiteAtLeast(scale, 0, "conductancesAt: readNoiseScale", "1");
-  const n = p.programmedSiemens.length, out = new Float64Array(n), jac = new Float64Array(n);
+  const n = p.programmedSiemens.length,
+    out = new Float64Array(n),
+    jac = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const gp = p.programmedSiemens[k];
     let g: number;
     if (m.kind === "reram-cmo") {
-      const ln = Math.log(tSecond), r = m.relaxation;
+      const ln = Math.log(tSecond),
+        r = m.relaxation;
       g = gp + r.meanPerLnSiemens * ln + (r.sdPerLnSiemens * ln + r.sdOffsetSiemens) * rng.normal();
       if (scale > 0) g += scale * readNoiseSigmaSiemens(m, gp, g, tSecond) * rng.normal();
       const inside = g > m.gMinSiemens && g < m.gMaxSiemens;
@@ -262,7 +301,10 @@ export function conductancesAt(p: ProgrammedDevices, tSecond: number, rng: Rng, 
 /** A drift-aware training draw: a read time log-uniform on [fromSecond, toSecond]. */
 export function logUniformTime(fromSecond: number, toSecond: number, rng: Rng): number {
   positive(fromSecond, "logUniformTime: fromSecond", "s");
-  if (!(toSecond >= fromSecond && Number.isFinite(toSecond))) throw new RangeError(`logUniformTime: toSecond must be finite and >= fromSecond = ${fromSecond} s, got ${toSecond} s`);
+  if (!(toSecond >= fromSecond && Number.isFinite(toSecond)))
+    throw new RangeError(
+      `logUniformTime: toSecond must be finite and >= fromSecond = ${fromSecond} s, got ${toSecond} s`,
+    );
   return Math.exp(rng.uniform(Math.log(fromSecond), Math.log(toSecond)));
 }
 
@@ -276,20 +318,30 @@ export interface DeviceTimeDisturbance {
 }
 
 /** The device-time model must cover the layer's window. */
-export function checkTimeWindow(m: DeviceTimeModel, w: { readonly gOffSiemens: number; readonly gOnSiemens: number }): void {
+export function checkTimeWindow(
+  m: DeviceTimeModel,
+  w: { readonly gOffSiemens: number; readonly gOnSiemens: number },
+): void {
   checkTimeModel(m);
   if (m.kind === "pcm-like" && w.gOnSiemens > m.gMaxSiemens * (1 + 1e-12)) {
-    throw new RangeError(`${m.name}: the layer's G_on ${w.gOnSiemens} S is above the model's g_max ${m.gMaxSiemens} S; use pcmLikeModel(gOnSiemens)`);
+    throw new RangeError(
+      `${m.name}: the layer's G_on ${w.gOnSiemens} S is above the model's g_max ${m.gMaxSiemens} S; use pcmLikeModel(gOnSiemens)`,
+    );
   }
   if (m.kind === "reram-cmo" && (w.gOffSiemens < m.gMinSiemens || w.gOnSiemens > m.gMaxSiemens)) {
-    throw new RangeError(`${m.name}: the layer's window ${w.gOffSiemens}–${w.gOnSiemens} S is outside the model's ${m.gMinSiemens}–${m.gMaxSiemens} S`);
+    throw new RangeError(
+      `${m.name}: the layer's window ${w.gOffSiemens}–${w.gOnSiemens} S is outside the model's ${m.gMinSiemens}–${m.gMaxSiemens} S`,
+    );
   }
 }
 
 function readTimeOf(d: DeviceTimeDisturbance, rng: Rng): number {
   const t = d.readTime;
   if ("second" in t) return t.second;
-  if (!("logUniformSecond" in t) || t.logUniformSecond.length !== 2) throw new RangeError("device-time disturbance: readTime must be { second } or { logUniformSecond: [from, to] } (s)");
+  if (!("logUniformSecond" in t) || t.logUniformSecond.length !== 2)
+    throw new RangeError(
+      "device-time disturbance: readTime must be { second } or { logUniformSecond: [from, to] } (s)",
+    );
   return logUniformTime(t.logUniformSecond[0], t.logUniformSecond[1], rng);
 }
 
@@ -297,7 +349,11 @@ function readTimeOf(d: DeviceTimeDisturbance, rng: Rng): number {
  * One realisation of a `device-time` disturbance: program the targets g (S), then read them at its
  * time. Its gradient passes through dG(t)/dG_prog, the programming noise taken as additive.
  */
-export function timeDisturbance(g: Float64Array, d: DeviceTimeDisturbance, rng: Rng): { gSiemens: Float64Array; jacobian: Float64Array } {
+export function timeDisturbance(
+  g: Float64Array,
+  d: DeviceTimeDisturbance,
+  rng: Rng,
+): { gSiemens: Float64Array; jacobian: Float64Array } {
   const programmed = programDevices(g, d.model, rng);
   const read = conductancesAt(programmed, readTimeOf(d, rng), rng, { readNoiseScale: d.readNoiseScale });
   const jac = read.jacobian;

@@ -66,27 +66,45 @@ function deepFreeze<T>(o: T): T {
 /** Drolet et al. 2023 TiO2 passive crossbar, as in the authors' code (spec §3.1). */
 export const DROLET_2023_TIO2: TiO2DeviceConfig = deepFreeze({
   name: "drolet-2023-tio2",
-  citation: "P. Drolet et al., Hardware-aware training techniques for improving robustness of ex-situ neural network transfer onto passive TiO2 ReRAM crossbars, arXiv:2305.18495 (2023)",
+  citation:
+    "P. Drolet et al., Hardware-aware training techniques for improving robustness of ex-situ neural network transfer onto passive TiO2 ReRAM crossbars, arXiv:2305.18495 (2023)",
   gOffSiemens: 100e-6,
   gOnSiemens: 500e-6,
   dcMapping: "code",
-  tuning: { enabled: true, relStdSlopePercentPerSiemens: -6.24e-4 * 1e6, relStdInterceptPercent: 0.691, offsetMeanPercent: -0.589, offsetStdPercent: 0.339 },
+  tuning: {
+    enabled: true,
+    relStdSlopePercentPerSiemens: -6.24e-4 * 1e6,
+    relStdInterceptPercent: 0.691,
+    offsetMeanPercent: -0.589,
+    offsetStdPercent: 0.339,
+  },
   drift: { enabled: true, table: null },
-  failures: { enabled: true, pStuckLrs: 0.005, pStuckHrs: 0.005, lrsMeanSiemens: 573e-6, lrsStdSiemens: 99e-6, hrsMinSiemens: 10e-6, hrsMaxSiemens: 100e-6 },
+  failures: {
+    enabled: true,
+    pStuckLrs: 0.005,
+    pStuckHrs: 0.005,
+    lrsMeanSiemens: 573e-6,
+    lrsStdSiemens: 99e-6,
+    hrsMinSiemens: 10e-6,
+    hrsMaxSiemens: 100e-6,
+  },
 });
 
 export type VariabilitySource = "tuning" | "drift" | "failures";
 
 /** A copy of a config with changes (checked); nested objects merge one level deep. */
-export function withDevice(base: TiO2DeviceConfig, change: {
-  name?: string;
-  dcMapping?: DoubleColumnMapping;
-  tuning?: Partial<TuningImprecisionConfig>;
-  drift?: Partial<BiasingDriftConfig>;
-  failures?: Partial<StuckFailureConfig>;
-  gOffSiemens?: number;
-  gOnSiemens?: number;
-}): TiO2DeviceConfig {
+export function withDevice(
+  base: TiO2DeviceConfig,
+  change: {
+    name?: string;
+    dcMapping?: DoubleColumnMapping;
+    tuning?: Partial<TuningImprecisionConfig>;
+    drift?: Partial<BiasingDriftConfig>;
+    failures?: Partial<StuckFailureConfig>;
+    gOffSiemens?: number;
+    gOnSiemens?: number;
+  },
+): TiO2DeviceConfig {
   const known = new Set(["name", "dcMapping", "tuning", "drift", "failures", "gOffSiemens", "gOnSiemens"]);
   for (const k of Object.keys(change)) if (!known.has(k)) throw new Error(`unknown device option "${k}"`);
   const cfg: TiO2DeviceConfig = {
@@ -119,16 +137,23 @@ export function validateDevice(c: TiO2DeviceConfig): void {
   };
   pos(c.gOffSiemens, "gOffSiemens");
   pos(c.gOnSiemens, "gOnSiemens");
-  if (!(c.gOnSiemens > c.gOffSiemens)) throw new RangeError(`gOnSiemens (${c.gOnSiemens}) must exceed gOffSiemens (${c.gOffSiemens})`);
-  if (c.dcMapping !== "code" && c.dcMapping !== "physical") throw new Error(`unknown dcMapping "${c.dcMapping}": use "code" or "physical"`);
+  if (!(c.gOnSiemens > c.gOffSiemens))
+    throw new RangeError(`gOnSiemens (${c.gOnSiemens}) must exceed gOffSiemens (${c.gOffSiemens})`);
+  if (c.dcMapping !== "code" && c.dcMapping !== "physical")
+    throw new Error(`unknown dcMapping "${c.dcMapping}": use "code" or "physical"`);
   const f = c.failures;
-  for (const [k, v] of [["pStuckLrs", f.pStuckLrs], ["pStuckHrs", f.pStuckHrs]] as const) {
+  for (const [k, v] of [
+    ["pStuckLrs", f.pStuckLrs],
+    ["pStuckHrs", f.pStuckHrs],
+  ] as const) {
     if (!(v >= 0 && v <= 1)) throw new RangeError(`failures.${k} must be a probability in [0, 1], got ${v}`);
   }
   if (f.pStuckLrs + f.pStuckHrs > 1) throw new RangeError("failures.pStuckLrs + pStuckHrs must not exceed 1");
   if (!(f.lrsStdSiemens >= 0)) throw new RangeError(`failures.lrsStdSiemens must be >= 0, got ${f.lrsStdSiemens}`);
-  if (!(f.hrsMaxSiemens >= f.hrsMinSiemens && f.hrsMinSiemens >= 0)) throw new RangeError("failures: need 0 <= hrsMinSiemens <= hrsMaxSiemens");
-  if (!(c.tuning.offsetStdPercent >= 0)) throw new RangeError(`tuning.offsetStdPercent must be >= 0, got ${c.tuning.offsetStdPercent}`);
+  if (!(f.hrsMaxSiemens >= f.hrsMinSiemens && f.hrsMinSiemens >= 0))
+    throw new RangeError("failures: need 0 <= hrsMinSiemens <= hrsMaxSiemens");
+  if (!(c.tuning.offsetStdPercent >= 0))
+    throw new RangeError(`tuning.offsetStdPercent must be >= 0, got ${c.tuning.offsetStdPercent}`);
 }
 
 /** σ_rel(G) in percent, the CTI law (paper Fig. 2). */

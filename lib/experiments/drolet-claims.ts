@@ -7,7 +7,8 @@ import { DROLET_PAPER_SHARE } from "./drolet";
 import { meanSd } from "../runtime/stats";
 
 const pct = (x: number) => +(100 * x).toFixed(1);
-const paperAware = pct(DROLET_PAPER_SHARE.aware), paperRegular = pct(DROLET_PAPER_SHARE.regular);
+const paperAware = pct(DROLET_PAPER_SHARE.aware),
+  paperRegular = pct(DROLET_PAPER_SHARE.regular);
 const paperContrast = +(paperAware - paperRegular).toFixed(1);
 
 /** Share of the paper's contrast (points) that counts as reproducing it. */
@@ -17,8 +18,10 @@ export const LEVEL_SD_FLOOR_POINTS = 2;
 
 export const DROLET_CLAIMS = Object.freeze({
   contrast: claim({
-    id: "D1", paper: "drolet-2023",
-    statement: "Hardware-aware training raises the share of test points correct in ≥ 95 % of transfers far above regular training.",
+    id: "D1",
+    paper: "drolet-2023",
+    statement:
+      "Hardware-aware training raises the share of test points correct in ≥ 95 % of transfers far above regular training.",
     source: "abstract",
     paperValue: `${paperRegular} % (regular) → ${paperAware} % (aware), +${paperContrast} points`,
     paperNumbers: [paperRegular, paperAware, paperContrast],
@@ -26,7 +29,8 @@ export const DROLET_CLAIMS = Object.freeze({
     rule: `mean(aware) − mean(regular) ≥ ${CONTRAST_FRACTION} × ${paperContrast} points`,
   }),
   levels: claim({
-    id: "D2", paper: "drolet-2023",
+    id: "D2",
+    paper: "drolet-2023",
     statement: "The two shares themselves match the paper's.",
     source: "abstract",
     paperValue: `${paperRegular} % and ${paperAware} %`,
@@ -37,16 +41,34 @@ export const DROLET_CLAIMS = Object.freeze({
 });
 
 /** D1 and D2 from the per-seed shares (fractions in [0, 1]). */
-export function evaluateDroletClaims(shares: { seeds: readonly number[]; regular: readonly number[]; aware: readonly number[] }): ClaimResult[] {
+export function evaluateDroletClaims(shares: {
+  seeds: readonly number[];
+  regular: readonly number[];
+  aware: readonly number[];
+}): ClaimResult[] {
   const n = shares.seeds.length;
-  if (n === 0 || shares.regular.length !== n || shares.aware.length !== n) throw new Error(`need one regular and one aware share per seed (${n} seeds)`);
-  if ([...shares.regular, ...shares.aware].some((s) => !(s >= 0 && s <= 1))) throw new Error("shares are fractions in [0, 1]");
-  const reg = meanSd(shares.regular.map(pct)), aw = meanSd(shares.aware.map(pct));
+  if (n === 0 || shares.regular.length !== n || shares.aware.length !== n)
+    throw new Error(`need one regular and one aware share per seed (${n} seeds)`);
+  if ([...shares.regular, ...shares.aware].some((s) => !(s >= 0 && s <= 1)))
+    throw new Error("shares are fractions in [0, 1]");
+  const reg = meanSd(shares.regular.map(pct)),
+    aw = meanSd(shares.aware.map(pct));
   const contrast = aw.mean - reg.mean;
-  const inside = (s: { mean: number; sd: number }, paper: number) => Math.abs(paper - s.mean) <= 2 * Math.max(s.sd, LEVEL_SD_FLOOR_POINTS);
+  const inside = (s: { mean: number; sd: number }, paper: number) =>
+    Math.abs(paper - s.mean) <= 2 * Math.max(s.sd, LEVEL_SD_FLOOR_POINTS);
   const text = `${formatMeanSd(reg, 1, " %")} → ${formatMeanSd(aw, 1, " %")}`;
   return [
-    measuredClaim(DROLET_CLAIMS.contrast, { n, seeds: shares.seeds, measured: `${text}, +${contrast.toFixed(1)} points`, reproduced: contrast >= CONTRAST_FRACTION * paperContrast }),
-    measuredClaim(DROLET_CLAIMS.levels, { n, seeds: shares.seeds, measured: text, reproduced: inside(reg, paperRegular) && inside(aw, paperAware) }),
+    measuredClaim(DROLET_CLAIMS.contrast, {
+      n,
+      seeds: shares.seeds,
+      measured: `${text}, +${contrast.toFixed(1)} points`,
+      reproduced: contrast >= CONTRAST_FRACTION * paperContrast,
+    }),
+    measuredClaim(DROLET_CLAIMS.levels, {
+      n,
+      seeds: shares.seeds,
+      measured: text,
+      reproduced: inside(reg, paperRegular) && inside(aw, paperAware),
+    }),
   ];
 }

@@ -12,14 +12,33 @@ import type { ImageSet } from "../data/mnist";
 import { subset } from "../data/mnist";
 import { loadCifar10 } from "../data/cifar10";
 import { MemristiveCnn, augmentCifarBatch } from "../training/memristive-cnn";
-import { MemristiveTrainResult, inferenceRepeats, joksasTraining, trainMemristiveMlp } from "../training/memristive-mlp";
+import {
+  MemristiveTrainResult,
+  inferenceRepeats,
+  joksasTraining,
+  trainMemristiveMlp,
+} from "../training/memristive-mlp";
 import { summariseRepeats } from "./joksas";
 import type { InferenceSummary, SetupId, TrainingConfig } from "./joksas";
 
 /** C0 and C1 of spec §7.1. */
 export const CNN_TRAININGS: Readonly<Record<"C0" | "C1", TrainingConfig>> = Object.freeze({
-  C0: { key: "C0", label: "CIFAR-10, ideal (standard training)", setup: "D0", weights: { kind: "standard", rule: "min-G" }, regularised: false, inference: ["D2"] },
-  C1: { key: "C1", label: "CIFAR-10, high I–V nonlin. (aware, double weights)", setup: "D2", weights: { kind: "double" }, regularised: false, inference: ["D2"] },
+  C0: {
+    key: "C0",
+    label: "CIFAR-10, ideal (standard training)",
+    setup: "D0",
+    weights: { kind: "standard", rule: "min-G" },
+    regularised: false,
+    inference: ["D2"],
+  },
+  C1: {
+    key: "C1",
+    label: "CIFAR-10, high I–V nonlin. (aware, double weights)",
+    setup: "D2",
+    weights: { kind: "double" },
+    regularised: false,
+    inference: ["D2"],
+  },
 });
 
 export interface CnnProtocol {
@@ -46,13 +65,40 @@ export interface CnnProtocol {
  * quick: one training batch (8000 / 2000), 2000 test images, 4 epochs of SGD 0.05, one network.
  */
 export function cnnProtocol(mode: RunMode, change: Partial<CnnProtocol> = {}): CnnProtocol {
-  if (mode !== "quick" && mode !== "full") throw new Error(`unknown run mode "${mode as string}": use "quick" or "full"`);
+  if (mode !== "quick" && mode !== "full")
+    throw new Error(`unknown run mode "${mode as string}": use "quick" or "full"`);
   const shift = "augmentation shifts are whole pixels (Keras interpolates bilinearly)";
   if (mode === "full") {
-    return { mode, trainBatches: 5, testImages: 10000, epochs: 1000, batchSize: 64, learningRate: 0.01, validateEvery: 20, validationRepeats: 20, inferenceRepeats: 25, networks: 5, monitorRepeats: 20, augment: true, deviations: [shift], ...change };
+    return {
+      mode,
+      trainBatches: 5,
+      testImages: 10000,
+      epochs: 1000,
+      batchSize: 64,
+      learningRate: 0.01,
+      validateEvery: 20,
+      validationRepeats: 20,
+      inferenceRepeats: 25,
+      networks: 5,
+      monitorRepeats: 20,
+      augment: true,
+      deviations: [shift],
+      ...change,
+    };
   }
   return {
-    mode, trainBatches: 1, testImages: 2000, epochs: 4, batchSize: 64, learningRate: 0.05, validateEvery: 2, validationRepeats: 3, inferenceRepeats: 5, networks: 1, monitorRepeats: 3, augment: true,
+    mode,
+    trainBatches: 1,
+    testImages: 2000,
+    epochs: 4,
+    batchSize: 64,
+    learningRate: 0.05,
+    validateEvery: 2,
+    validationRepeats: 3,
+    inferenceRepeats: 5,
+    networks: 1,
+    monitorRepeats: 3,
+    augment: true,
     deviations: [
       "data: data_batch_1 only, split 8000 / 2000, and the first 2000 test images, instead of 40 000 / 10 000 / 10 000",
       "4 epochs of SGD 0.05 instead of 1000 of SGD 0.01",
@@ -71,11 +117,19 @@ export interface CifarSplits {
 
 /** Read the binary files (data/cifar-10/ unless `dir`; `recordsPerBatch` for files other than the official 10 000-record batches) and split them as the protocol says. */
 export function cifarSplits(protocol: CnnProtocol, dir?: string, opts: { recordsPerBatch?: number } = {}): CifarSplits {
-  const { train, test } = loadCifar10(dir, { trainBatches: protocol.trainBatches, recordsPerBatch: opts.recordsPerBatch });
-  if (!(Number.isInteger(protocol.testImages) && protocol.testImages >= 1 && protocol.testImages <= test.n)) throw new RangeError(`testImages must be 1…${test.n}, got ${protocol.testImages}`);
+  const { train, test } = loadCifar10(dir, {
+    trainBatches: protocol.trainBatches,
+    recordsPerBatch: opts.recordsPerBatch,
+  });
+  if (!(Number.isInteger(protocol.testImages) && protocol.testImages >= 1 && protocol.testImages <= test.n))
+    throw new RangeError(`testImages must be 1…${test.n}, got ${protocol.testImages}`);
   const cut = Math.round(0.8 * train.n);
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-  return { train: subset(train, range(0, cut)), validation: subset(train, range(cut, train.n)), test: subset(test, range(0, protocol.testImages)) };
+  return {
+    train: subset(train, range(0, cut)),
+    validation: subset(train, range(cut, train.n)),
+    test: subset(test, range(0, protocol.testImages)),
+  };
 }
 
 export interface TrainedCnn {
@@ -86,23 +140,53 @@ export interface TrainedCnn {
 }
 
 /** Train one CNN of C0/C1 (test curves on its inference setups, from a generator of their own). */
-export function trainCnn(config: TrainingConfig, protocol: CnnProtocol, data: CifarSplits, seed: number, opts: { onLog?: (s: string) => void } = {}): TrainedCnn {
+export function trainCnn(
+  config: TrainingConfig,
+  protocol: CnnProtocol,
+  data: CifarSplits,
+  seed: number,
+  opts: { onLog?: (s: string) => void } = {},
+): TrainedCnn {
   const setup = JOKSAS_SETUPS[config.setup];
   if (!setup) throw new Error(`unknown device setup "${config.setup}"`);
   const model = new MemristiveCnn({ weights: config.weights }, makeRng(`cnn-init/${seed}`));
   if (setup.gOffSiemens !== null) model.trainingSetup = setup;
-  const cfg = joksasTraining(setup, { epochs: protocol.epochs, batchSize: protocol.batchSize, learningRate: protocol.learningRate, validateEvery: protocol.validateEvery, validationRepeats: protocol.validationRepeats });
-  const monitor = { data: data.test, setups: config.inference.map((id) => JOKSAS_SETUPS[id]), repeats: protocol.monitorRepeats, rng: makeRng(`cnn-monitor/${config.key}/${seed}`) };
-  const result = trainMemristiveMlp(model, data.train, data.validation, cfg, makeRng(`cnn-train/${config.key}/${seed}`), {
-    onLog: opts.onLog ? (s) => opts.onLog!(`${config.key}: ${s}`) : undefined,
-    monitor,
-    augment: protocol.augment ? augmentCifarBatch : undefined,
+  const cfg = joksasTraining(setup, {
+    epochs: protocol.epochs,
+    batchSize: protocol.batchSize,
+    learningRate: protocol.learningRate,
+    validateEvery: protocol.validateEvery,
+    validationRepeats: protocol.validationRepeats,
   });
+  const monitor = {
+    data: data.test,
+    setups: config.inference.map((id) => JOKSAS_SETUPS[id]),
+    repeats: protocol.monitorRepeats,
+    rng: makeRng(`cnn-monitor/${config.key}/${seed}`),
+  };
+  const result = trainMemristiveMlp(
+    model,
+    data.train,
+    data.validation,
+    cfg,
+    makeRng(`cnn-train/${config.key}/${seed}`),
+    {
+      onLog: opts.onLog ? (s) => opts.onLog!(`${config.key}: ${s}`) : undefined,
+      monitor,
+      augment: protocol.augment ? augmentCifarBatch : undefined,
+    },
+  );
   return { config, seed, model, result };
 }
 
 /** The inference protocol of one trained CNN on one setup. */
-export function inferCnn(net: TrainedCnn, setupId: SetupId, data: CifarSplits, protocol: CnnProtocol, rng: Rng = makeRng(`cnn-infer/${net.config.key}/${net.seed}`)): InferenceSummary {
+export function inferCnn(
+  net: TrainedCnn,
+  setupId: SetupId,
+  data: CifarSplits,
+  protocol: CnnProtocol,
+  rng: Rng = makeRng(`cnn-infer/${net.config.key}/${net.seed}`),
+): InferenceSummary {
   const setup = JOKSAS_SETUPS[setupId];
   if (!setup) throw new Error(`unknown device setup "${setupId}"`);
   const reps = inferenceRepeats(net.model, data.test, setup, protocol.inferenceRepeats, rng);

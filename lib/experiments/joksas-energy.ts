@@ -23,11 +23,19 @@ export interface PowerBreakdown {
 }
 
 /** Power per layer and per example over `data` under a setup (one device realisation per batch). */
-export function powerBreakdown(model: MemristiveMlp, data: ImageSet, stage: DeviceSetup, rng: Rng, batchSize = 100): PowerBreakdown {
-  if (stage.gOffSiemens === null && model.spec.weights.kind === "standard") throw new Error("a standard-weights network on the ideal setup runs in software: no power to break down");
+export function powerBreakdown(
+  model: MemristiveMlp,
+  data: ImageSet,
+  stage: DeviceSetup,
+  rng: Rng,
+  batchSize = 100,
+): PowerBreakdown {
+  if (stage.gOffSiemens === null && model.spec.weights.kind === "standard")
+    throw new Error("a standard-weights network on the ideal setup runs in software: no power to break down");
   const L = model.layers.length;
   const layerSum = new Float64Array(L);
-  const exampleWatts = new Float64Array(data.n), msq = new Float64Array(data.n);
+  const exampleWatts = new Float64Array(data.n),
+    msq = new Float64Array(data.n);
   for (let s = 0; s < data.n; s += batchSize) {
     const e = Math.min(data.n, s + batchSize);
     tf.tidy(() => {
@@ -50,7 +58,14 @@ export function powerBreakdown(model: MemristiveMlp, data: ImageSet, stage: Devi
   }
   const layerWatts = Array.from(layerSum, (v) => v / data.n);
   const total = layerWatts.reduce((a, b) => a + b, 0);
-  return { layerWatts, exampleWatts, exampleMeanSquareInput: msq, totalWatts: total, energyJoule: T_READ_SECONDS * total, efficiencyTopsPerWatt: efficiencyTopsPerWatt(model.synapses(), total) };
+  return {
+    layerWatts,
+    exampleWatts,
+    exampleMeanSquareInput: msq,
+    totalWatts: total,
+    energyJoule: T_READ_SECONDS * total,
+    efficiencyTopsPerWatt: efficiencyTopsPerWatt(model.synapses(), total),
+  };
 }
 
 export interface DevicePowerMap {
@@ -64,9 +79,20 @@ export interface DevicePowerMap {
 }
 
 /** Mean power of every device of one layer over `data` (W). */
-export function devicePowerMap(model: MemristiveMlp, layer: number, data: ImageSet, stage: DeviceSetup, rng: Rng, batchSize = 50): DevicePowerMap {
-  if (!Number.isInteger(layer) || layer < 0 || layer >= model.layers.length) throw new RangeError(`layer must be 0…${model.layers.length - 1}, got ${layer}`);
-  let acc: Float64Array | null = null, gs: Float64Array | null = null, rows = 0, cols = 0;
+export function devicePowerMap(
+  model: MemristiveMlp,
+  layer: number,
+  data: ImageSet,
+  stage: DeviceSetup,
+  rng: Rng,
+  batchSize = 50,
+): DevicePowerMap {
+  if (!Number.isInteger(layer) || layer < 0 || layer >= model.layers.length)
+    throw new RangeError(`layer must be 0…${model.layers.length - 1}, got ${layer}`);
+  let acc: Float64Array | null = null,
+    gs: Float64Array | null = null,
+    rows = 0,
+    cols = 0;
   for (let s = 0; s < data.n; s += batchSize) {
     const e = Math.min(data.n, s + batchSize);
     tf.tidy(() => {
@@ -83,17 +109,31 @@ export function devicePowerMap(model: MemristiveMlp, layer: number, data: ImageS
       });
     });
   }
-  if (!acc || !gs) throw new Error(`layer ${layer} did not run on a crossbar (a standard network on the ideal setup runs in software)`);
+  if (!acc || !gs)
+    throw new Error(
+      `layer ${layer} did not run on a crossbar (a standard network on the ideal setup runs in software)`,
+    );
   return { rows, cols, watts: acc, conductancesSiemens: gs };
 }
 
 /** The same device setup with its conductance window scaled by `factor` (ohmic setups only: the PF fits belong to their window). */
 export function scaledWindow(setup: DeviceSetup, factor: number): DeviceSetup {
   if (!(factor > 0)) throw new RangeError(`window scale factor must be > 0, got ${factor}`);
-  if (setup.gOffSiemens === null || setup.gOnSiemens === null) throw new Error(`setup ${setup.id} has no conductance window`);
-  if (setup.currentModel) throw new Error(`setup ${setup.id} has a Poole–Frenkel model fitted to its own window: scale an ohmic setup instead`);
+  if (setup.gOffSiemens === null || setup.gOnSiemens === null)
+    throw new Error(`setup ${setup.id} has no conductance window`);
+  if (setup.currentModel)
+    throw new Error(
+      `setup ${setup.id} has a Poole–Frenkel model fitted to its own window: scale an ohmic setup instead`,
+    );
   return deviceSetup(
-    { id: `${setup.id}×${factor}`, name: `${setup.name} (window ×${factor})`, gOffSiemens: setup.gOffSiemens * factor, gOnSiemens: setup.gOnSiemens * factor, readVoltageVolt: setup.readVoltageVolt, citation: setup.citation },
+    {
+      id: `${setup.id}×${factor}`,
+      name: `${setup.name} (window ×${factor})`,
+      gOffSiemens: setup.gOffSiemens * factor,
+      gOnSiemens: setup.gOnSiemens * factor,
+      readVoltageVolt: setup.readVoltageVolt,
+      citation: setup.citation,
+    },
     setup.disturbance ? [setup.disturbance] : [],
   );
 }

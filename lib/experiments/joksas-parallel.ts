@@ -9,7 +9,15 @@ import * as os from "os";
 import * as path from "path";
 import type { MnistSplits } from "../data/mnist";
 import type { MlpEngine } from "../training/memristive-mlp";
-import { JoksasProtocol, SetupId, TrainedNetwork, TrainingConfig, isJoksasCached, loadJoksasData, trainJoksas } from "./joksas";
+import {
+  JoksasProtocol,
+  SetupId,
+  TrainedNetwork,
+  TrainingConfig,
+  isJoksasCached,
+  loadJoksasData,
+  trainJoksas,
+} from "./joksas";
 
 export interface TrainRequest {
   readonly config: TrainingConfig & { l1Gamma?: number };
@@ -29,7 +37,11 @@ export interface WorkerJob {
   readonly engine: MlpEngine;
 }
 
-export type WorkerReply = { type: "ready" } | { type: "log"; line: string } | { type: "done"; index: number; seconds: number } | { type: "failed"; index: number; error: string };
+export type WorkerReply =
+  | { type: "ready" }
+  | { type: "log"; line: string }
+  | { type: "done"; index: number; seconds: number }
+  | { type: "failed"; index: number; error: string };
 
 export interface TrainManyOptions {
   /** Worker processes (default: the number of cores, at most one per network to train; 0 trains here). */
@@ -42,19 +54,47 @@ export interface TrainManyOptions {
 }
 
 /** Train (or load from the cache) every requested network; those not cached train in worker processes. */
-export async function trainJoksasMany(requests: readonly TrainRequest[], protocol: JoksasProtocol, data: MnistSplits, opts: TrainManyOptions = {}): Promise<TrainedNetwork[]> {
-  const engine = opts.engine ?? "fused", dataSeed = opts.dataSeed ?? 0;
+export async function trainJoksasMany(
+  requests: readonly TrainRequest[],
+  protocol: JoksasProtocol,
+  data: MnistSplits,
+  opts: TrainManyOptions = {},
+): Promise<TrainedNetwork[]> {
+  const engine = opts.engine ?? "fused",
+    dataSeed = opts.dataSeed ?? 0;
   const workers = opts.workers ?? os.availableParallelism();
-  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a whole number >= 0, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new RangeError(`workers must be a whole number >= 0, got ${workers}`);
   if (!Number.isInteger(dataSeed)) throw new RangeError(`dataSeed must be a whole number, got ${dataSeed}`);
-  const todo = requests.map((r, index) => ({ r, index })).filter(({ r }) => !isJoksasCached(r.config, protocol, data, r.seed, r.monitor ?? [], engine));
+  const todo = requests
+    .map((r, index) => ({ r, index }))
+    .filter(({ r }) => !isJoksasCached(r.config, protocol, data, r.seed, r.monitor ?? [], engine));
   if (workers > 0 && todo.length > 0) {
     const reference = loadJoksasData(protocol, dataSeed, opts.dataDir);
-    if (reference.source !== data.source) throw new Error(`the data given (${data.source}) is not what the workers would load with dataSeed ${dataSeed} (${reference.source}): pass the dataSeed and dataDir it was loaded with`);
-    opts.onLog?.(`training ${todo.length} of ${requests.length} networks in ${Math.min(workers, todo.length)} worker processes (${requests.length - todo.length} cached)`);
-    await runWorkers(todo.map(({ r, index }) => ({ type: "train", index, request: r, protocol, dataSeed, dataDir: opts.dataDir, engine })), Math.min(workers, todo.length), (line) => opts.onLog?.(line));
+    if (reference.source !== data.source)
+      throw new Error(
+        `the data given (${data.source}) is not what the workers would load with dataSeed ${dataSeed} (${reference.source}): pass the dataSeed and dataDir it was loaded with`,
+      );
+    opts.onLog?.(
+      `training ${todo.length} of ${requests.length} networks in ${Math.min(workers, todo.length)} worker processes (${requests.length - todo.length} cached)`,
+    );
+    await runWorkers(
+      todo.map(({ r, index }) => ({
+        type: "train",
+        index,
+        request: r,
+        protocol,
+        dataSeed,
+        dataDir: opts.dataDir,
+        engine,
+      })),
+      Math.min(workers, todo.length),
+      (line) => opts.onLog?.(line),
+    );
   }
-  return requests.map((r) => trainJoksas(r.config, protocol, data, r.seed, { monitor: r.monitor, engine, onLog: opts.onLog }));
+  return requests.map((r) =>
+    trainJoksas(r.config, protocol, data, r.seed, { monitor: r.monitor, engine, onLog: opts.onLog }),
+  );
 }
 
 function workerEntry(): { file: string; execArgv: string[] } {
@@ -81,7 +121,11 @@ function runWorkers(jobs: readonly WorkerJob[], n: number, log: (line: string) =
     };
     for (let i = 0; i < n; i++) {
       running++;
-      const w = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], env: process.env });
+      const w = fork(entry.file, [], {
+        execArgv: entry.execArgv,
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        env: process.env,
+      });
       const current: { job: WorkerJob | null } = { job: null };
       w.on("message", (m: WorkerReply) => {
         if (m.type === "ready") next(w, current);
@@ -96,7 +140,10 @@ function runWorkers(jobs: readonly WorkerJob[], n: number, log: (line: string) =
       });
       w.on("exit", (code, signal) => {
         running--;
-        if (current.job) failures.push(`${current.job.request.config.key} seed ${current.job.request.seed}: worker ${w.pid} exited (${signal ?? `code ${code}`}) during training`);
+        if (current.job)
+          failures.push(
+            `${current.job.request.config.key} seed ${current.job.request.seed}: worker ${w.pid} exited (${signal ?? `code ${code}`}) during training`,
+          );
         current.job = null;
         end();
       });

@@ -13,9 +13,15 @@ process.on("message", (job: WorkerJob) => {
       const t0 = Date.now();
       const data = loadJoksasData(job.protocol, job.dataSeed, job.dataDir);
       const r = job.request;
-      trainJoksas(r.config, job.protocol, data, r.seed, { monitor: r.monitor, engine: job.engine, onLog: (line) => reply({ type: "log", line: `[seed ${r.seed}] ${line}` }) }).model.dispose();
+      trainJoksas(r.config, job.protocol, data, r.seed, {
+        monitor: r.monitor,
+        engine: job.engine,
+        onLog: (line) => reply({ type: "log", line: `[seed ${r.seed}] ${line}` }),
+      }).model.dispose();
       reply({ type: "done", index: job.index, seconds: (Date.now() - t0) / 1000 });
     })
-    .catch((e: unknown) => reply({ type: "failed", index: job.index, error: e instanceof Error ? e.message : String(e) }));
+    .catch((e: unknown) =>
+      reply({ type: "failed", index: job.index, error: e instanceof Error ? e.message : String(e) }),
+    );
 });
 reply({ type: "ready" });

@@ -18,12 +18,17 @@ let commit: string | null = null;
 /** `module`: the file that registers the experiment, loaded first when it is not registered here (a worker). */
 export async function executeCell(cell: Cell, store: ResultStore, module?: string): Promise<CellOutcome> {
   const exp = gridExperiment(cell.experiment, module);
-  if (exp.version !== cell.codeVersion) throw new Error(`run ${cell.id} was declared for ${cell.experiment} version ${cell.codeVersion}, the code is version ${exp.version}`);
+  if (exp.version !== cell.codeVersion)
+    throw new Error(
+      `run ${cell.id} was declared for ${cell.experiment} version ${cell.codeVersion}, the code is version ${exp.version}`,
+    );
   const logFile = store.logFile(cell);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = (line: string) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   const startedAt = new Date();
-  log(`pid ${process.pid} started run ${cell.id}: ${cell.experiment} v${cell.codeVersion} ${cell.mode} seed ${cell.seed} ${JSON.stringify(cell.params)}`);
+  log(
+    `pid ${process.pid} started run ${cell.id}: ${cell.experiment} v${cell.codeVersion} ${cell.mode} seed ${cell.seed} ${JSON.stringify(cell.params)}`,
+  );
   try {
     const output = await exp.run(cell, { log });
     commit ??= gitCommit();
@@ -33,7 +38,7 @@ export async function executeCell(cell: Cell, store: ResultStore, module?: strin
     return { id: cell.id, ok: true, seconds };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    log(`FAILED: ${e instanceof Error ? e.stack ?? msg : msg}`);
+    log(`FAILED: ${e instanceof Error ? (e.stack ?? msg) : msg}`);
     return { id: cell.id, ok: false, error: msg, seconds: (Date.now() - startedAt.getTime()) / 1000 };
   }
 }

@@ -40,7 +40,8 @@ export function makeCell(c: Omit<Cell, "id">): Cell {
 /** Check a grid's shape: at least one axis value each, integer seeds, no duplicate values, known mode. */
 export function validateGrid(g: GridSpec): void {
   if (!g.experiment) throw new Error("grid: experiment name is required");
-  if (g.mode !== "quick" && g.mode !== "full") throw new Error(`grid: unknown mode "${g.mode as string}": use "quick" or "full"`);
+  if (g.mode !== "quick" && g.mode !== "full")
+    throw new Error(`grid: unknown mode "${g.mode as string}": use "quick" or "full"`);
   if (!g.seeds.length) throw new Error("grid: at least one seed is needed");
   for (const s of g.seeds) if (!Number.isInteger(s)) throw new Error(`grid: seeds must be integers, got ${s}`);
   if (new Set(g.seeds).size !== g.seeds.length) throw new Error("grid: duplicate seeds");
@@ -55,15 +56,20 @@ export function validateGrid(g: GridSpec): void {
 export function expandGrid(g: GridSpec, codeVersion: string): Cell[] {
   validateGrid(g);
   let combos: Record<string, AxisValue>[] = [{ ...(g.fixed ?? {}) }];
-  for (const [name, values] of Object.entries(g.axes)) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+  for (const [name, values] of Object.entries(g.axes))
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   const cells: Cell[] = [];
-  for (const params of combos) for (const seed of g.seeds) cells.push(makeCell({ experiment: g.experiment, codeVersion, mode: g.mode, seed, params }));
+  for (const params of combos)
+    for (const seed of g.seeds)
+      cells.push(makeCell({ experiment: g.experiment, codeVersion, mode: g.mode, seed, params }));
   return cells;
 }
 
 /** The cells of one shard (task `index` of `count`, 0-based): every count-th cell, so shards stay balanced. */
 export function shardCells(cells: readonly Cell[], index: number, count: number): Cell[] {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`shard count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`shard index must be in 0..${count - 1}, got ${index}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`shard count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(index) || index < 0 || index >= count)
+    throw new RangeError(`shard index must be in 0..${count - 1}, got ${index}`);
   return cells.filter((_, i) => i % count === index);
 }

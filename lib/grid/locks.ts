@@ -29,7 +29,8 @@ export function staleAfterMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CROSSBAR_LAB_LOCK_STALE_HOURS;
   if (raw === undefined || raw === "") return DEFAULT_STALE_HOURS * 3600e3;
   const h = Number(raw);
-  if (!(h > 0)) throw new Error(`CROSSBAR_LAB_LOCK_STALE_HOURS=${JSON.stringify(raw)} must be a positive number of hours`);
+  if (!(h > 0))
+    throw new Error(`CROSSBAR_LAB_LOCK_STALE_HOURS=${JSON.stringify(raw)} must be a positive number of hours`);
   return h * 3600e3;
 }
 
@@ -53,7 +54,11 @@ function readLock(file: string): LockInfo | null {
 }
 
 /** Whether the lock at `file` (holding `info`, or unreadable when null) belongs to a process that is gone. */
-export function isStale(file: string, info: LockInfo | null, opts: { staleAfterMs?: number; now?: number } = {}): boolean {
+export function isStale(
+  file: string,
+  info: LockInfo | null,
+  opts: { staleAfterMs?: number; now?: number } = {},
+): boolean {
   let mtime: number;
   try {
     mtime = fs.statSync(file).mtimeMs;
@@ -82,10 +87,12 @@ export function claimLock(dir: string, id: string, opts: { staleAfterMs?: number
       }
       return tookOver ? { claimed: true, file, tookOver } : { claimed: true, file };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new Error(`cannot create lock ${file}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+        throw new Error(`cannot create lock ${file}: ${(e as Error).message}`, { cause: e });
     }
     const holder = readLock(file);
-    if (!isStale(file, holder, opts)) return { claimed: false, file, holder: holder ?? { host: "unknown", pid: -1, startedAt: "being written" } };
+    if (!isStale(file, holder, opts))
+      return { claimed: false, file, holder: holder ?? { host: "unknown", pid: -1, startedAt: "being written" } };
     // stale: move it aside under a unique name (only one taker succeeds), then retry the exclusive create
     const aside = `${file}.stale-${process.pid}-${Date.now()}`;
     try {

@@ -16,8 +16,13 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Verified result files of an experiment (or of the given cells), and the files that failed verification. */
-export function resultFiles(store: ResultStore, experiment: string, cells?: readonly Cell[]): { files: string[]; corrupt: Array<{ file: string; reason: string }> } {
-  const files: string[] = [], corrupt: Array<{ file: string; reason: string }> = [];
+export function resultFiles(
+  store: ResultStore,
+  experiment: string,
+  cells?: readonly Cell[],
+): { files: string[]; corrupt: Array<{ file: string; reason: string }> } {
+  const files: string[] = [],
+    corrupt: Array<{ file: string; reason: string }> = [];
   if (cells) {
     for (const c of cells) {
       const s = store.check(c);
@@ -41,7 +46,8 @@ export function resultFiles(store: ResultStore, experiment: string, cells?: read
 function plain(v: unknown): unknown {
   if (typeof v === "bigint") return Number(v);
   if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === "object" && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  if (v && typeof v === "object" && !(v instanceof Date))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
 }
 
@@ -55,19 +61,35 @@ export interface AggregateOptions {
 }
 
 export class ResultsDb {
-  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, readonly files: readonly string[], readonly corrupt: ReadonlyArray<{ file: string; reason: string }>, readonly hasRows: boolean) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    readonly files: readonly string[],
+    readonly corrupt: ReadonlyArray<{ file: string; reason: string }>,
+    readonly hasRows: boolean,
+  ) {}
 
   /** Open an in-memory DuckDB with views over the experiment's verified results (optionally only `cells`). */
   static async open(store: ResultStore, experiment: string, cells?: readonly Cell[]): Promise<ResultsDb> {
     const { files, corrupt } = resultFiles(store, experiment, cells);
-    if (!files.length) throw new Error(`no verified results for "${experiment}" in ${store.folder(experiment)}${corrupt.length ? ` (${corrupt.length} corrupt)` : ""}: run the grid first`);
+    if (!files.length)
+      throw new Error(
+        `no verified results for "${experiment}" in ${store.folder(experiment)}${corrupt.length ? ` (${corrupt.length} corrupt)` : ""}: run the grid first`,
+      );
     const instance = await DuckDBInstance.create(":memory:");
     const conn = await instance.connect();
     const list = `[${files.map(sqlString).join(", ")}]`;
-    await conn.run(`CREATE VIEW runs AS SELECT * FROM read_json_auto(${list}, union_by_name = true, maximum_object_size = 268435456)`);
-    const cols = (await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE runs)`)).getRowObjectsJS().map((r) => String(r.column_name));
+    await conn.run(
+      `CREATE VIEW runs AS SELECT * FROM read_json_auto(${list}, union_by_name = true, maximum_object_size = 268435456)`,
+    );
+    const cols = (await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE runs)`))
+      .getRowObjectsJS()
+      .map((r) => String(r.column_name));
     const hasRows = cols.includes("rows");
-    if (hasRows) await conn.run(`CREATE VIEW rows AS SELECT id, seed, params, r.* FROM (SELECT id, seed, params, unnest(rows) AS r FROM runs)`);
+    if (hasRows)
+      await conn.run(
+        `CREATE VIEW rows AS SELECT id, seed, params, r.* FROM (SELECT id, seed, params, unnest(rows) AS r FROM runs)`,
+      );
     return new ResultsDb(instance, conn, files, corrupt, hasRows);
   }
 
@@ -90,7 +112,10 @@ export class ResultsDb {
     const table = opts.table ?? "runs";
     if (table === "rows" && !this.hasRows) throw new Error("this experiment writes no rows table");
     if (!opts.metrics.length) throw new Error("aggregate: name at least one metric");
-    const groups = [...opts.by.map((p) => `params.${ident(p)} AS ${ident(p)}`), ...(opts.rowKeys ?? []).map((k) => `${ident(k)}`)];
+    const groups = [
+      ...opts.by.map((p) => `params.${ident(p)} AS ${ident(p)}`),
+      ...(opts.rowKeys ?? []).map((k) => `${ident(k)}`),
+    ];
     const col = (m: string) => (table === "runs" ? `metrics.${ident(m)}` : ident(m));
     const stats = opts.metrics.flatMap((m) => [
       `median(${col(m)}) AS ${ident(`${m}_median`)}`,
@@ -120,7 +145,9 @@ export class ResultsDb {
 export function numericMetrics(files: readonly string[]): string[] {
   if (!files.length) return [];
   const r = JSON.parse(fs.readFileSync(files[0], "utf8")) as { metrics: Record<string, unknown> };
-  return Object.entries(r.metrics).filter(([, v]) => typeof v === "number").map(([k]) => k);
+  return Object.entries(r.metrics)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k]) => k);
 }
 
 /**
@@ -136,7 +163,7 @@ export interface DataFrameLike {
 
 export function toDataFrame(rows: readonly Row[]): DataFrameLike {
   if (!rows.length) throw new Error("toDataFrame: no rows");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const dfd = require("danfojs") as { DataFrame: new (data: object[]) => DataFrameLike };
   const flat = rows.map((r) => flatten(r));
   return new dfd.DataFrame(flat);

@@ -31,11 +31,16 @@ const registry = new Map<string, GridExperiment>();
 
 /** Register an experiment (once per name; registering the same object again is a no-op). Returns it. */
 export function registerExperiment(e: GridExperiment): GridExperiment {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(e.name)) throw new Error(`grid experiment name "${e.name}" must be lower-case letters, digits and dashes (it names results folders)`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(e.name))
+    throw new Error(
+      `grid experiment name "${e.name}" must be lower-case letters, digits and dashes (it names results folders)`,
+    );
   if (!e.version) throw new Error(`grid experiment "${e.name}" needs a code version`);
-  if (!e.module) throw new Error(`grid experiment "${e.name}" needs its module file (__filename), so that grid workers can load it`);
+  if (!e.module)
+    throw new Error(`grid experiment "${e.name}" needs its module file (__filename), so that grid workers can load it`);
   const prev = registry.get(e.name);
-  if (prev && prev !== e) throw new Error(`grid experiment "${e.name}" is already registered (from ${prev.module}); names must be unique`);
+  if (prev && prev !== e)
+    throw new Error(`grid experiment "${e.name}" is already registered (from ${prev.module}); names must be unique`);
   registry.set(e.name, e);
   return e;
 }
@@ -51,14 +56,21 @@ export function gridExperiment(name: string, module?: string): GridExperiment {
   const e = registry.get(name);
   if (!e) {
     const known = gridExperiments().map((x) => x.name);
-    throw new Error(`unknown grid experiment "${name}": ${known.length ? `registered are ${known.join(", ")}` : "none is registered"} (an experiment registers when its module is imported; lib/experiments registers this project's)`);
+    throw new Error(
+      `unknown grid experiment "${name}": ${known.length ? `registered are ${known.join(", ")}` : "none is registered"} (an experiment registers when its module is imported; lib/experiments registers this project's)`,
+    );
   }
   return e;
 }
 
 /** A cell parameter of the given type, or an error naming it. */
-export function cellParam<T extends string | number | boolean>(cell: Cell, name: string, type: "string" | "number" | "boolean"): T {
+export function cellParam<T extends string | number | boolean>(
+  cell: Cell,
+  name: string,
+  type: "string" | "number" | "boolean",
+): T {
   const v = cell.params[name];
-  if (typeof v !== type) throw new Error(`${cell.experiment}: parameter "${name}" must be a ${type}, got ${JSON.stringify(v)}`);
+  if (typeof v !== type)
+    throw new Error(`${cell.experiment}: parameter "${name}" must be a ${type}, got ${JSON.stringify(v)}`);
   return v as T;
 }

@@ -17,7 +17,14 @@ import { executeInThread } from "./thread";
 import { withHugePages } from "../runtime/huge-pages";
 
 export type GridEvent =
-  | { readonly type: "start"; readonly total: number; readonly skipped: number; readonly todo: number; readonly corrupt: ReadonlyArray<{ id: string; reason: string; movedTo: string }>; readonly cleaned: number }
+  | {
+      readonly type: "start";
+      readonly total: number;
+      readonly skipped: number;
+      readonly todo: number;
+      readonly corrupt: ReadonlyArray<{ id: string; reason: string; movedTo: string }>;
+      readonly cleaned: number;
+    }
   | { readonly type: "run-start"; readonly cell: Cell; readonly worker: number }
   | { readonly type: "run-end"; readonly cell: Cell; readonly outcome: CellOutcome }
   /** A cell this process did not run: finished meanwhile, or running in another process (its lock). */
@@ -54,7 +61,8 @@ export interface GridRunOptions {
 
 export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Promise<GridSummary> {
   const workers = opts.workers ?? 0;
-  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
   const ids = new Set<string>();
   for (const c of cells) {
     if (ids.has(c.id)) throw new Error(`grid has the run ${c.id} twice (${JSON.stringify(c.params)}, seed ${c.seed})`);
@@ -71,7 +79,9 @@ export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Pr
   const moved = corrupt.map(({ cell, reason }) => ({ id: cell.id, reason, movedTo: store.quarantine(cell) }));
   emit({ type: "start", total: cells.length, skipped: already.length, todo: todo.length, corrupt: moved, cleaned });
   const failed: Array<{ id: string; params: Cell["params"]; seed: number; error: string }> = [];
-  let done = 0, skippedLater = 0, busyElsewhere = 0;
+  let done = 0,
+    skippedLater = 0,
+    busyElsewhere = 0;
   const locks = new Map<string, string>();
   // claim a cell before running it; false (and an event) when it is done or running elsewhere
   const claim = (cell: Cell): boolean => {
@@ -79,7 +89,11 @@ export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Pr
     const c = claimLock(lockDir, cell.id);
     if (!c.claimed) {
       busyElsewhere++;
-      emit({ type: "run-skip", cell, reason: `running in another process (host ${c.holder.host}, pid ${c.holder.pid}, since ${c.holder.startedAt})` });
+      emit({
+        type: "run-skip",
+        cell,
+        reason: `running in another process (host ${c.holder.host}, pid ${c.holder.pid}, since ${c.holder.startedAt})`,
+      });
       return false;
     }
     if (store.check(cell).state === "ok") {
@@ -135,10 +149,20 @@ export async function runCells(cells: readonly Cell[], opts: GridRunOptions): Pr
     clearInterval(heartbeat);
   }
   for (const cell of todo) release(cell);
-  const interrupted = abandoned > 0 || (!!opts.signal?.aborted && done + failed.length + skippedLater + busyElsewhere < todo.length);
+  const interrupted =
+    abandoned > 0 || (!!opts.signal?.aborted && done + failed.length + skippedLater + busyElsewhere < todo.length);
   for (const e of experiments) store.cleanTemporary(e, { ids });
   const wallSeconds = (Date.now() - t0) / 1000;
-  const summary: GridSummary = { total: cells.length, skipped: already.length + skippedLater, busyElsewhere, done, failed, interrupted, wallSeconds, runsPerMinute: wallSeconds > 0 ? (60 * done) / wallSeconds : 0 };
+  const summary: GridSummary = {
+    total: cells.length,
+    skipped: already.length + skippedLater,
+    busyElsewhere,
+    done,
+    failed,
+    interrupted,
+    wallSeconds,
+    runsPerMinute: wallSeconds > 0 ? (60 * done) / wallSeconds : 0,
+  };
   emit({ type: "end", summary });
   return summary;
 }
@@ -148,7 +172,16 @@ function workerEntry(): { file: string; execArgv: string[] } {
   return { file: path.join(__dirname, `worker${ext}`), execArgv: ext === ".ts" ? ["--import", "tsx"] : [] };
 }
 
-function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit: (e: GridEvent) => void, finish: (c: Cell, o: CellOutcome) => void, claim: (c: Cell) => boolean, abandon: (c: Cell) => void, signal?: AbortSignal): Promise<void> {
+function runInWorkers(
+  todo: readonly Cell[],
+  n: number,
+  store: ResultStore,
+  emit: (e: GridEvent) => void,
+  finish: (c: Cell, o: CellOutcome) => void,
+  claim: (c: Cell) => boolean,
+  abandon: (c: Cell) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const queue = [...todo];
   const entry = workerEntry();
   const busy = new Map<ChildProcess, Cell | null>();
@@ -177,7 +210,11 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
     };
     const spawn = () => {
       const id = ++slot;
-      const w = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"], env: withHugePages(process.env) });
+      const w = fork(entry.file, [], {
+        execArgv: entry.execArgv,
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+        env: withHugePages(process.env),
+      });
       busy.set(w, null);
       w.on("message", (m: { type: string; outcome?: CellOutcome }) => {
         if (m.type === "ready") dispatch(w, id);
@@ -195,7 +232,12 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
           // a run stopped by the interrupt is not a failure: nothing is kept and the next invocation runs it
           if (signal?.aborted) abandon(cell);
           else {
-            finish(cell, { id: cell.id, ok: false, error: `worker ${id} (pid ${w.pid}) exited (${sig ?? `code ${code}`}) during the run`, seconds: 0 });
+            finish(cell, {
+              id: cell.id,
+              ok: false,
+              error: `worker ${id} (pid ${w.pid}) exited (${sig ?? `code ${code}`}) during the run`,
+              seconds: 0,
+            });
             if (queue.length) spawn();
           }
         }
@@ -211,12 +253,16 @@ function runInWorkers(todo: readonly Cell[], n: number, store: ResultStore, emit
 }
 
 /** One-line progress: bar, counts, rate and ETA. */
-export function progressLine(s: { total: number; skipped: number; done: number; failed: number; running: number; elapsedSeconds: number }, width = 24): string {
+export function progressLine(
+  s: { total: number; skipped: number; done: number; failed: number; running: number; elapsedSeconds: number },
+  width = 24,
+): string {
   const finished = s.skipped + s.done + s.failed;
   const filled = s.total ? Math.round((width * finished) / s.total) : width;
   const rate = s.elapsedSeconds > 0 ? (s.done + s.failed) / s.elapsedSeconds : 0;
   const left = s.total - finished;
   const eta = rate > 0 ? left / rate : NaN;
-  const fmt = (x: number) => (x < 90 ? `${x.toFixed(0)} s` : x < 5400 ? `${(x / 60).toFixed(1)} min` : `${(x / 3600).toFixed(1)} h`);
+  const fmt = (x: number) =>
+    x < 90 ? `${x.toFixed(0)} s` : x < 5400 ? `${(x / 60).toFixed(1)} min` : `${(x / 3600).toFixed(1)} h`;
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${finished}/${s.total} (${s.done} run, ${s.skipped} skipped, ${s.failed} failed, ${s.running} running)${left > 0 && Number.isFinite(eta) ? `, ETA ${fmt(eta)}` : ""}`;
 }

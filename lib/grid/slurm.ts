@@ -25,7 +25,12 @@ export interface SlurmOptions {
   readonly account?: string;
 }
 
-export const SLURM_DEFAULTS: SlurmOptions = Object.freeze({ time: "01:00:00", cpusPerTask: 1, memPerTask: "4G", tasks: 10 });
+export const SLURM_DEFAULTS: SlurmOptions = Object.freeze({
+  time: "01:00:00",
+  cpusPerTask: 1,
+  memPerTask: "4G",
+  tasks: 10,
+});
 
 /** Where the grid's JSON, the scripts and the Slurm logs go: `<results>/<experiment>/slurm/<grid hash>/`. */
 export function slurmFolder(resultsDir: string, grid: GridSpec): string {
@@ -33,19 +38,31 @@ export function slurmFolder(resultsDir: string, grid: GridSpec): string {
 }
 
 function checkOptions(o: SlurmOptions, cells: number): void {
-  if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time)) throw new Error(`slurm: time "${o.time}" is not a Slurm time (e.g. 01:00:00 or 2-00:00:00)`);
-  if (!/^\d+[KMGT]?$/.test(o.memPerTask)) throw new Error(`slurm: memory "${o.memPerTask}" is not a Slurm size (e.g. 4G)`);
-  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1) throw new Error(`slurm: cpus per task must be a positive integer, got ${o.cpusPerTask}`);
-  if (!Number.isInteger(o.tasks) || o.tasks < 1) throw new Error(`slurm: tasks must be a positive integer, got ${o.tasks}`);
+  if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time))
+    throw new Error(`slurm: time "${o.time}" is not a Slurm time (e.g. 01:00:00 or 2-00:00:00)`);
+  if (!/^\d+[KMGT]?$/.test(o.memPerTask))
+    throw new Error(`slurm: memory "${o.memPerTask}" is not a Slurm size (e.g. 4G)`);
+  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1)
+    throw new Error(`slurm: cpus per task must be a positive integer, got ${o.cpusPerTask}`);
+  if (!Number.isInteger(o.tasks) || o.tasks < 1)
+    throw new Error(`slurm: tasks must be a positive integer, got ${o.tasks}`);
   if (cells < 1) throw new Error("slurm: the grid has no cells");
-  if (o.maxParallel !== undefined && (!Number.isInteger(o.maxParallel) || o.maxParallel < 1)) throw new Error(`slurm: max parallel must be a positive integer, got ${o.maxParallel}`);
-  for (const v of [o.partition, o.account]) if (v !== undefined && !/^[\w.-]+$/.test(v)) throw new Error(`slurm: "${v}" is not a valid partition/account name`);
+  if (o.maxParallel !== undefined && (!Number.isInteger(o.maxParallel) || o.maxParallel < 1))
+    throw new Error(`slurm: max parallel must be a positive integer, got ${o.maxParallel}`);
+  for (const v of [o.partition, o.account])
+    if (v !== undefined && !/^[\w.-]+$/.test(v)) throw new Error(`slurm: "${v}" is not a valid partition/account name`);
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The two batch scripts (array and aggregate) for a grid, as text. */
-export function slurmScripts(grid: GridSpec, cells: number, repoDir: string, resultsDir: string, o: SlurmOptions): { array: string; aggregate: string; gridFile: string; folder: string; tasks: number } {
+export function slurmScripts(
+  grid: GridSpec,
+  cells: number,
+  repoDir: string,
+  resultsDir: string,
+  o: SlurmOptions,
+): { array: string; aggregate: string; gridFile: string; folder: string; tasks: number } {
   checkOptions(o, cells);
   const tasks = Math.min(o.tasks, cells);
   const folder = slurmFolder(resultsDir, grid);
@@ -74,7 +91,12 @@ export function slurmScripts(grid: GridSpec, cells: number, repoDir: string, res
     "",
   ].join("\n");
   const aggregate = [
-    ...head(`grid-${grid.experiment}-aggregate`, [`#SBATCH --time=00:30:00`, `#SBATCH --cpus-per-task=1`, `#SBATCH --mem=2G`, `#SBATCH --output=${path.join(folder, "aggregate-%j.out")}`]),
+    ...head(`grid-${grid.experiment}-aggregate`, [
+      `#SBATCH --time=00:30:00`,
+      `#SBATCH --cpus-per-task=1`,
+      `#SBATCH --mem=2G`,
+      `#SBATCH --output=${path.join(folder, "aggregate-%j.out")}`,
+    ]),
     `node --import tsx scripts/grid.ts --grid ${q(gridFile)} --results ${q(resultsDir)} --check --aggregate --export ${q(path.join(folder, "aggregate.csv"))}`,
     "",
   ].join("\n");
@@ -88,20 +110,35 @@ export interface Submission {
 }
 
 /** Write the grid and both scripts, submit the array and the dependent aggregate job. */
-export function submitSlurm(grid: GridSpec, cells: number, repoDir: string, resultsDir: string, o: SlurmOptions, env: NodeJS.ProcessEnv = process.env): Submission {
+export function submitSlurm(
+  grid: GridSpec,
+  cells: number,
+  repoDir: string,
+  resultsDir: string,
+  o: SlurmOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Submission {
   const s = slurmScripts(grid, cells, repoDir, resultsDir, o);
   fs.mkdirSync(s.folder, { recursive: true });
   fs.writeFileSync(s.gridFile, JSON.stringify(grid, null, 2));
-  const arrayFile = path.join(s.folder, "array.sbatch"), aggFile = path.join(s.folder, "aggregate.sbatch");
+  const arrayFile = path.join(s.folder, "array.sbatch"),
+    aggFile = path.join(s.folder, "aggregate.sbatch");
   fs.writeFileSync(arrayFile, s.array);
   fs.writeFileSync(aggFile, s.aggregate);
   const sbatch = (args: string[]) => {
     try {
-      return execFileSync("sbatch", ["--parsable", ...args], { env, stdio: ["ignore", "pipe", "pipe"] }).toString().trim().split(";")[0];
+      return execFileSync("sbatch", ["--parsable", ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+        .toString()
+        .trim()
+        .split(";")[0];
     } catch (e) {
       const err = e as { code?: string; stderr?: Buffer };
-      if (err.code === "ENOENT") throw new Error("sbatch not found: run this on a Slurm login node (or install slurm-wlm), or use --workers for a local run");
-      throw new Error(`sbatch failed: ${err.stderr?.toString().trim() ?? String(e)}`);
+      if (err.code === "ENOENT")
+        throw new Error(
+          "sbatch not found: run this on a Slurm login node (or install slurm-wlm), or use --workers for a local run",
+          { cause: e },
+        );
+      throw new Error(`sbatch failed: ${err.stderr?.toString().trim() ?? String(e)}`, { cause: e });
     }
   };
   const arrayJobId = sbatch([arrayFile]);
@@ -110,19 +147,28 @@ export function submitSlurm(grid: GridSpec, cells: number, repoDir: string, resu
 }
 
 /** Wait until none of the jobs is in the queue (squeue), polling every `pollMs`. */
-export async function waitForSlurmJobs(jobIds: readonly string[], opts: { timeoutMs?: number; pollMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+export async function waitForSlurmJobs(
+  jobIds: readonly string[],
+  opts: { timeoutMs?: number; pollMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
   const t0 = Date.now();
   for (;;) {
     let out: string;
     try {
-      out = execFileSync("squeue", ["-h", "-o", "%i", "-j", jobIds.join(",")], { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+      out = execFileSync("squeue", ["-h", "-o", "%i", "-j", jobIds.join(",")], {
+        env: opts.env ?? process.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+        .toString()
+        .trim();
     } catch (e) {
       const msg = (e as { stderr?: Buffer }).stderr?.toString() ?? "";
       if (/Invalid job id/i.test(msg)) return; // finished and purged
-      throw new Error(`squeue failed: ${msg.trim() || String(e)}`);
+      throw new Error(`squeue failed: ${msg.trim() || String(e)}`, { cause: e });
     }
     if (!out) return;
-    if (Date.now() - t0 > (opts.timeoutMs ?? 3_600_000)) throw new Error(`Slurm jobs ${jobIds.join(", ")} still queued after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (Date.now() - t0 > (opts.timeoutMs ?? 3_600_000))
+      throw new Error(`Slurm jobs ${jobIds.join(", ")} still queued after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
   }
 }

@@ -42,7 +42,10 @@ export interface RunResult extends RunOutput {
   readonly checksum: string;
 }
 
-export type ResultState = { readonly state: "missing" } | { readonly state: "ok"; readonly result: RunResult } | { readonly state: "corrupt"; readonly reason: string };
+export type ResultState =
+  | { readonly state: "missing" }
+  | { readonly state: "ok"; readonly result: RunResult }
+  | { readonly state: "corrupt"; readonly reason: string };
 
 export class ResultStore {
   constructor(readonly dir: string) {
@@ -89,7 +92,8 @@ export class ResultStore {
       host: os.hostname(),
     };
     for (const [k, v] of Object.entries(output.metrics)) {
-      if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`run ${cell.id}: metric "${k}" is ${v}; use null for a missing value`);
+      if (typeof v === "number" && !Number.isFinite(v))
+        throw new Error(`run ${cell.id}: metric "${k}" is ${v}; use null for a missing value`);
     }
     const result = { ...body, checksum: stableHash(body, 64) } as RunResult;
     const f = this.file(cell);
@@ -140,7 +144,9 @@ export class ResultStore {
 
   /** Valid result files of the given cells (in cell order) and the cells still to run. */
   partition(cells: readonly Cell[]): { done: Cell[]; todo: Cell[]; corrupt: Array<{ cell: Cell; reason: string }> } {
-    const done: Cell[] = [], todo: Cell[] = [], corrupt: Array<{ cell: Cell; reason: string }> = [];
+    const done: Cell[] = [],
+      todo: Cell[] = [],
+      corrupt: Array<{ cell: Cell; reason: string }> = [];
     for (const c of cells) {
       const s = this.check(c);
       if (s.state === "ok") done.push(c);
@@ -156,7 +162,10 @@ export class ResultStore {
   readAll(cells: readonly Cell[]): RunResult[] {
     return cells.map((c) => {
       const s = this.check(c);
-      if (s.state === "missing") throw new Error(`no result for run ${c.id} (${JSON.stringify(c.params)}, seed ${c.seed}) in ${this.folder(c.experiment)}: run the grid first`);
+      if (s.state === "missing")
+        throw new Error(
+          `no result for run ${c.id} (${JSON.stringify(c.params)}, seed ${c.seed}) in ${this.folder(c.experiment)}: run the grid first`,
+        );
       if (s.state === "corrupt") throw new Error(`result ${this.file(c)} is corrupt: ${s.reason}`);
       return s.result;
     });
@@ -171,11 +180,21 @@ export function verifyResultFile(file: string, cell?: Cell): ResultState {
   } catch (e) {
     return { state: "corrupt", reason: `not valid JSON (${(e as Error).message.replace(/\s+/g, " ").slice(0, 80)})` };
   }
-  if (!r || typeof r !== "object" || r.schema !== RESULT_SCHEMA) return { state: "corrupt", reason: `schema tag is not "${RESULT_SCHEMA}"` };
+  if (!r || typeof r !== "object" || r.schema !== RESULT_SCHEMA)
+    return { state: "corrupt", reason: `schema tag is not "${RESULT_SCHEMA}"` };
   const { checksum, ...body } = r;
   if (checksum !== stableHash(body, 64)) return { state: "corrupt", reason: "checksum does not match the content" };
-  const expectedId = stableHash(cellIdentity({ experiment: r.experiment, codeVersion: r.codeVersion, mode: r.mode as Cell["mode"], seed: r.seed, params: r.params as Cell["params"] }));
+  const expectedId = stableHash(
+    cellIdentity({
+      experiment: r.experiment,
+      codeVersion: r.codeVersion,
+      mode: r.mode as Cell["mode"],
+      seed: r.seed,
+      params: r.params as Cell["params"],
+    }),
+  );
   if (r.id !== expectedId) return { state: "corrupt", reason: "id does not match the hash of its configuration" };
-  if (cell && (r.id !== cell.id || canonicalJson(r.params) !== canonicalJson(cell.params))) return { state: "corrupt", reason: `file holds run ${r.id}, expected ${cell.id}` };
+  if (cell && (r.id !== cell.id || canonicalJson(r.params) !== canonicalJson(cell.params)))
+    return { state: "corrupt", reason: `file holds run ${r.id}, expected ${cell.id}` };
   return { state: "ok", result: r };
 }

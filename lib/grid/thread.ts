@@ -24,7 +24,11 @@ function threadSource(): { code: string; eval: boolean } {
 }
 
 /** Run `cell` in a fresh worker thread; resolves with its outcome, or `interrupted` when `signal` aborts it. */
-export function executeInThread(cell: Cell, store: ResultStore, signal?: AbortSignal): Promise<CellOutcome & { interrupted?: boolean }> {
+export function executeInThread(
+  cell: Cell,
+  store: ResultStore,
+  signal?: AbortSignal,
+): Promise<CellOutcome & { interrupted?: boolean }> {
   const t0 = Date.now();
   const src = threadSource();
   return new Promise((resolve) => {
@@ -35,9 +39,13 @@ export function executeInThread(cell: Cell, store: ResultStore, signal?: AbortSi
       signal?.removeEventListener("abort", onAbort);
       resolve(o);
     };
-    const worker = new Worker(src.code, { eval: src.eval, workerData: { cell, storeDir: store.dir, module: gridExperiment(cell.experiment).module } satisfies ThreadInput });
+    const worker = new Worker(src.code, {
+      eval: src.eval,
+      workerData: { cell, storeDir: store.dir, module: gridExperiment(cell.experiment).module } satisfies ThreadInput,
+    });
     let aborting = false;
-    const interrupted = () => settle({ id: cell.id, ok: false, interrupted: true, error: "interrupted", seconds: (Date.now() - t0) / 1000 });
+    const interrupted = () =>
+      settle({ id: cell.id, ok: false, interrupted: true, error: "interrupted", seconds: (Date.now() - t0) / 1000 });
     const onAbort = () => {
       aborting = true;
       void worker.terminate().then(interrupted);
@@ -45,8 +53,19 @@ export function executeInThread(cell: Cell, store: ResultStore, signal?: AbortSi
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort);
     worker.on("message", (o: CellOutcome) => settle(o));
-    worker.on("error", (e) => settle({ id: cell.id, ok: false, error: `thread failed: ${e.message}`, seconds: (Date.now() - t0) / 1000 }));
-    worker.on("exit", (code) => (aborting ? interrupted() : settle({ id: cell.id, ok: false, error: `thread exited (code ${code}) before reporting`, seconds: (Date.now() - t0) / 1000 })));
+    worker.on("error", (e) =>
+      settle({ id: cell.id, ok: false, error: `thread failed: ${e.message}`, seconds: (Date.now() - t0) / 1000 }),
+    );
+    worker.on("exit", (code) =>
+      aborting
+        ? interrupted()
+        : settle({
+            id: cell.id,
+            ok: false,
+            error: `thread exited (code ${code}) before reporting`,
+            seconds: (Date.now() - t0) / 1000,
+          }),
+    );
   });
 }
 
@@ -54,6 +73,12 @@ if (!isMainThread && parentPort && (workerData as ThreadInput | undefined)?.cell
   const { cell, storeDir, module } = workerData as ThreadInput;
   executeCell(cell, new ResultStore(storeDir), module).then(
     (o) => parentPort!.postMessage(o),
-    (e: unknown) => parentPort!.postMessage({ id: cell.id, ok: false, error: e instanceof Error ? e.message : String(e), seconds: 0 }),
+    (e: unknown) =>
+      parentPort!.postMessage({
+        id: cell.id,
+        ok: false,
+        error: e instanceof Error ? e.message : String(e),
+        seconds: 0,
+      }),
   );
 }

@@ -17,7 +17,11 @@ process.on("message", (m: RunMessage) => {
   if (m.type !== "run") return;
   executeCell(m.cell, new ResultStore(m.storeDir), m.module).then(
     (outcome) => reply({ type: "done", outcome }),
-    (e: unknown) => reply({ type: "done", outcome: { id: m.cell.id, ok: false, error: e instanceof Error ? e.message : String(e), seconds: 0 } }),
+    (e: unknown) =>
+      reply({
+        type: "done",
+        outcome: { id: m.cell.id, ok: false, error: e instanceof Error ? e.message : String(e), seconds: 0 },
+      }),
   );
 });
 reply({ type: "ready" });

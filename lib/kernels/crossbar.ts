@@ -13,12 +13,43 @@ export interface CrossbarKernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   sweepLines(
-    x: number, first: number, last: number, J: number, jSign: number, G: number, y: number, invPiv: number, mul: number, off: number,
-    lines: number, len: number, lineStride: number, posStride: number, p: number, scratch: number, wantResidual: number, block: number, omega: number,
+    x: number,
+    first: number,
+    last: number,
+    J: number,
+    jSign: number,
+    G: number,
+    y: number,
+    invPiv: number,
+    mul: number,
+    off: number,
+    lines: number,
+    len: number,
+    lineStride: number,
+    posStride: number,
+    p: number,
+    scratch: number,
+    wantResidual: number,
+    block: number,
+    omega: number,
   ): number;
   kclResidual(
-    W: number, B: number, wFirst: number, wLast: number, bFirst: number, bLast: number, J: number, G: number, wEnd: number, bEnd: number, gw: number, gb: number,
-    m: number, n: number, p: number, out: number,
+    W: number,
+    B: number,
+    wFirst: number,
+    wLast: number,
+    bFirst: number,
+    bLast: number,
+    J: number,
+    G: number,
+    wEnd: number,
+    bEnd: number,
+    gw: number,
+    gb: number,
+    m: number,
+    n: number,
+    p: number,
+    out: number,
   ): void;
 }
 
@@ -29,7 +60,8 @@ export class LineSweepKernel {
   private top: number;
 
   constructor() {
-    this.k = new WebAssembly.Instance(compiledKernel(CROSSBAR_WASM_FILE), {}).exports as unknown as CrossbarKernelExports;
+    this.k = new WebAssembly.Instance(compiledKernel(CROSSBAR_WASM_FILE), {})
+      .exports as unknown as CrossbarKernelExports;
     this.base = this.top = (this.k.heapBase() + 15) & ~15;
   }
 

@@ -22,22 +22,127 @@ export interface KernelExports {
   clearPadding(m: number, R: number, C: number, Cp: number): void;
   mulInPlace(a: number, b: number, n: number): void;
   argMax(m: number, R: number, C: number, Cp: number, absolute: number): number;
-  mapStandard(theta: number, g: number, R: number, n: number, np: number, Cp: number, base: number, linear: number, rectified: number, pad: number): void;
-  mapStandardBackward(theta: number, dg: number, dtheta: number, R: number, n: number, np: number, Cp: number, linear: number, rectified: number, kink: number): number;
+  mapStandard(
+    theta: number,
+    g: number,
+    R: number,
+    n: number,
+    np: number,
+    Cp: number,
+    base: number,
+    linear: number,
+    rectified: number,
+    pad: number,
+  ): void;
+  mapStandardBackward(
+    theta: number,
+    dg: number,
+    dtheta: number,
+    R: number,
+    n: number,
+    np: number,
+    Cp: number,
+    linear: number,
+    rectified: number,
+    kink: number,
+  ): number;
   mapDouble(d: number, g: number, R: number, C: number, Cp: number, kG: number, gOff: number): void;
   mapDoubleBackward(d: number, dg: number, dd: number, R: number, C: number, Cp: number, kG: number): number;
   stuck(g: number, u: number, pass: number, n: number, p: number, value: number, values: number): void;
-  d2dLognormal(g: number, z: number, factor: number, n: number, rOn: number, rOff: number, sOn: number, sOff: number): void;
-  pfCoefficients(g: number, z1: number, z2: number, c: number, s: number, n: number, sC: number, iC: number, sD: number, iD: number, l11: number, l21: number, l22: number, scale: number): void;
-  pfCoefficientsBackward(g: number, c: number, s: number, dc: number, ds: number, dg: number, R: number, C: number, Cp: number, sC: number, sD: number): void;
-  pfForward(v: number, c: number, s: number, cur: number, e: number, power: number, B: number, R: number, Cp: number, guard: number, skipZero: number, storeE: number): void;
-  pfBackward(v: number, c: number, s: number, e: number, di: number, dc: number, ds: number, dv: number, B: number, R: number, Cp: number, guard: number, skipZero: number): void;
+  d2dLognormal(
+    g: number,
+    z: number,
+    factor: number,
+    n: number,
+    rOn: number,
+    rOff: number,
+    sOn: number,
+    sOff: number,
+  ): void;
+  pfCoefficients(
+    g: number,
+    z1: number,
+    z2: number,
+    c: number,
+    s: number,
+    n: number,
+    sC: number,
+    iC: number,
+    sD: number,
+    iD: number,
+    l11: number,
+    l21: number,
+    l22: number,
+    scale: number,
+  ): void;
+  pfCoefficientsBackward(
+    g: number,
+    c: number,
+    s: number,
+    dc: number,
+    ds: number,
+    dg: number,
+    R: number,
+    C: number,
+    Cp: number,
+    sC: number,
+    sD: number,
+  ): void;
+  pfForward(
+    v: number,
+    c: number,
+    s: number,
+    cur: number,
+    e: number,
+    power: number,
+    B: number,
+    R: number,
+    Cp: number,
+    guard: number,
+    skipZero: number,
+    storeE: number,
+  ): void;
+  pfBackward(
+    v: number,
+    c: number,
+    s: number,
+    e: number,
+    di: number,
+    dc: number,
+    ds: number,
+    dv: number,
+    B: number,
+    R: number,
+    Cp: number,
+    guard: number,
+    skipZero: number,
+  ): void;
   matmul(a: number, w: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
-  matmulTN(a: number, d: number, out: number, M: number, K: number, Np: number, skipZero: number, scratch: number): void;
+  matmulTN(
+    a: number,
+    d: number,
+    out: number,
+    M: number,
+    K: number,
+    Np: number,
+    skipZero: number,
+    scratch: number,
+  ): void;
   matmulNT(d: number, w: number, out: number, M: number, K: number, Np: number): void;
   ohmicPower(v: number, g: number, rowSum: number, power: number, B: number, R: number, Cp: number): void;
   sgd(theta: number, grad: number, n: number, lr: number, l1: number, clip: number): number;
-  dacEncode(x: number, v: number, pass: number, unit: number, B: number, R: number, kV: number, range: number, step: number, managed: number): number;
+  dacEncode(
+    x: number,
+    v: number,
+    pass: number,
+    unit: number,
+    B: number,
+    R: number,
+    kV: number,
+    range: number,
+    step: number,
+    managed: number,
+  ): number;
 }
 
 /** Columns padded to a multiple of 4 (one SIMD vector): the row stride of every kernel matrix. */
@@ -78,7 +183,8 @@ export class Kernels {
     const words = new Uint32Array(this.k.memory.buffer, ptr, 16);
     for (let i = 0; i < 16; i++) words[i] = (rng.next() * 4294967296) >>> 0;
     // xoshiro's one forbidden state is all zeros: per lane, words i, i+4, i+8, i+12
-    for (let lane = 0; lane < 4; lane++) if ((words[lane] | words[lane + 4] | words[lane + 8] | words[lane + 12]) === 0) words[lane] = 1;
+    for (let lane = 0; lane < 4; lane++)
+      if ((words[lane] | words[lane + 4] | words[lane + 8] | words[lane + 12]) === 0) words[lane] = 1;
   }
 }
 

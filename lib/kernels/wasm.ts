@@ -7,7 +7,10 @@ const compiled = new Map<string, WebAssembly.Module>();
 export function compiledKernel(file: string): WebAssembly.Module {
   let m = compiled.get(file);
   if (!m) {
-    if (!fs.existsSync(file)) throw new Error(`the WebAssembly kernels are not built (${file} is missing): run "npm run build" (or "npm run build:kernels")`);
+    if (!fs.existsSync(file))
+      throw new Error(
+        `the WebAssembly kernels are not built (${file} is missing): run "npm run build" (or "npm run build:kernels")`,
+      );
     m = new WebAssembly.Module(fs.readFileSync(file));
     compiled.set(file, m);
   }

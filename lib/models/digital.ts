@@ -43,14 +43,27 @@ export function runOp(op: Op, x: tf.Tensor): tf.Tensor {
         return op.bias ? y.add(tf.tensor1d(op.bias)) : y;
       }
       case "conv2d": {
-        const [kh, kw] = op.kernel, [t, l, b, r] = op.pads;
+        const [kh, kw] = op.kernel,
+          [t, l, b, r] = op.pads;
         const k = tf.tensor4d(op.weight, [kh, kw, op.inChannels, op.outChannels]);
-        const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [t, b], [l, r], [0, 0]];
+        const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+          [0, 0],
+          [t, b],
+          [l, r],
+          [0, 0],
+        ];
         const y = tf.conv2d(x as tf.Tensor4D, k, op.strides as [number, number], pad);
         return op.bias ? y.add(tf.tensor1d(op.bias)) : y;
       }
       case "batchnorm":
-        return tf.batchNorm(x, tf.tensor1d(op.mean), tf.tensor1d(op.variance), tf.tensor1d(op.beta), tf.tensor1d(op.gamma), op.epsilon);
+        return tf.batchNorm(
+          x,
+          tf.tensor1d(op.mean),
+          tf.tensor1d(op.variance),
+          tf.tensor1d(op.beta),
+          tf.tensor1d(op.gamma),
+          op.epsilon,
+        );
       case "activation":
         return activate(op.fn, x);
       case "pool": {
@@ -87,13 +100,17 @@ export function predictDigital(g: NetworkGraph, x: ArrayLike<number>, n: number,
   }
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
 /** Share of rows whose largest output is the label. */
 export function accuracyOf(outputs: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = labels.length, k = outputs.length / n;
+  const n = labels.length,
+    k = outputs.length / n;
   if (!(n > 0) || !Number.isInteger(k)) throw new RangeError(`accuracy: ${outputs.length} outputs for ${n} labels`);
   let correct = 0;
   for (let i = 0; i < n; i++) {

@@ -93,7 +93,9 @@ export interface NetworkGraph {
 export function shapes(g: NetworkGraph): number[][] {
   let s = [...g.input.shape];
   if (!(s.length === 1 || s.length === 3) || !s.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new RangeError(`${g.source}: input shape [${s.join(", ")}] must be [features] or [h, w, c] of positive integers`);
+    throw new RangeError(
+      `${g.source}: input shape [${s.join(", ")}] must be [features] or [h, w, c] of positive integers`,
+    );
   }
   return g.ops.map((op) => (s = shapeAfter(op, s, g.source)));
 }
@@ -116,7 +118,8 @@ function shapeAfter(op: Op, s: number[], source: string): number[] {
       if (c !== op.inChannels) throw new RangeError(`${where} takes ${op.inChannels} channels; its input has ${c}`);
       const ho = Math.floor((h + op.pads[0] + op.pads[2] - op.kernel[0]) / op.strides[0]) + 1;
       const wo = Math.floor((w + op.pads[1] + op.pads[3] - op.kernel[1]) / op.strides[1]) + 1;
-      if (!(ho >= 1 && wo >= 1)) throw new RangeError(`${where}: a ${op.kernel.join("×")} kernel does not fit a ${h}×${w} input`);
+      if (!(ho >= 1 && wo >= 1))
+        throw new RangeError(`${where}: a ${op.kernel.join("×")} kernel does not fit a ${h}×${w} input`);
       return [ho, wo, op.outChannels];
     }
     case "batchnorm": {
@@ -126,8 +129,10 @@ function shapeAfter(op: Op, s: number[], source: string): number[] {
     }
     case "pool": {
       const [h, w, c] = image();
-      const ho = Math.floor((h - op.size[0]) / op.strides[0]) + 1, wo = Math.floor((w - op.size[1]) / op.strides[1]) + 1;
-      if (!(ho >= 1 && wo >= 1)) throw new RangeError(`${where}: a ${op.size.join("×")} window does not fit a ${h}×${w} input`);
+      const ho = Math.floor((h - op.size[0]) / op.strides[0]) + 1,
+        wo = Math.floor((w - op.size[1]) / op.strides[1]) + 1;
+      if (!(ho >= 1 && wo >= 1))
+        throw new RangeError(`${where}: a ${op.size.join("×")} window does not fit a ${h}×${w} input`);
       return [ho, wo, c];
     }
     case "global-avg-pool":
@@ -153,7 +158,8 @@ export function foldBatchNorms(g: NetworkGraph): NetworkGraph {
 
 function foldInto<T extends DenseOp | Conv2dOp>(layer: T, bn: BatchNormOp): T {
   const out = layer.kind === "dense" ? layer.outFeatures : layer.outChannels;
-  if (out !== bn.channels) throw new RangeError(`batch norm "${bn.name}" has ${bn.channels} channels; "${layer.name}" gives ${out}`);
+  if (out !== bn.channels)
+    throw new RangeError(`batch norm "${bn.name}" has ${bn.channels} channels; "${layer.name}" gives ${out}`);
   const scale = Float32Array.from(bn.gamma, (gm, c) => gm / Math.sqrt(bn.variance[c] + bn.epsilon));
   const weight = Float32Array.from(layer.weight, (w, k) => w * scale[k % out]);
   const bias = Float32Array.from(scale, (s, c) => ((layer.bias ? layer.bias[c] : 0) - bn.mean[c]) * s + bn.beta[c]);
@@ -173,14 +179,19 @@ export function matrixShape(op: DenseOp | Conv2dOp): { rows: number; cols: numbe
 }
 
 /** A copy of a graph with new weights for its dense and convolution layers, by name (kernel and bias). */
-export function withWeights(g: NetworkGraph, weights: ReadonlyMap<string, { weight: Float32Array; bias: Float32Array | null }>): NetworkGraph {
+export function withWeights(
+  g: NetworkGraph,
+  weights: ReadonlyMap<string, { weight: Float32Array; bias: Float32Array | null }>,
+): NetworkGraph {
   const ops = g.ops.map((op) => {
     if (op.kind !== "dense" && op.kind !== "conv2d") return op;
     const w = weights.get(op.name);
     if (!w) return op;
-    if (w.weight.length !== op.weight.length) throw new RangeError(`withWeights: "${op.name}" has ${op.weight.length} weights, got ${w.weight.length}`);
+    if (w.weight.length !== op.weight.length)
+      throw new RangeError(`withWeights: "${op.name}" has ${op.weight.length} weights, got ${w.weight.length}`);
     const nb = op.kind === "dense" ? op.outFeatures : op.outChannels;
-    if (w.bias && w.bias.length !== nb) throw new RangeError(`withWeights: "${op.name}" has ${nb} biases, got ${w.bias.length}`);
+    if (w.bias && w.bias.length !== nb)
+      throw new RangeError(`withWeights: "${op.name}" has ${nb} biases, got ${w.bias.length}`);
     return { ...op, weight: w.weight, bias: w.bias };
   });
   return { ...g, ops };

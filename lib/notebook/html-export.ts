@@ -68,11 +68,15 @@ export function outputHtml(o: Output): string {
       }
       for (const t of IMAGE_TYPES) {
         const v = d[t];
-        if (v !== undefined) return `<div class="output"><img src="data:${t};base64,${sourceText(v as string).trim()}" alt=""></div>`;
+        if (v !== undefined)
+          return `<div class="output"><img src="data:${t};base64,${sourceText(v as string).trim()}" alt=""></div>`;
       }
-      if (d["image/svg+xml"] !== undefined) return `<div class="output">${sourceText(d["image/svg+xml"] as string)}</div>`;
-      if (d["text/markdown"] !== undefined) return `<div class="output">${markdownHtml(sourceText(d["text/markdown"] as string))}</div>`;
-      if (d["text/plain"] !== undefined) return `<pre class="output">${esc(sourceText(d["text/plain"] as string))}</pre>`;
+      if (d["image/svg+xml"] !== undefined)
+        return `<div class="output">${sourceText(d["image/svg+xml"] as string)}</div>`;
+      if (d["text/markdown"] !== undefined)
+        return `<div class="output">${markdownHtml(sourceText(d["text/markdown"] as string))}</div>`;
+      if (d["text/plain"] !== undefined)
+        return `<pre class="output">${esc(sourceText(d["text/plain"] as string))}</pre>`;
       return "";
     }
   }

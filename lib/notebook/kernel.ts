@@ -17,6 +17,7 @@ export interface KernelMessage {
   header: { msg_id: string; msg_type: string; session: string; date?: string; version?: string; username?: string };
   parent_header: { msg_id?: string; msg_type?: string };
   metadata: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- protocol content as sent; fields are checked where read
   content: Record<string, any>;
 }
 
@@ -71,7 +72,13 @@ export class TslabKernel {
 
   /** Start the kernel and wait until both its shell and iopub channels answer. */
   static async start(opts: KernelOptions): Promise<TslabKernel> {
-    const ports = { shell: await freePort(), iopub: await freePort(), stdin: await freePort(), control: await freePort(), hb: await freePort() };
+    const ports = {
+      shell: await freePort(),
+      iopub: await freePort(),
+      stdin: await freePort(),
+      control: await freePort(),
+      hb: await freePort(),
+    };
     const key = crypto.randomBytes(32).toString("hex");
     const conn = {
       transport: "tcp",
@@ -117,7 +124,12 @@ export class TslabKernel {
     if (i < 0 || frames.length < i + 6) return null;
     const parts = frames.slice(i + 2, i + 6).map((f) => f.toString());
     if (this.sign(parts) !== frames[i + 1].toString()) return null;
-    return { header: JSON.parse(parts[0]), parent_header: JSON.parse(parts[1]), metadata: JSON.parse(parts[2]), content: JSON.parse(parts[3]) };
+    return {
+      header: JSON.parse(parts[0]),
+      parent_header: JSON.parse(parts[1]),
+      metadata: JSON.parse(parts[2]),
+      content: JSON.parse(parts[3]),
+    };
   }
 
   private async pump(sock: zmq.Dealer): Promise<void> {
@@ -149,7 +161,14 @@ export class TslabKernel {
   }
 
   private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<string> {
-    const header = { msg_id: crypto.randomUUID(), msg_type: msgType, session: this.session, username: "crossbar-lab", date: new Date().toISOString(), version: "5.3" };
+    const header = {
+      msg_id: crypto.randomUUID(),
+      msg_type: msgType,
+      session: this.session,
+      username: "crossbar-lab",
+      date: new Date().toISOString(),
+      version: "5.3",
+    };
     const parts = [JSON.stringify(header), "{}", "{}", JSON.stringify(content)];
     await sock.send([DELIM, this.sign(parts), ...parts]);
     return header.msg_id;
@@ -161,7 +180,11 @@ export class TslabKernel {
         if (this.exited) {
           clearInterval(timer);
           this.waiters.delete(id);
-          reject(new Error(`the tslab kernel exited (code ${this.exited.code}, signal ${this.exited.signal}) during ${what}${this.stderr ? `:\n${this.stderr}` : ""}`));
+          reject(
+            new Error(
+              `the tslab kernel exited (code ${this.exited.code}, signal ${this.exited.signal}) during ${what}${this.stderr ? `:\n${this.stderr}` : ""}`,
+            ),
+          );
         }
       }, 200);
       const t = setTimeout(() => {
@@ -181,7 +204,10 @@ export class TslabKernel {
     const deadline = Date.now() + timeoutMs;
     // Ask for kernel_info until the reply and its iopub status both arrive (iopub is a slow joiner).
     while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`the tslab kernel exited at start (code ${this.exited.code})${this.stderr ? `:\n${this.stderr}` : ""}`);
+      if (this.exited)
+        throw new Error(
+          `the tslab kernel exited at start (code ${this.exited.code})${this.stderr ? `:\n${this.stderr}` : ""}`,
+        );
       let sawIopub = false;
       const id = await this.send(this.shell, "kernel_info_request", {});
       this.iopubListeners.set(id, () => {
@@ -198,14 +224,20 @@ export class TslabKernel {
         this.iopubListeners.delete(id);
       }
     }
-    throw new Error(`the tslab kernel did not become ready within ${timeoutMs / 1000} s${this.stderr ? `:\n${this.stderr}` : ""}`);
+    throw new Error(
+      `the tslab kernel did not become ready within ${timeoutMs / 1000} s${this.stderr ? `:\n${this.stderr}` : ""}`,
+    );
   }
 
   /**
    * Execute code; `onIopub` receives every iopub message of this request (streams, displays,
    * results, errors). Resolves with the execute_reply content once the kernel is idle again.
    */
-  async execute(code: string, onIopub: (m: KernelMessage) => void, timeoutS = 3600): Promise<{ status: string; execution_count: number | null }> {
+  async execute(
+    code: string,
+    onIopub: (m: KernelMessage) => void,
+    timeoutS = 3600,
+  ): Promise<{ status: string; execution_count: number | null }> {
     let idle!: () => void;
     const idleP = new Promise<void>((r) => (idle = r));
     const header = { msg_id: crypto.randomUUID() };
@@ -214,8 +246,22 @@ export class TslabKernel {
       if (m.header.msg_type === "status" && m.content.execution_state === "idle") idle();
       else if (m.header.msg_type !== "status" && m.header.msg_type !== "execute_input") onIopub(m);
     });
-    const content = { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
-    const h = { msg_id: header.msg_id, msg_type: "execute_request", session: this.session, username: "crossbar-lab", date: new Date().toISOString(), version: "5.3" };
+    const content = {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    };
+    const h = {
+      msg_id: header.msg_id,
+      msg_type: "execute_request",
+      session: this.session,
+      username: "crossbar-lab",
+      date: new Date().toISOString(),
+      version: "5.3",
+    };
     const parts = [JSON.stringify(h), "{}", "{}", JSON.stringify(content)];
     const replyP = this.reply(h.msg_id, timeoutS * 1000, "cell execution");
     await this.shell.send([DELIM, this.sign(parts), ...parts]);

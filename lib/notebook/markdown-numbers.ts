@@ -57,14 +57,22 @@ export function stripReferences(md: string): string {
     .replace(/\b\d{4}\.\d{4,5}(v\d+)?\b/g, " ")
     .replace(/\bZenodo\s*\d+/g, " ")
     .replace(/§\s*\d+(\.\d+)*[a-z]?/g, " ")
-    .replace(/\b(Fig\.|Figs\.|figures?|Figures?|Table|Tables|table|Eq\.|eq\.|section|Section|notebooks?|Notebooks?|step|Step)\s*\(?\d+(\.\d+)*[a-z]?\)?((\s*[–,-]|\s+and|\s+or)\s*\d+[a-z]?)*/g, " ")
+    .replace(
+      /\b(Fig\.|Figs\.|figures?|Figures?|Table|Tables|table|Eq\.|eq\.|section|Section|notebooks?|Notebooks?|step|Step)\s*\(?\d+(\.\d+)*[a-z]?\)?((\s*[–,-]|\s+and|\s+or)\s*\d+[a-z]?)*/g,
+      " ",
+    )
     .replace(/^#+\s*\d+\s*·/gm, " ");
 }
 
-const NUMBER = /(?<![\p{L}\p{N}_.−-])(\d{1,3}(?:[ \u202f\u2009]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-−+]?\d+)?)(?![\p{L}\p{N}_]|\.\d)/gu;
+const NUMBER =
+  /(?<![\p{L}\p{N}_.−-])(\d{1,3}(?:[ \u202f\u2009]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-−+]?\d+)?)(?![\p{L}\p{N}_]|\.\d)/gu;
 
 function significantDigits(text: string): number {
-  const mant = text.replace(/[ \u202f\u2009]/g, "").split(/e/i)[0].replace(".", "").replace(/^0+/, "");
+  const mant = text
+    .replace(/[ \u202f\u2009]/g, "")
+    .split(/e/i)[0]
+    .replace(".", "")
+    .replace(/^0+/, "");
   return Math.max(1, mant.replace(/0+$/, "").length || 1);
 }
 
@@ -98,7 +106,11 @@ export function typedNumbers(md: string, constants: ReadonlySet<number>, years: 
     if (years.has(value)) continue;
     if (matchesConstant(value, significantDigits(raw), constants)) continue;
     const i = m.index ?? 0;
-    found.push({ text: raw, value, context: text.slice(Math.max(0, i - 40), i + raw.length + 40).replace(/\s+/g, " ") });
+    found.push({
+      text: raw,
+      value,
+      context: text.slice(Math.max(0, i - 40), i + raw.length + 40).replace(/\s+/g, " "),
+    });
   }
   return found;
 }

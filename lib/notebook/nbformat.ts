@@ -4,10 +4,28 @@ import * as path from "path";
 
 export type MultilineString = string | string[];
 
-export interface StreamOutput { output_type: "stream"; name: "stdout" | "stderr"; text: MultilineString }
-export interface DisplayDataOutput { output_type: "display_data"; data: Record<string, unknown>; metadata: Record<string, unknown> }
-export interface ExecuteResultOutput { output_type: "execute_result"; execution_count: number | null; data: Record<string, unknown>; metadata: Record<string, unknown> }
-export interface ErrorOutput { output_type: "error"; ename: string; evalue: string; traceback: string[] }
+export interface StreamOutput {
+  output_type: "stream";
+  name: "stdout" | "stderr";
+  text: MultilineString;
+}
+export interface DisplayDataOutput {
+  output_type: "display_data";
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+export interface ExecuteResultOutput {
+  output_type: "execute_result";
+  execution_count: number | null;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+export interface ErrorOutput {
+  output_type: "error";
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
 export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
 
 export interface CodeCell {
@@ -18,7 +36,12 @@ export interface CodeCell {
   execution_count: number | null;
   outputs: Output[];
 }
-export interface TextCell { cell_type: "markdown" | "raw"; id?: string; source: MultilineString; metadata: Record<string, unknown> }
+export interface TextCell {
+  cell_type: "markdown" | "raw";
+  id?: string;
+  source: MultilineString;
+  metadata: Record<string, unknown>;
+}
 export type Cell = CodeCell | TextCell;
 
 export interface Notebook {
@@ -31,9 +54,19 @@ export interface Notebook {
 /** The kernel notebooks use, as registered by `npm run kernel:install` (scripts/jupyter-env.ts). */
 export const KERNEL_NAME = "tslab";
 export const KERNEL_DISPLAY_NAME = "TypeScript (crossbar-lab)";
-export const KERNELSPEC = Object.freeze({ name: KERNEL_NAME, display_name: KERNEL_DISPLAY_NAME, language: "typescript" });
+export const KERNELSPEC = Object.freeze({
+  name: KERNEL_NAME,
+  display_name: KERNEL_DISPLAY_NAME,
+  language: "typescript",
+});
 /** What tslab reports as `language_info` when a front end connects (Jupyter stores it in the notebook). */
-export const LANGUAGE_INFO = Object.freeze({ name: "typescript", version: "3.7.2", mimetype: "text/typescript", file_extension: ".ts", codemirror_mode: Object.freeze({ mode: "typescript", name: "javascript", typescript: true }) });
+export const LANGUAGE_INFO = Object.freeze({
+  name: "typescript",
+  version: "3.7.2",
+  mimetype: "text/typescript",
+  file_extension: ".ts",
+  codemirror_mode: Object.freeze({ mode: "typescript", name: "javascript", typescript: true }),
+});
 
 export function sourceText(s: MultilineString): string {
   return Array.isArray(s) ? s.join("") : s;
@@ -46,7 +79,7 @@ export function readNotebook(file: string): Notebook {
   try {
     nb = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) throw new Error(`${file} is not an nbformat 4 notebook`);
   return nb;
@@ -65,10 +98,16 @@ export function writeNotebook(file: string, nb: Notebook): void {
 export function retargetDistImport(nb: Notebook, notebookDir: string, distDir: string): Notebook {
   let rel = path.relative(notebookDir, distDir).split(path.sep).join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
-  const fix = (src: string) => src.replace(/(from\s+|require\()(["'])(\.{1,2}\/)+(\.\.\/)*dist\2/g, (_m, kw: string, q: string) => `${kw}${q}${rel}${q}`);
+  const fix = (src: string) =>
+    src.replace(
+      /(from\s+|require\()(["'])(\.{1,2}\/)+(\.\.\/)*dist\2/g,
+      (_m, kw: string, q: string) => `${kw}${q}${rel}${q}`,
+    );
   return {
     ...nb,
-    cells: nb.cells.map((c) => (c.cell_type === "code" ? { ...c, source: Array.isArray(c.source) ? c.source.map(fix) : fix(c.source) } : c)),
+    cells: nb.cells.map((c) =>
+      c.cell_type === "code" ? { ...c, source: Array.isArray(c.source) ? c.source.map(fix) : fix(c.source) } : c,
+    ),
   };
 }
 

@@ -32,7 +32,9 @@ async function open(page: Page, file: string, problems: string[]): Promise<void>
 
 /** Relative links and images of the open page that point at missing files or anchors. */
 async function brokenLinks(page: Page, file: string): Promise<string[]> {
-  const refs = await page.$$eval("a[href], img[src]", (els) => els.map((e) => e.getAttribute("href") ?? e.getAttribute("src") ?? ""));
+  const refs = await page.$$eval("a[href], img[src]", (els) =>
+    els.map((e) => e.getAttribute("href") ?? e.getAttribute("src") ?? ""),
+  );
   const ids = new Set(await page.$$eval("[id]", (els) => els.map((e) => e.id)));
   const out: string[] = [];
   for (const r of refs) {
@@ -41,7 +43,8 @@ async function brokenLinks(page: Page, file: string): Promise<string[]> {
       continue;
     }
     if (r.startsWith("#")) {
-      if (!ids.has(r.slice(1)) && !ids.has(decodeURIComponent(r.slice(1)))) out.push(`${path.basename(file)}: anchor ${r} not found`);
+      if (!ids.has(r.slice(1)) && !ids.has(decodeURIComponent(r.slice(1))))
+        out.push(`${path.basename(file)}: anchor ${r} not found`);
       continue;
     }
     const target = path.resolve(path.dirname(file), decodeURIComponent(r.split("#")[0]));
@@ -53,14 +56,18 @@ async function brokenLinks(page: Page, file: string): Promise<string[]> {
 /** Wait until every figure container holds a rendered Plotly SVG; returns [rendered, expected, with controls]. */
 async function renderedFigures(page: Page, selector: string, timeoutMs: number): Promise<[number, number, number]> {
   const expected = await page.$$eval(selector, (els) => els.length);
-  const count = () => page.$$eval(".js-plotly-plot", (els) => els.filter((e) => e.querySelector("svg.main-svg")).length);
+  const count = () =>
+    page.$$eval(".js-plotly-plot", (els) => els.filter((e) => e.querySelector("svg.main-svg")).length);
   const t0 = Date.now();
   let n = await count();
   while (n < expected && Date.now() - t0 < timeoutMs) {
     await page.waitForTimeout(200);
     n = await count();
   }
-  const controls = await page.$$eval(".js-plotly-plot", (els) => els.filter((e) => e.querySelector(".slider-container, .updatemenu-container")).length);
+  const controls = await page.$$eval(
+    ".js-plotly-plot",
+    (els) => els.filter((e) => e.querySelector(".slider-container, .updatemenu-container")).length,
+  );
   return [n, expected, controls];
 }
 
@@ -69,15 +76,23 @@ export async function checkReport(figuresDir: string, opts: { timeoutMs?: number
   const index = path.join(figuresDir, "index.html");
   if (!fs.existsSync(index)) throw new Error(`no report at ${index}: run npm run reproduce first`);
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_ARGS, "--allow-file-access-from-files"] });
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: [...CHROMIUM_ARGS, "--allow-file-access-from-files"],
+  });
   const problems: string[] = [];
-  let pages = 0, figures = 0, controls = 0;
+  let pages = 0,
+    figures = 0,
+    controls = 0;
   try {
     const page = await browser.newPage();
     await open(page, index, problems);
     pages++;
     problems.push(...(await brokenLinks(page, index)));
-    const links = (await page.$$eval("a[href]", (els) => els.map((e) => e.getAttribute("href") ?? ""))).filter((h) => h.endsWith(".html"));
+    const links = (await page.$$eval("a[href]", (els) => els.map((e) => e.getAttribute("href") ?? ""))).filter((h) =>
+      h.endsWith(".html"),
+    );
     for (const link of [...new Set(links)]) {
       const file = path.resolve(figuresDir, decodeURIComponent(link));
       if (!fs.existsSync(file)) continue; // reported by brokenLinks
@@ -85,7 +100,11 @@ export async function checkReport(figuresDir: string, opts: { timeoutMs?: number
       pages++;
       problems.push(...(await brokenLinks(page, file)));
       const notebook = link.startsWith("notebooks/");
-      const [n, expected, c] = await renderedFigures(page, notebook ? ".crossbar-lab-figure" : "#figure", opts.timeoutMs ?? 30000);
+      const [n, expected, c] = await renderedFigures(
+        page,
+        notebook ? ".crossbar-lab-figure" : "#figure",
+        opts.timeoutMs ?? 30000,
+      );
       if (n < expected) problems.push(`${link}: ${n} of ${expected} figures rendered`);
       figures += n;
       if (notebook) controls += c;

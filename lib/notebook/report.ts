@@ -43,7 +43,11 @@ export interface Report {
   readonly notes?: readonly string[];
 }
 
-const stripMarkdown = (s: string) => s.replace(/\*\*|__|`/g, "").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").trim();
+const stripMarkdown = (s: string) =>
+  s
+    .replace(/\*\*|__|`/g, "")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .trim();
 
 /** Title (first heading) and question ("**Question.** …" paragraph) of a notebook's first markdown cell. */
 export function notebookIntro(file: string): { title: string; question: string; declaresClaims: boolean } {
@@ -52,30 +56,50 @@ export function notebookIntro(file: string): { title: string; question: string; 
   const first = md[0] ?? "";
   const title = (first.match(/^#\s+(.+)$/m)?.[1] ?? path.basename(file, ".ipynb")).trim();
   const q = first.split(/\n\s*\n/).find((p) => /^\*\*Question\.\*\*/.test(p.trim()));
-  const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => sourceText(c.source)).join("\n");
-  return { title: stripMarkdown(title), question: q ? stripMarkdown(q.replace(/^\s*\*\*Question\.\*\*/, "")) : "", declaresClaims: /\breportClaims\(/.test(code) };
+  const code = nb.cells
+    .filter((c) => c.cell_type === "code")
+    .map((c) => sourceText(c.source))
+    .join("\n");
+  return {
+    title: stripMarkdown(title),
+    question: q ? stripMarkdown(q.replace(/^\s*\*\*Question\.\*\*/, "")) : "",
+    declaresClaims: /\breportClaims\(/.test(code),
+  };
 }
 
 function figureLinks(figuresDir: string, name: string): FigureLink[] {
   const dir = path.join(figuresDir, name);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".html")).sort().map((f) => {
-    const base = f.replace(/\.html$/, "");
-    const png = fs.existsSync(path.join(dir, `${base}.png`)) ? `${name}/${base}.png` : null;
-    return { name: base, html: `${name}/${f}`, png };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".html"))
+    .sort()
+    .map((f) => {
+      const base = f.replace(/\.html$/, "");
+      const png = fs.existsSync(path.join(dir, `${base}.png`)) ? `${name}/${base}.png` : null;
+      return { name: base, html: `${name}/${f}`, png };
+    });
 }
 
 /** Collect what the run left: notebooks in `notebooksDir`, executed copies in `executedDir`, figures and claims in `figuresDir`. */
-export function collectReport(opts: { notebooksDir: string; executedDir: string; figuresDir: string; only?: readonly string[] }): Report {
-  const files = fs.readdirSync(opts.notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
+export function collectReport(opts: {
+  notebooksDir: string;
+  executedDir: string;
+  figuresDir: string;
+  only?: readonly string[];
+}): Report {
+  const files = fs
+    .readdirSync(opts.notebooksDir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   const names = files.map((f) => f.replace(/\.ipynb$/, "")).filter((n) => !opts.only || opts.only.includes(n));
   const notebooks = names.map((name): NotebookEntry => {
     const intro = notebookIntro(path.join(opts.notebooksDir, `${name}.ipynb`));
     const claimsFile = path.join(opts.figuresDir, name, CLAIMS_FILE);
     const exported = path.join(opts.figuresDir, "notebooks", `${name}.html`);
     return {
-      name, ...intro,
+      name,
+      ...intro,
       claims: fs.existsSync(claimsFile) ? readClaims(claimsFile) : null,
       figures: figureLinks(opts.figuresDir, name),
       htmlExport: fs.existsSync(exported) ? `notebooks/${name}.html` : null,
@@ -99,7 +123,12 @@ function verdictClass(v: string): string {
 }
 
 function claimsHtml(rec: ClaimsRecord): string {
-  const rows = rec.claims.map((c) => `<tr><td>${esc(c.id)}</td><td>${esc(c.statement)}</td><td>${esc(c.paperValue)}<br><span class="prov">${esc(c.source)}</span></td><td>${esc(c.measured)}${c.note ? `<br><span class="prov">${esc(c.note)}</span>` : ""}</td><td>${c.n}</td><td>${esc(c.rule)}</td><td class="${verdictClass(c.verdict)}">${esc(c.verdict)}</td></tr>`).join("\n");
+  const rows = rec.claims
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.id)}</td><td>${esc(c.statement)}</td><td>${esc(c.paperValue)}<br><span class="prov">${esc(c.source)}</span></td><td>${esc(c.measured)}${c.note ? `<br><span class="prov">${esc(c.note)}</span>` : ""}</td><td>${c.n}</td><td>${esc(c.rule)}</td><td class="${verdictClass(c.verdict)}">${esc(c.verdict)}</td></tr>`,
+    )
+    .join("\n");
   return `<table><thead><tr><th>claim</th><th>statement</th><th>paper</th><th>measured</th><th>n</th><th>rule</th><th>verdict</th></tr></thead><tbody>\n${rows}\n</tbody></table>
 <p class="prov">mode ${esc(rec.mode)} · seeds ${esc(rec.seeds.join(", ") || "—")} · backend ${esc(rec.backend)} · commit ${esc(rec.gitCommit)} · ${esc(rec.date)}</p>`;
 }
@@ -108,18 +137,26 @@ function claimsHtml(rec: ClaimsRecord): string {
 export function indexHtml(report: Report): string {
   const all = report.notebooks.flatMap((n) => n.claims?.claims ?? []);
   const count = (v: string) => all.filter((c) => c.verdict === v).length;
-  const sections = report.notebooks.map((n) => {
-    const links = [n.htmlExport ? `<a href="${esc(n.htmlExport)}">the executed notebook</a>` : "executed notebook not exported"].join(" · ");
-    const claims = n.claims ? claimsHtml(n.claims) : n.declaresClaims ? `<p class="not-tested">This notebook reports claims, but none were recorded: it did not run to its claims cell.</p>` : `<p class="prov">No paper claim is tested here: this notebook ${n.name.startsWith("00") ? "checks the tool chain" : "is a method or extension study"}; read its figures and text.</p>`;
-    const thumbs = n.figures.length
-      ? `<div class="thumbs">${n.figures.map((f) => `<a href="${esc(f.html)}">${f.png ? `<img src="${esc(f.png)}" alt="${esc(f.name)}" loading="lazy">` : ""}${esc(f.name)}</a>`).join("\n")}</div>`
-      : `<p class="prov">No figure files.</p>`;
-    return `<h2 id="${esc(n.name)}">${esc(n.title)}</h2>
+  const sections = report.notebooks
+    .map((n) => {
+      const links = [
+        n.htmlExport ? `<a href="${esc(n.htmlExport)}">the executed notebook</a>` : "executed notebook not exported",
+      ].join(" · ");
+      const claims = n.claims
+        ? claimsHtml(n.claims)
+        : n.declaresClaims
+          ? `<p class="not-tested">This notebook reports claims, but none were recorded: it did not run to its claims cell.</p>`
+          : `<p class="prov">No paper claim is tested here: this notebook ${n.name.startsWith("00") ? "checks the tool chain" : "is a method or extension study"}; read its figures and text.</p>`;
+      const thumbs = n.figures.length
+        ? `<div class="thumbs">${n.figures.map((f) => `<a href="${esc(f.html)}">${f.png ? `<img src="${esc(f.png)}" alt="${esc(f.name)}" loading="lazy">` : ""}${esc(f.name)}</a>`).join("\n")}</div>`
+        : `<p class="prov">No figure files.</p>`;
+      return `<h2 id="${esc(n.name)}">${esc(n.title)}</h2>
 <p><strong>Question.</strong> ${esc(n.question || "—")}</p>
 <p>${links}${n.executed ? "" : " · <strong>not executed in this run</strong>"}</p>
 ${claims}
 ${thumbs}`;
-  }).join("\n");
+    })
+    .join("\n");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>crossbar-lab: what was reproduced</title><style>${PAGE_CSS}</style></head>
 <body>
@@ -140,8 +177,18 @@ export function claimsJson(report: Report): unknown {
     gitCommit: report.gitCommit,
     notes: report.notes ?? [],
     notebooks: report.notebooks.map((n) => ({
-      notebook: n.name, title: n.title, question: n.question, executed: n.executed,
-      claims: (n.claims?.claims ?? []).map((c) => ({ ...c, mode: n.claims!.mode, seeds: c.seeds.length ? c.seeds : n.claims!.seeds, gitCommit: n.claims!.gitCommit, backend: n.claims!.backend, date: n.claims!.date })),
+      notebook: n.name,
+      title: n.title,
+      question: n.question,
+      executed: n.executed,
+      claims: (n.claims?.claims ?? []).map((c) => ({
+        ...c,
+        mode: n.claims!.mode,
+        seeds: c.seeds.length ? c.seeds : n.claims!.seeds,
+        gitCommit: n.claims!.gitCommit,
+        backend: n.claims!.backend,
+        date: n.claims!.date,
+      })),
     })),
   };
 }
@@ -169,15 +216,29 @@ export interface ReportOptions {
 }
 
 /** Export every executed notebook, then write claims.json and index.html. */
-export function writeReport(opts: ReportOptions): { report: Report; claimsFile: string; indexFile: string; exportErrors: string[] } {
+export function writeReport(opts: ReportOptions): {
+  report: Report;
+  claimsFile: string;
+  indexFile: string;
+  exportErrors: string[];
+} {
   const exportErrors: string[] = [];
-  const executed = fs.existsSync(opts.executedDir) ? fs.readdirSync(opts.executedDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  const executed = fs.existsSync(opts.executedDir)
+    ? fs
+        .readdirSync(opts.executedDir)
+        .filter((f) => f.endsWith(".ipynb"))
+        .sort()
+    : [];
   if (executed.length) writeSharedPlotly(opts.figuresDir);
   for (const f of executed) {
     const name = f.replace(/\.ipynb$/, "");
     if (opts.only && !opts.only.includes(name)) continue;
     try {
-      exportNotebookHtml(path.join(opts.executedDir, f), path.join(opts.figuresDir, "notebooks", `${name}.html`), `../${SHARED_PLOTLY_FILE}`);
+      exportNotebookHtml(
+        path.join(opts.executedDir, f),
+        path.join(opts.figuresDir, "notebooks", `${name}.html`),
+        `../${SHARED_PLOTLY_FILE}`,
+      );
     } catch (e) {
       exportErrors.push(`exporting ${f}: ${(e as Error).message}`);
     }
@@ -195,7 +256,10 @@ export function claimsText(report: Report): string {
   const lines: string[] = [];
   for (const n of report.notebooks) {
     if (!n.claims) continue;
-    for (const c of n.claims.claims) lines.push(`${n.name.slice(0, 2)} ${c.id.padEnd(3)} ${c.verdict.padEnd(15)} paper ${c.paperValue} | measured ${c.measured} (n = ${c.n}, ${n.claims.mode})`);
+    for (const c of n.claims.claims)
+      lines.push(
+        `${n.name.slice(0, 2)} ${c.id.padEnd(3)} ${c.verdict.padEnd(15)} paper ${c.paperValue} | measured ${c.measured} (n = ${c.n}, ${n.claims.mode})`,
+      );
   }
   return lines.length ? lines.join("\n") : "no claims were recorded";
 }

@@ -20,7 +20,9 @@ export class CellExecutionError extends Error {
     readonly errorText: string,
     readonly executed: Notebook,
   ) {
-    super(`${path.basename(notebook)}: cell ${cellIndex} failed:\n--- cell source ---\n${source}\n--- error ---\n${errorText}`);
+    super(
+      `${path.basename(notebook)}: cell ${cellIndex} failed:\n--- cell source ---\n${source}\n--- error ---\n${errorText}`,
+    );
     this.name = "CellExecutionError";
   }
 }
@@ -54,11 +56,20 @@ function toOutputs(outputs: Output[], m: KernelMessage, pendingClear: { wait: bo
     case "update_display_data":
       // Replace outputs that carry the same display id (kept in metadata for lookup).
       for (const o of outputs) {
-        if (o.output_type === "display_data" && (o.metadata as Record<string, unknown>)["__display_id"] === c.transient?.display_id) o.data = c.data;
+        if (
+          o.output_type === "display_data" &&
+          (o.metadata as Record<string, unknown>)["__display_id"] === c.transient?.display_id
+        )
+          o.data = c.data;
       }
       break;
     case "execute_result":
-      outputs.push({ output_type: "execute_result", execution_count: c.execution_count ?? null, data: c.data, metadata: c.metadata ?? {} });
+      outputs.push({
+        output_type: "execute_result",
+        execution_count: c.execution_count ?? null,
+        data: c.data,
+        metadata: c.metadata ?? {},
+      });
       break;
     case "error":
       outputs.push({ output_type: "error", ename: c.ename, evalue: c.evalue, traceback: c.traceback ?? [] });
@@ -108,10 +119,22 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
       opts.onCellEnd?.({ ...ev, seconds, status: rep.status });
       if (rep.status !== "ok") {
         const errText = cell.outputs
-          .map((o) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}\n${o.traceback.join("\n")}` : o.output_type === "stream" && o.name === "stderr" ? sourceText(o.text) : ""))
+          .map((o) =>
+            o.output_type === "error"
+              ? `${o.ename}: ${o.evalue}\n${o.traceback.join("\n")}`
+              : o.output_type === "stream" && o.name === "stderr"
+                ? sourceText(o.text)
+                : "",
+          )
           .filter(Boolean)
           .join("\n");
-        throw new CellExecutionError(file, i, source, errText || `status ${rep.status}${kernel.kernelStderr() ? `\n${kernel.kernelStderr()}` : ""}`, executed);
+        throw new CellExecutionError(
+          file,
+          i,
+          source,
+          errText || `status ${rep.status}${kernel.kernelStderr() ? `\n${kernel.kernelStderr()}` : ""}`,
+          executed,
+        );
       }
     }
   } finally {

@@ -26,7 +26,8 @@ export function escapeHtml(s: string): string {
 function titleOf(fig: FigureSpec): string {
   const t = fig.layout["title"];
   if (typeof t === "string") return t;
-  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") return (t as { text: string }).text;
+  if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string")
+    return (t as { text: string }).text;
   return fig.provenance?.experiment ?? "crossbar-lab figure";
 }
 
@@ -96,7 +97,11 @@ export const PLOTLY_NBEXTENSION_PATH = "nbextensions/crossbar-lab/plotly.min.js"
  * figure of a kernel session); later figures wait for it. `staticPng` (base64) is shown where
  * scripts do not run (GitHub, nbviewer) and replaced by the interactive plot where they do.
  */
-export function inlineHtml(fig: FigureSpec, id: string, opts: { embedPlotly: boolean; staticPngBase64?: string }): string {
+export function inlineHtml(
+  fig: FigureSpec,
+  id: string,
+  opts: { embedPlotly: boolean; staticPngBase64?: string },
+): string {
   const { height } = figureSize(fig);
   const img = opts.staticPngBase64
     ? `<img alt="${escapeHtml(titleOf(fig))}" src="data:image/png;base64,${opts.staticPngBase64}" style="max-width:100%">`

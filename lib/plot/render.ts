@@ -81,6 +81,7 @@ export class StaticRenderer {
     const { width, height } = figureSize(fig);
     const url: string = await page.evaluate(
       async ({ fig, format, width, height, scale }) => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plotly.js in the page, untyped
         const P = (window as unknown as { Plotly: any }).Plotly;
         const div = document.createElement("div");
         document.body.appendChild(div);
@@ -92,6 +93,7 @@ export class StaticRenderer {
           div.remove();
         }
       },
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- serialised into the page as JSON
       { fig: plotlyJson(fig) as any, format, width, height, scale },
     );
     if (format === "png") {

@@ -24,7 +24,10 @@ export interface SavedFigure {
   readonly svg?: string;
 }
 
-type WriteDisplayData = (data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type WriteDisplayData = (
+  data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /** The tslab display hook while a notebook cell executes, else null. */
 function kernelDisplay(): WriteDisplayData | null {
@@ -103,7 +106,9 @@ export async function saveFigure(
 ): Promise<SavedFigure> {
   checkName(name);
   const formats = opts.formats ?? ["html", "png", "svg"];
-  for (const f of formats) if (f !== "html" && f !== "png" && f !== "svg") throw new Error(`unknown figure format "${f}": use html, png or svg`);
+  for (const f of formats)
+    if (f !== "html" && f !== "png" && f !== "svg")
+      throw new Error(`unknown figure format "${f}": use html, png or svg`);
   const root = opts.dir ?? figuresDir();
   const folder = path.join(root, fig.provenance?.experiment ?? "misc");
   const base = path.join(folder, name);
@@ -158,7 +163,10 @@ export async function show(fig: FigureSpec, opts: ShowOptions = {}): Promise<voi
         console.log(`note: ${e.message}`);
         warnedNoChromium = true;
       }
-      saved = await saveFigure(fig, opts.name, { dir: opts.dir, formats: (opts.formats ?? ["html"]).filter((f) => f === "html") });
+      saved = await saveFigure(fig, opts.name, {
+        dir: opts.dir,
+        formats: (opts.formats ?? ["html"]).filter((f) => f === "html"),
+      });
     }
     if (saved.png && strict) pngBase64 = fs.readFileSync(saved.png).toString("base64");
   } else if (strict) {

@@ -50,11 +50,14 @@ export function figure(
  * the legend, the legend goes in a row above the plot, where it cannot cover either axis.
  */
 export function withAxisDefaults(layout: Layout): Layout {
-  const overlaid = Object.keys(layout).filter((k) => /^yaxis\d+$/.test(k) && (layout[k] as { overlaying?: unknown } | undefined)?.overlaying);
+  const overlaid = Object.keys(layout).filter(
+    (k) => /^yaxis\d+$/.test(k) && (layout[k] as { overlaying?: unknown } | undefined)?.overlaying,
+  );
   if (overlaid.length === 0) return layout;
   const out: Record<string, unknown> = { ...layout };
   for (const k of overlaid) out[k] = { tickmode: "auto", showgrid: false, automargin: true, ...(layout[k] as object) };
-  if (layout["yaxis"] && typeof layout["yaxis"] === "object") out["yaxis"] = { automargin: true, ...(layout["yaxis"] as object) };
+  if (layout["yaxis"] && typeof layout["yaxis"] === "object")
+    out["yaxis"] = { automargin: true, ...(layout["yaxis"] as object) };
   else out["yaxis"] = { automargin: true };
   if (layout["legend"] === undefined) {
     out["legend"] = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
@@ -76,7 +79,10 @@ export function figureSize(fig: FigureSpec): { width: number; height: number } {
 
 /** JSON for embedding inside an HTML <script>: "</" is escaped so it cannot close the tag. */
 export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/<\//g, "<\\/").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/<\//g, "<\\/")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Plotly-JSON (application/vnd.plotly.v1+json) payload. */

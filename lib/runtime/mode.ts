@@ -37,9 +37,13 @@ export function announceMode(durations: ModeDurations, env: NodeJS.ProcessEnv = 
   const mode = runMode(env);
   const explicit = env[MODE_ENV] !== undefined && env[MODE_ENV] !== "";
   if (mode === "quick") {
-    console.log(`run mode: quick${explicit ? "" : " (the default)"}, roughly ${durations.quick} on this machine. The paper's protocol (full mode, ${durations.full}) runs with ${MODE_ENV}=full set before Jupyter starts (npm run lab -- --full).`);
+    console.log(
+      `run mode: quick${explicit ? "" : " (the default)"}, roughly ${durations.quick} on this machine. The paper's protocol (full mode, ${durations.full}) runs with ${MODE_ENV}=full set before Jupyter starts (npm run lab -- --full).`,
+    );
   } else {
-    console.log(`run mode: full (the paper's protocol), roughly ${durations.full}. Unset ${MODE_ENV} (or set it to quick) for the quick run, roughly ${durations.quick}.`);
+    console.log(
+      `run mode: full (the paper's protocol), roughly ${durations.full}. Unset ${MODE_ENV} (or set it to quick) for the quick run, roughly ${durations.quick}.`,
+    );
   }
   return mode;
 }

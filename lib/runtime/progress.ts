@@ -4,7 +4,11 @@ export interface Progress {
   end(note?: string): void;
 }
 
-export function progress(label: string, total: number, opts: { everyMs?: number; write?: (s: string) => void } = {}): Progress {
+export function progress(
+  label: string,
+  total: number,
+  opts: { everyMs?: number; write?: (s: string) => void } = {},
+): Progress {
   const everyMs = opts.everyMs ?? 2000;
   const write = opts.write ?? ((s: string) => console.log(s));
   const t0 = Date.now();
@@ -17,7 +21,9 @@ export function progress(label: string, total: number, opts: { everyMs?: number;
       last = now;
       const el = (now - t0) / 1000;
       const eta = done > 0 ? (el * (total - done)) / done : NaN;
-      write(`${label}: ${done}/${total} (${((100 * done) / total).toFixed(0)} %), ${fmt(el)} elapsed${Number.isFinite(eta) && done < total ? `, ETA ${fmt(eta)}` : ""}${note ? ` — ${note}` : ""}`);
+      write(
+        `${label}: ${done}/${total} (${((100 * done) / total).toFixed(0)} %), ${fmt(el)} elapsed${Number.isFinite(eta) && done < total ? `, ETA ${fmt(eta)}` : ""}${note ? ` — ${note}` : ""}`,
+      );
     },
     end(note) {
       write(`${label}: done in ${fmt((Date.now() - t0) / 1000)}${note ? ` — ${note}` : ""}`);

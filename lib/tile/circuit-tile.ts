@@ -56,9 +56,11 @@ export interface TileForward {
 function checkCircuit(c: TileCircuit): void {
   for (const k of ["wordSegmentOhm", "bitSegmentOhm", "sourceOhm", "outputOhm"] as const) {
     const v = c[k] ?? 0;
-    if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`tile circuit: ${k} must be a finite number >= 0 (Ω), got ${c[k]}`);
+    if (!(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`tile circuit: ${k} must be a finite number >= 0 (Ω), got ${c[k]}`);
   }
-  if (c.engine !== undefined && c.engine !== "direct" && c.engine !== "gauss-seidel") throw new RangeError(`tile circuit: unknown engine "${c.engine}": use "direct" or "gauss-seidel"`);
+  if (c.engine !== undefined && c.engine !== "direct" && c.engine !== "gauss-seidel")
+    throw new RangeError(`tile circuit: unknown engine "${c.engine}": use "direct" or "gauss-seidel"`);
 }
 
 export class CircuitTile {
@@ -70,17 +72,29 @@ export class CircuitTile {
   /** The devices' current law when they are not ohmic (the conductances then only anchor the circuit's lines). */
   readonly law: DeviceCurrentLaw | null;
 
-  constructor(conductancesSiemens: ArrayLike<number>, rows: number, cols: number, circuit: TileCircuit, opts: { law?: DeviceCurrentLaw } = {}) {
+  constructor(
+    conductancesSiemens: ArrayLike<number>,
+    rows: number,
+    cols: number,
+    circuit: TileCircuit,
+    opts: { law?: DeviceCurrentLaw } = {},
+  ) {
     checkCircuit(circuit);
     this.rows = rows;
     this.cols = cols;
     this.circuit = circuit;
     this.topology = topologyFromConductances(Float64Array.from(conductancesSiemens), rows, cols, {
-      wordSegmentOhm: circuit.wordSegmentOhm, bitSegmentOhm: circuit.bitSegmentOhm, sourceOhm: circuit.sourceOhm ?? 0, outputOhm: circuit.outputOhm ?? 0,
+      wordSegmentOhm: circuit.wordSegmentOhm,
+      bitSegmentOhm: circuit.bitSegmentOhm,
+      sourceOhm: circuit.sourceOhm ?? 0,
+      outputOhm: circuit.outputOhm ?? 0,
     });
     this.system = new CrossbarSystem(this.topology);
     this.law = opts.law ?? null;
-    if (this.law && this.law.devices !== rows * cols) throw new RangeError(`tile: the current law describes ${this.law.devices} devices, the tile has ${rows} × ${cols}`);
+    if (this.law && this.law.devices !== rows * cols)
+      throw new RangeError(
+        `tile: the current law describes ${this.law.devices} devices, the tile has ${rows} × ${cols}`,
+      );
   }
 
   /** Ohmic devices on ideal wires: the closed form applies. */
@@ -100,39 +114,69 @@ export class CircuitTile {
 
   /** Currents for `voltages` [batch][rows] (V). */
   forward(voltages: Float64Array, batch: number): TileForward {
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`tile forward: batch must be a positive integer, got ${batch}`);
-    if (voltages.length !== batch * this.rows) throw new RangeError(`tile forward: ${voltages.length} voltages for a batch of ${batch} × ${this.rows} word lines`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`tile forward: batch must be a positive integer, got ${batch}`);
+    if (voltages.length !== batch * this.rows)
+      throw new RangeError(
+        `tile forward: ${voltages.length} voltages for a batch of ${batch} × ${this.rows} word lines`,
+      );
     const drive = { wordLeftVolt: this.rowsOf(voltages, batch, this.rows) };
     const engine = this.circuit.engine ?? "gauss-seidel";
     if (this.idealOhmic) {
-      const { rows: m, cols: n } = this, g = this.conductancesSiemens, currents = new Float64Array(batch * n);
-      for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) {
-        const v = voltages[k * m + i];
-        if (v !== 0) for (let j = 0, o = k * n, r = i * n; j < n; j++) currents[o + j] += v * g[r + j];
-      }
+      const { rows: m, cols: n } = this,
+        g = this.conductancesSiemens,
+        currents = new Float64Array(batch * n);
+      for (let k = 0; k < batch; k++)
+        for (let i = 0; i < m; i++) {
+          const v = voltages[k * m + i];
+          if (v !== 0) for (let j = 0, o = k * n, r = i * n; j < n; j++) currents[o + j] += v * g[r + j];
+        }
       let solved: CrossbarSolution | undefined;
       const system = this.system;
-      return { batch, voltages, currents, get solution() { return (solved ??= system.solve(drive, { engine })); } };
+      return {
+        batch,
+        voltages,
+        currents,
+        get solution() {
+          return (solved ??= system.solve(drive, { engine }));
+        },
+      };
     }
-    const solution = this.law ? solveNonlinear(this.topology, this.law, drive, { engine }) : this.system.solve(drive, { engine });
+    const solution = this.law
+      ? solveNonlinear(this.topology, this.law, drive, { engine })
+      : this.system.solve(drive, { engine });
     return { batch, voltages, currents: solution.outputCurrents, solution };
   }
 
   /** Power per input of a forward pass, wire and driver losses included. */
   power(f: TileForward): TilePower {
     if (this.idealOhmic) {
-      const { rows: m, cols: n } = this, g = this.conductancesSiemens, p = new Float64Array(f.batch);
-      for (let k = 0; k < f.batch; k++) for (let i = 0; i < m; i++) {
-        const v = f.voltages[k * m + i];
-        let gi = 0;
-        for (let j = 0; j < n; j++) gi += g[i * n + j];
-        p[k] += v * v * gi;
-      }
-      return { devicesWatt: p, wiresWatt: new Float64Array(f.batch), sourceResistorsWatt: new Float64Array(f.batch), sourcesWatt: Float64Array.from(p) };
+      const { rows: m, cols: n } = this,
+        g = this.conductancesSiemens,
+        p = new Float64Array(f.batch);
+      for (let k = 0; k < f.batch; k++)
+        for (let i = 0; i < m; i++) {
+          const v = f.voltages[k * m + i];
+          let gi = 0;
+          for (let j = 0; j < n; j++) gi += g[i * n + j];
+          p[k] += v * v * gi;
+        }
+      return {
+        devicesWatt: p,
+        wiresWatt: new Float64Array(f.batch),
+        sourceResistorsWatt: new Float64Array(f.batch),
+        sourcesWatt: Float64Array.from(p),
+      };
     }
     const p = this.system.power(f.solution, { wordLeftVolt: this.rowsOf(f.voltages, f.batch, this.rows) });
-    const pick = (k: "devicesWatt" | "wiresWatt" | "sourceResistorsWatt" | "sourcesWatt") => Float64Array.from(p, (x) => x[k]);
-    return { devicesWatt: pick("devicesWatt"), wiresWatt: pick("wiresWatt"), sourceResistorsWatt: pick("sourceResistorsWatt"), sourcesWatt: pick("sourcesWatt") };
+    const pick = (k: "devicesWatt" | "wiresWatt" | "sourceResistorsWatt" | "sourcesWatt") =>
+      Float64Array.from(p, (x) => x[k]);
+    return {
+      devicesWatt: pick("devicesWatt"),
+      wiresWatt: pick("wiresWatt"),
+      sourceResistorsWatt: pick("sourceResistorsWatt"),
+      sourcesWatt: pick("sourcesWatt"),
+    };
   }
 
   /**
@@ -141,34 +185,50 @@ export class CircuitTile {
    * whose sensitivity ∂I/∂θ is given (zeros without one); and ∂L/∂V [batch][rows]. One adjoint solve
    * of the same circuit (ohmic), or of each input's converged Jacobian (a current law).
    */
-  backward(f: TileForward, dCurrents: Float64Array, sensitivity?: (v: Float64Array, out: Float64Array) => void): { dConductances: Float64Array; dVoltages: Float64Array } {
+  backward(
+    f: TileForward,
+    dCurrents: Float64Array,
+    sensitivity?: (v: Float64Array, out: Float64Array) => void,
+  ): { dConductances: Float64Array; dVoltages: Float64Array } {
     const { rows: m, cols: n } = this;
-    const N = m * n, batch = f.batch;
-    if (dCurrents.length !== batch * n) throw new RangeError(`tile backward: ${dCurrents.length} current gradients for a batch of ${batch} × ${n} bit lines`);
+    const N = m * n,
+      batch = f.batch;
+    if (dCurrents.length !== batch * n)
+      throw new RangeError(
+        `tile backward: ${dCurrents.length} current gradients for a batch of ${batch} × ${n} bit lines`,
+      );
     const dG = new Float64Array(N);
     const dV = new Float64Array(batch * m);
     if (this.idealOhmic) {
       const g = this.conductancesSiemens;
-      for (let k = 0; k < batch; k++) for (let i = 0; i < m; i++) {
-        const v = f.voltages[k * m + i];
-        let s = 0;
-        for (let j = 0, o = k * n, r = i * n; j < n; j++) {
-          const d = dCurrents[o + j];
-          dG[r + j] += v * d;
-          s += g[r + j] * d;
+      for (let k = 0; k < batch; k++)
+        for (let i = 0; i < m; i++) {
+          const v = f.voltages[k * m + i];
+          let s = 0;
+          for (let j = 0, o = k * n, r = i * n; j < n; j++) {
+            const d = dCurrents[o + j];
+            dG[r + j] += v * d;
+            s += g[r + j] * d;
+          }
+          dV[k * m + i] = s;
         }
-        dV[k * m + i] = s;
-      }
       return { dConductances: dG, dVoltages: dV };
     }
     const engine = this.circuit.engine ?? "gauss-seidel";
     const u = f.solution;
     const adjoint = (system: CrossbarSystem, k0: number, count: number) =>
-      system.solve({ wordLeftVolt: Array.from({ length: count }, () => new Float64Array(m)), bitBottomVolt: this.rowsOf(dCurrents.subarray(k0 * n, (k0 + count) * n), count, n) }, { engine });
+      system.solve(
+        {
+          wordLeftVolt: Array.from({ length: count }, () => new Float64Array(m)),
+          bitBottomVolt: this.rowsOf(dCurrents.subarray(k0 * n, (k0 + count) * n), count, n),
+        },
+        { engine },
+      );
     // ∂L/∂θ −= (λ_W − λ_B)·∂I/∂θ per device, and ∂L/∂V = −(current source i delivers in the adjoint solve)
     const collect = (adj: CrossbarSolution, k0: number, count: number, slopeOf: (k: number) => Float64Array | null) => {
       for (let c = 0; c < count; c++) {
-        const k = k0 + c, o = c * N;
+        const k = k0 + c,
+          o = c * N;
         const slope = slopeOf(k);
         if (slope) for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * slope[r];
         for (let i = 0; i < m; i++) dV[k * m + i] = -adj.wordLeftCurrents[c * m + i];
@@ -178,11 +238,15 @@ export class CircuitTile {
       // ohmic: ∂I/∂G = v (the device voltage of the forward solve), and one system (the same factor) for the whole batch
       const adj = adjoint(this.system, 0, batch);
       for (let k = 0, o = 0; k < batch; k++, o += N) {
-        for (let r = 0; r < N; r++) dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * (u.wordVoltages[o + r] - u.bitVoltages[o + r]);
+        for (let r = 0; r < N; r++)
+          dG[r] -= (adj.wordVoltages[o + r] - adj.bitVoltages[o + r]) * (u.wordVoltages[o + r] - u.bitVoltages[o + r]);
       }
       collect(adj, 0, batch, () => null);
     } else {
-      const v = new Float64Array(N), current = new Float64Array(N), slope = new Float64Array(N), sens = new Float64Array(N);
+      const v = new Float64Array(N),
+        current = new Float64Array(N),
+        slope = new Float64Array(N),
+        sens = new Float64Array(N);
       for (let k = 0; k < batch; k++) {
         for (let r = 0; r < N; r++) v[r] = u.wordVoltages[k * N + r] - u.bitVoltages[k * N + r];
         this.law.evaluate(v, current, slope);

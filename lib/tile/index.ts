@@ -4,3 +4,4 @@ export * from "./layer";
 export * from "./network";
 export * from "./periphery";
 export * from "./time";
+export * from "./transfer";

@@ -31,7 +31,9 @@ export const PAIR_RULES: readonly PairRule[] = Object.freeze(["min-G", "avg"]);
 
 export function checkWindow(w: ConductanceWindow, where = "conductance window"): void {
   if (!(w.gOffSiemens > 0 && Number.isFinite(w.gOnSiemens) && w.gOnSiemens > w.gOffSiemens)) {
-    throw new RangeError(`${where}: need 0 < gOffSiemens < gOnSiemens (finite), got ${w.gOffSiemens} S and ${w.gOnSiemens} S`);
+    throw new RangeError(
+      `${where}: need 0 < gOffSiemens < gOnSiemens (finite), got ${w.gOffSiemens} S and ${w.gOnSiemens} S`,
+    );
   }
 }
 
@@ -51,7 +53,8 @@ export function maxAbs(w: ArrayLike<number>): number {
 }
 
 function checkCount(weights: ArrayLike<number>, rows: number, cols: number): void {
-  if (weights.length !== rows * cols) throw new RangeError(`weights have ${weights.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
+  if (weights.length !== rows * cols)
+    throw new RangeError(`weights have ${weights.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
 }
 
 /**
@@ -70,7 +73,8 @@ export interface PairCoefficients {
 /** The slopes of `rule` for scale kG (the base does not depend on k_G). */
 export function pairSlopes(rule: PairRule, kG: number): { readonly linear: number; readonly rectified: number } {
   if (!PAIR_RULES.includes(rule)) throw new RangeError(`unknown pair rule "${rule}": use ${PAIR_RULES.join(" or ")}`);
-  if (!Number.isFinite(kG)) throw new RangeError(`pair mapping: the scale k_G must be finite, got ${kG} S per weight unit`);
+  if (!Number.isFinite(kG))
+    throw new RangeError(`pair mapping: the scale k_G must be finite, got ${kG} S per weight unit`);
   return rule === "min-G" ? { linear: 0, rectified: kG } : { linear: kG / 2, rectified: 0 };
 }
 
@@ -82,14 +86,29 @@ export function pairCoefficients(rule: PairRule, window: ConductanceWindow, kG: 
 }
 
 /** Conductances [rows][2·cols] of weights [rows][cols] by `rule`, with scale kG (S per weight unit). */
-export function pairConductances(weights: ArrayLike<number>, rows: number, cols: number, window: ConductanceWindow, kG: number, rule: PairRule): Float64Array {
+export function pairConductances(
+  weights: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  window: ConductanceWindow,
+  kG: number,
+  rule: PairRule,
+): Float64Array {
   return coefficientPairs(weights, rows, cols, pairCoefficients(rule, window, kG));
 }
 
 /** Pairs [rows][2·cols] of weights [rows][cols]: G± = base + linear·(±w) + rectified·max(±w, 0). */
-export function coefficientPairs(weights: ArrayLike<number>, rows: number, cols: number, c: PairCoefficients): Float64Array {
+export function coefficientPairs(
+  weights: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  c: PairCoefficients,
+): Float64Array {
   checkCount(weights, rows, cols);
-  if (![c.baseSiemens, c.linear, c.rectified].every(Number.isFinite)) throw new RangeError(`pair mapping: base ${c.baseSiemens} S and slopes ${c.linear}, ${c.rectified} S per weight unit must be finite`);
+  if (![c.baseSiemens, c.linear, c.rectified].every(Number.isFinite))
+    throw new RangeError(
+      `pair mapping: base ${c.baseSiemens} S and slopes ${c.linear}, ${c.rectified} S per weight unit must be finite`,
+    );
   const g = new Float64Array(rows * 2 * cols);
   for (let k = 0; k < rows * cols; k++) {
     const w = weights[k];
@@ -104,14 +123,22 @@ export function coefficientPairs(weights: ArrayLike<number>, rows: number, cols:
  * G₀ = G_off. Drolet et al.'s code maps double-column tensors with G₀ = G_off − G_on and twice the
  * scale, which puts conductances below zero: not a device window, kept to reproduce their numbers.
  */
-export function offsetPairConductances(weights: ArrayLike<number>, rows: number, cols: number, offsetSiemens: number, kG: number): Float64Array {
+export function offsetPairConductances(
+  weights: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  offsetSiemens: number,
+  kG: number,
+): Float64Array {
   return coefficientPairs(weights, rows, cols, { baseSiemens: offsetSiemens, linear: 0, rectified: kG });
 }
 
 /** Weights [rows][cols] read back from pairs [rows][2·cols] (either rule, any offset): w = (G⁺ − G⁻)/k_G. */
 export function pairWeights(g: ArrayLike<number>, rows: number, cols: number, kG: number): Float64Array {
-  if (g.length !== rows * 2 * cols) throw new RangeError(`pairs have ${g.length} conductances, expected ${rows}×${2 * cols}`);
-  if (!(kG > 0 && Number.isFinite(kG))) throw new RangeError(`pair weights: the scale k_G must be finite and > 0, got ${kG} S per weight unit`);
+  if (g.length !== rows * 2 * cols)
+    throw new RangeError(`pairs have ${g.length} conductances, expected ${rows}×${2 * cols}`);
+  if (!(kG > 0 && Number.isFinite(kG)))
+    throw new RangeError(`pair weights: the scale k_G must be finite and > 0, got ${kG} S per weight unit`);
   const w = new Float64Array(rows * cols);
   for (let k = 0; k < w.length; k++) w[k] = (g[2 * k] - g[2 * k + 1]) / kG;
   return w;
@@ -130,7 +157,8 @@ export interface SingleMapping {
 export function singleMapping(weights: ArrayLike<number>, window: ConductanceWindow): SingleMapping {
   checkWindow(window);
   if (weights.length === 0) throw new RangeError("single-column mapping: no weights");
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < weights.length; i++) {
     if (!Number.isFinite(weights[i])) throw new RangeError(`weights: entry ${i} is ${weights[i]}, not a finite number`);
     lo = Math.min(lo, weights[i]);
@@ -140,7 +168,11 @@ export function singleMapping(weights: ArrayLike<number>, window: ConductanceWin
 }
 
 /** Conductances of weights under a single-column mapping (one per weight, same layout). */
-export function singleConductances(weights: ArrayLike<number>, window: ConductanceWindow, m: SingleMapping): Float64Array {
+export function singleConductances(
+  weights: ArrayLike<number>,
+  window: ConductanceWindow,
+  m: SingleMapping,
+): Float64Array {
   return Float64Array.from(weights, (w) => window.gOffSiemens + m.kG * (w - m.lowestWeight));
 }
 
@@ -160,7 +192,8 @@ export const KINK_SLOPES: readonly KinkSlope[] = Object.freeze(["mean", "zero"])
 
 /** The kink's slope as a multiple of the one-sided slopes' difference (for kernels that take a number): 1/2 or 0. */
 export function kinkFactor(kink: KinkSlope): number {
-  if (!KINK_SLOPES.includes(kink)) throw new RangeError(`unknown kink slope "${kink as string}": use ${KINK_SLOPES.join(" or ")}`);
+  if (!KINK_SLOPES.includes(kink))
+    throw new RangeError(`unknown kink slope "${kink as string}": use ${KINK_SLOPES.join(" or ")}`);
   return kink === "mean" ? 0.5 : 0;
 }
 
@@ -169,14 +202,24 @@ export function kinkFactor(kink: KinkSlope): number {
  * dependence on max|W| is not differentiated here: `pairScaleGradient` gives ∂L/∂k_G). At w = 0 the
  * min-G rule takes the slope `kink` says.
  */
-export function pairConductancesBackward(weights: ArrayLike<number>, dG: ArrayLike<number>, rows: number, cols: number, kG: number, rule: PairRule, kink: KinkSlope = "mean"): Float64Array {
+export function pairConductancesBackward(
+  weights: ArrayLike<number>,
+  dG: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  kG: number,
+  rule: PairRule,
+  kink: KinkSlope = "mean",
+): Float64Array {
   checkCount(weights, rows, cols);
   if (dG.length !== rows * 2 * cols) throw new RangeError(`dG has ${dG.length} entries, expected ${rows}×${2 * cols}`);
   const atKink = kinkFactor(kink);
   const { linear, rectified } = pairSlopes(rule, kG);
   const dW = new Float64Array(rows * cols);
   for (let k = 0; k < dW.length; k++) {
-    const w = weights[k], up = dG[2 * k], down = dG[2 * k + 1];
+    const w = weights[k],
+      up = dG[2 * k],
+      down = dG[2 * k + 1];
     const side = w > 0 ? up : w < 0 ? -down : atKink > 0 ? atKink * (up - down) : 0;
     dW[k] = linear * (up - down) + rectified * side;
   }
@@ -189,13 +232,21 @@ export function pairConductancesBackward(weights: ArrayLike<number>, dG: ArrayLi
  * when k_G depends on the weights (Joksas et al.'s k_G = (G_on − G_off)/max|W|, differentiated as
  * TensorFlow does).
  */
-export function pairScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<number>, rows: number, cols: number, rule: PairRule): number {
+export function pairScaleGradient(
+  weights: ArrayLike<number>,
+  dG: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  rule: PairRule,
+): number {
   checkCount(weights, rows, cols);
   if (dG.length !== rows * 2 * cols) throw new RangeError(`dG has ${dG.length} entries, expected ${rows}×${2 * cols}`);
   const { linear, rectified } = pairSlopes(rule, 1);
   let s = 0;
   for (let k = 0; k < rows * cols; k++) {
-    const w = weights[k], up = dG[2 * k], down = dG[2 * k + 1];
+    const w = weights[k],
+      up = dG[2 * k],
+      down = dG[2 * k + 1];
     s += linear * w * (up - down) + rectified * (up * Math.max(w, 0) + down * Math.max(-w, 0));
   }
   return s;
@@ -209,11 +260,13 @@ export function pairScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<numb
  */
 export function doubleConductances(weights: ArrayLike<number>, window: ConductanceWindow, kG: number): Float64Array {
   checkWindow(window);
-  if (!(kG >= 0 && Number.isFinite(kG))) throw new RangeError(`double weights: the scale k_G must be finite and ≥ 0, got ${kG} S per weight unit`);
+  if (!(kG >= 0 && Number.isFinite(kG)))
+    throw new RangeError(`double weights: the scale k_G must be finite and ≥ 0, got ${kG} S per weight unit`);
   const g = new Float64Array(weights.length);
   for (let k = 0; k < g.length; k++) {
     const d = weights[k];
-    if (!(d >= 0 && Number.isFinite(d))) throw new RangeError(`double weights: entry ${k} is ${d}; each must be a finite number ≥ 0 (one device each)`);
+    if (!(d >= 0 && Number.isFinite(d)))
+      throw new RangeError(`double weights: entry ${k} is ${d}; each must be a finite number ≥ 0 (one device each)`);
     g[k] = window.gOffSiemens + kG * d;
   }
   return g;
@@ -221,7 +274,8 @@ export function doubleConductances(weights: ArrayLike<number>, window: Conductan
 
 /** ∂L/∂k_G of `doubleConductances` at fixed weights: Σ ∂L/∂G·d. */
 export function doubleScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<number>): number {
-  if (dG.length !== weights.length) throw new RangeError(`dG has ${dG.length} entries for ${weights.length} double weights`);
+  if (dG.length !== weights.length)
+    throw new RangeError(`dG has ${dG.length} entries for ${weights.length} double weights`);
   let s = 0;
   for (let k = 0; k < dG.length; k++) s += dG[k] * weights[k];
   return s;
@@ -229,7 +283,8 @@ export function doubleScaleGradient(weights: ArrayLike<number>, dG: ArrayLike<nu
 
 /** W[out][in] (PyTorch's layout, used by lib/training/mlp) → the tile's [in][out]. */
 export function fromOutIn(w: ArrayLike<number>, outDim: number, inDim: number): Float64Array {
-  if (w.length !== outDim * inDim) throw new RangeError(`weights have ${w.length} entries, expected ${outDim}×${inDim}`);
+  if (w.length !== outDim * inDim)
+    throw new RangeError(`weights have ${w.length} entries, expected ${outDim}×${inDim}`);
   const t = new Float64Array(inDim * outDim);
   for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) t[i * outDim + o] = w[o * inDim + i];
   return t;
@@ -247,13 +302,30 @@ export function weightColumns(rule: LayerRule, outDim: number): number {
 }
 
 /** A layer's weights (by physical word line) → k_G and its conductances [rows][2·out] (S). */
-export function mapLayer(w: Float64Array, rows: number, outDim: number, window: ConductanceWindow, rule: LayerRule): { kG: number; gSiemens: Float64Array } {
+export function mapLayer(
+  w: Float64Array,
+  rows: number,
+  outDim: number,
+  window: ConductanceWindow,
+  rule: LayerRule,
+): { kG: number; gSiemens: Float64Array } {
   const kG = conductanceScale(window, maxAbs(w));
-  return { kG, gSiemens: rule === "double" ? doubleConductances(w, window, kG) : pairConductances(w, rows, outDim, window, kG, rule) };
+  return {
+    kG,
+    gSiemens:
+      rule === "double" ? doubleConductances(w, window, kG) : pairConductances(w, rows, outDim, window, kG, rule),
+  };
 }
 
 /** ∂L/∂W of `mapLayer` for a fixed k_G from ∂L/∂G: the pair rule's backward, or k_G·∂L/∂G for double weights. */
-export function mapLayerBackward(w: Float64Array, dG: Float64Array, rows: number, outDim: number, kG: number, rule: LayerRule): Float64Array {
+export function mapLayerBackward(
+  w: Float64Array,
+  dG: Float64Array,
+  rows: number,
+  outDim: number,
+  kG: number,
+  rule: LayerRule,
+): Float64Array {
   if (rule !== "double") return pairConductancesBackward(w, dG, rows, outDim, kG, rule);
   if (dG.length !== w.length) throw new RangeError(`dG has ${dG.length} entries for ${w.length} double weights`);
   return Float64Array.from(dG, (g) => kG * g);

@@ -17,7 +17,12 @@ export interface CrossbarLayerResult {
 }
 
 /** Weights [out][in] and bias [out] → the tile layout [in + 1][out] (bias as the last word line). */
-export function withBiasRow(weights: ArrayLike<number>, bias: ArrayLike<number>, outDim: number, inDim: number): Float64Array {
+export function withBiasRow(
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  outDim: number,
+  inDim: number,
+): Float64Array {
   if (bias.length !== outDim) throw new RangeError(`bias has ${bias.length} entries for ${outDim} outputs`);
   const w = new Float64Array((inDim + 1) * outDim);
   w.set(fromOutIn(weights, outDim, inDim));
@@ -26,8 +31,18 @@ export function withBiasRow(weights: ArrayLike<number>, bias: ArrayLike<number>,
 }
 
 /** Evaluate y = W·x + b (W: [out][in]) for every input on tiled crossbars. */
-export function denseOnCrossbar(weights: ArrayLike<number>, bias: ArrayLike<number>, outDim: number, inDim: number, x: readonly (readonly number[])[], cfg: CrossbarLayerConfig): CrossbarLayerResult {
-  const layer = new CrossbarDenseLayer(withBiasRow(weights, bias, outDim, inDim), inDim, outDim, { engine: "gauss-seidel", ...cfg });
+export function denseOnCrossbar(
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  outDim: number,
+  inDim: number,
+  x: readonly (readonly number[])[],
+  cfg: CrossbarLayerConfig,
+): CrossbarLayerResult {
+  const layer = new CrossbarDenseLayer(withBiasRow(weights, bias, outDim, inDim), inDim, outDim, {
+    engine: "gauss-seidel",
+    ...cfg,
+  });
   x.forEach((v, k) => {
     if (v.length !== inDim) throw new RangeError(`input ${k} has ${v.length} features, the layer expects ${inDim}`);
   });
@@ -42,7 +57,12 @@ export function denseOnCrossbar(weights: ArrayLike<number>, bias: ArrayLike<numb
 }
 
 /** A sigmoid MLP with every layer on crossbars. Returns logits (first output) and power per input. */
-export function mlpOnCrossbar(sizes: readonly number[], params: readonly ArrayLike<number>[], x: readonly (readonly number[])[], cfg: CrossbarLayerConfig): { logits: number[]; powerWatt: number[] } {
+export function mlpOnCrossbar(
+  sizes: readonly number[],
+  params: readonly ArrayLike<number>[],
+  x: readonly (readonly number[])[],
+  cfg: CrossbarLayerConfig,
+): { logits: number[]; powerWatt: number[] } {
   let a: number[][] = x.map((v) => [...v]);
   const power = new Array(x.length).fill(0);
   for (let l = 0; l < sizes.length - 1; l++) {

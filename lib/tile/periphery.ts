@@ -70,39 +70,59 @@ function bitsOk(bits: number, min: number): boolean {
 }
 
 function rounding(r: Rounding | undefined, where: string): void {
-  if (r !== undefined && r !== "nearest" && r !== "stochastic") throw new RangeError(`${where}: rounding must be "nearest" or "stochastic", got ${String(r)}`);
+  if (r !== undefined && r !== "nearest" && r !== "stochastic")
+    throw new RangeError(`${where}: rounding must be "nearest" or "stochastic", got ${String(r)}`);
 }
 
 /** Validate every field; each error names the field, its unit and the value. */
 export function checkPeriphery(p: PeripheryConfig, where = "periphery"): void {
   const { dac, adc } = p;
   if (dac) {
-    if (!bitsOk(dac.bits, 2)) throw new RangeError(`${where}: dac.bits must be an integer from 2 to 32 (bits; a signed DAC needs −V, 0, +V) or Infinity (ideal), got ${dac.bits}`);
-    if (!(dac.inputRangeVolt > 0 && Number.isFinite(dac.inputRangeVolt))) throw new RangeError(`${where}: dac.inputRangeVolt must be a finite number > 0 (V), got ${dac.inputRangeVolt}`);
+    if (!bitsOk(dac.bits, 2))
+      throw new RangeError(
+        `${where}: dac.bits must be an integer from 2 to 32 (bits; a signed DAC needs −V, 0, +V) or Infinity (ideal), got ${dac.bits}`,
+      );
+    if (!(dac.inputRangeVolt > 0 && Number.isFinite(dac.inputRangeVolt)))
+      throw new RangeError(`${where}: dac.inputRangeVolt must be a finite number > 0 (V), got ${dac.inputRangeVolt}`);
     rounding(dac.rounding, `${where}: dac`);
     const nm = dac.noiseManagement;
-    if (nm !== undefined && nm !== "none" && nm !== "abs-max") throw new RangeError(`${where}: dac.noiseManagement must be "none" or "abs-max", got ${String(nm)}`);
+    if (nm !== undefined && nm !== "none" && nm !== "abs-max")
+      throw new RangeError(`${where}: dac.noiseManagement must be "none" or "abs-max", got ${String(nm)}`);
   }
   if (adc) {
     const signed = adc.signed ?? true;
-    if (!bitsOk(adc.bits, signed ? 2 : 1)) throw new RangeError(`${where}: adc.bits must be an integer from ${signed ? 2 : 1} to 32 (bits) or Infinity (ideal), got ${adc.bits}`);
+    if (!bitsOk(adc.bits, signed ? 2 : 1))
+      throw new RangeError(
+        `${where}: adc.bits must be an integer from ${signed ? 2 : 1} to 32 (bits) or Infinity (ideal), got ${adc.bits}`,
+      );
     rounding(adc.rounding, `${where}: adc`);
     const r = adc.range as AdcRange | undefined;
-    if (!r) throw new RangeError(`${where}: adc.range is missing: give { kind: "fixed", rangeAmpere }, { kind: "max" } or { kind: "calibrated", percentile }`);
+    if (!r)
+      throw new RangeError(
+        `${where}: adc.range is missing: give { kind: "fixed", rangeAmpere }, { kind: "max" } or { kind: "calibrated", percentile }`,
+      );
     if (r.kind === "fixed") {
-      if (!(r.rangeAmpere > 0 && Number.isFinite(r.rangeAmpere))) throw new RangeError(`${where}: adc.range.rangeAmpere must be a finite number > 0 (A), got ${r.rangeAmpere}`);
+      if (!(r.rangeAmpere > 0 && Number.isFinite(r.rangeAmpere)))
+        throw new RangeError(`${where}: adc.range.rangeAmpere must be a finite number > 0 (A), got ${r.rangeAmpere}`);
     } else if (r.kind === "calibrated") {
-      if (!(r.percentile > 0 && r.percentile <= 100)) throw new RangeError(`${where}: adc.range.percentile must be in (0, 100] (%), got ${r.percentile}`);
+      if (!(r.percentile > 0 && r.percentile <= 100))
+        throw new RangeError(`${where}: adc.range.percentile must be in (0, 100] (%), got ${r.percentile}`);
     } else if (r.kind !== "max") {
-      throw new RangeError(`${where}: unknown adc.range.kind "${(r as { kind: string }).kind}": use "fixed", "max" or "calibrated"`);
+      throw new RangeError(
+        `${where}: unknown adc.range.kind "${(r as { kind: string }).kind}": use "fixed", "max" or "calibrated"`,
+      );
     }
   }
   for (const k of ["outputNoiseAmpere", "readNoiseRelative"] as const) {
     const v = p[k];
-    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(`${where}: ${k} must be a finite number >= 0 (${k === "outputNoiseAmpere" ? "A" : "fraction of G"}), got ${v}`);
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v)))
+      throw new RangeError(
+        `${where}: ${k} must be a finite number >= 0 (${k === "outputNoiseAmpere" ? "A" : "fraction of G"}), got ${v}`,
+      );
   }
   const n = p.conductanceLevels;
-  if (n !== undefined && !(Number.isInteger(n) && n >= 2)) throw new RangeError(`${where}: conductanceLevels must be an integer >= 2 (levels from G_off to G_on), got ${n}`);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 2))
+    throw new RangeError(`${where}: conductanceLevels must be an integer >= 2 (levels from G_off to G_on), got ${n}`);
 }
 
 /** True when the periphery changes nothing: no converter, no noise, continuous conductances. */
@@ -135,7 +155,14 @@ export function roundToLevel(u: number, step: number, stochastic: boolean, rng: 
 }
 
 /** Quantise u to the converter's levels and clip it to its range. */
-export function quantise(u: number, bits: number, rangeValue: number, signed: boolean, mode: Rounding, rng?: Rng): Quantised {
+export function quantise(
+  u: number,
+  bits: number,
+  rangeValue: number,
+  signed: boolean,
+  mode: Rounding,
+  rng?: Rng,
+): Quantised {
   const lo = signed ? -rangeValue : 0;
   if (u > rangeValue) return { value: rangeValue, clipped: 1, dRange: 1 };
   if (u < lo) return { value: lo, clipped: -1, dRange: signed ? -1 : 0 };
@@ -148,8 +175,10 @@ export function quantise(u: number, bits: number, rangeValue: number, signed: bo
 
 /** Snap conductances (S) in place to n evenly spaced levels from G_off to G_on (values outside go to the nearest end). */
 export function snapToLevels(g: Float64Array, levels: number, window: ConductanceWindow): Float64Array {
-  const { gOffSiemens: lo, gOnSiemens: hi } = window, step = (hi - lo) / (levels - 1);
-  for (let k = 0; k < g.length; k++) g[k] = lo + Math.min(levels - 1, Math.max(0, Math.round((g[k] - lo) / step))) * step;
+  const { gOffSiemens: lo, gOnSiemens: hi } = window,
+    step = (hi - lo) / (levels - 1);
+  for (let k = 0; k < g.length; k++)
+    g[k] = lo + Math.min(levels - 1, Math.max(0, Math.round((g[k] - lo) / step))) * step;
   return g;
 }
 
@@ -157,7 +186,8 @@ export function snapToLevels(g: Float64Array, levels: number, window: Conductanc
 export function percentile(values: ArrayLike<number>, p: number): number {
   if (values.length === 0) throw new RangeError("percentile: no values");
   const s = Float64Array.from(values).sort();
-  const r = (p / 100) * (s.length - 1), i = Math.floor(r);
+  const r = (p / 100) * (s.length - 1),
+    i = Math.floor(r);
   return i + 1 < s.length ? s[i] + (r - i) * (s[i + 1] - s[i]) : s[i];
 }
 
@@ -174,7 +204,11 @@ export function aihwkitInferencePeriphery(window: ConductanceWindow, inputRangeV
   const unitAmpere = inputRangeVolt * (window.gOnSiemens - window.gOffSiemens);
   const p: PeripheryConfig = Object.freeze({
     dac: Object.freeze({ bits: 7, inputRangeVolt, rounding: "nearest", noiseManagement: "abs-max" } as const),
-    adc: Object.freeze({ bits: 9, signed: true, range: Object.freeze({ kind: "fixed", rangeAmpere: 12 * unitAmpere } as const) }),
+    adc: Object.freeze({
+      bits: 9,
+      signed: true,
+      range: Object.freeze({ kind: "fixed", rangeAmpere: 12 * unitAmpere } as const),
+    }),
     outputNoiseAmpere: 0.06 * unitAmpere,
   });
   checkPeriphery(p, "aihwkitInferencePeriphery");
@@ -198,16 +232,32 @@ export interface EncodedInputs {
  * Encode inputs x [batch][in] (row k at k·stride; default stride `in`) as word-line volts, into
  * `opts.volts` when given (an engine's own buffer, [batch][in + 1]).
  */
-export function encodeInputs(x: ArrayLike<number>, batch: number, inDim: number, readVoltageVolt: number, dac: DacConfig | undefined, rng: Rng | undefined, opts: { stride?: number; volts?: Float32Array | Float64Array } = {}): EncodedInputs {
-  const w = inDim + 1, stride = opts.stride ?? inDim, unitVolt = new Float64Array(batch), pass = new Uint8Array(batch * w);
+export function encodeInputs(
+  x: ArrayLike<number>,
+  batch: number,
+  inDim: number,
+  readVoltageVolt: number,
+  dac: DacConfig | undefined,
+  rng: Rng | undefined,
+  opts: { stride?: number; volts?: Float32Array | Float64Array } = {},
+): EncodedInputs {
+  const w = inDim + 1,
+    stride = opts.stride ?? inDim,
+    unitVolt = new Float64Array(batch),
+    pass = new Uint8Array(batch * w);
   const volts = opts.volts ?? new Float64Array(batch * w);
-  if (volts.length < batch * w) throw new RangeError(`encodeInputs: the volts buffer holds ${volts.length} values, a batch needs ${batch * w}`);
-  const R = dac ? dac.inputRangeVolt : Infinity, step = dac ? quantiserStep(dac.bits, R, true) : 0;
-  const stochastic = dac?.rounding === "stochastic", managed = dac?.noiseManagement === "abs-max";
+  if (volts.length < batch * w)
+    throw new RangeError(`encodeInputs: the volts buffer holds ${volts.length} values, a batch needs ${batch * w}`);
+  const R = dac ? dac.inputRangeVolt : Infinity,
+    step = dac ? quantiserStep(dac.bits, R, true) : 0;
+  const stochastic = dac?.rounding === "stochastic",
+    managed = dac?.noiseManagement === "abs-max";
   let clipped = 0;
   for (let k = 0; k < batch; k++) {
-    const o = k * stride, ov = k * w;
-    let unit = readVoltageVolt, m = 1; // m: the largest |input| of the row, the bias input's 1 included
+    const o = k * stride,
+      ov = k * w;
+    let unit = readVoltageVolt,
+      m = 1; // m: the largest |input| of the row, the bias input's 1 included
     if (managed) {
       for (let i = 0; i < inDim; i++) m = Math.max(m, Math.abs(x[o + i]));
       unit = R / m;
@@ -255,21 +305,40 @@ export interface DigitisedOutputs {
  * Digitise a tile's bit-line currents [batch][2·pairs] with range R (A; ignored without an ADC).
  * `sink`, when given, receives every ADC input (for calibration: |I⁺ − I⁻|, or each I ≥ 0 unsigned).
  */
-export function digitise(currents: Float64Array, batch: number, pairs: number, p: PeripheryConfig, rangeAmpere: number, rng: Rng | undefined, sink?: number[]): DigitisedOutputs {
-  const adc = sink ? undefined : p.adc, sigma = p.outputNoiseAmpere ?? 0, signed = p.adc?.signed ?? true;
-  const n = batch * pairs, converters = signed ? n : 2 * n;
+export function digitise(
+  currents: Float64Array,
+  batch: number,
+  pairs: number,
+  p: PeripheryConfig,
+  rangeAmpere: number,
+  rng: Rng | undefined,
+  sink?: number[],
+): DigitisedOutputs {
+  const adc = sink ? undefined : p.adc,
+    sigma = p.outputNoiseAmpere ?? 0,
+    signed = p.adc?.signed ?? true;
+  const n = batch * pairs,
+    converters = signed ? n : 2 * n;
   // every ADC input: the differential current of each pair (signed), or each bit line's (unsigned), plus noise
   const u = new Float64Array(converters);
   for (let j = 0; j < n; j++) {
     if (signed) u[j] = currents[2 * j] - currents[2 * j + 1];
-    else ((u[2 * j] = currents[2 * j]), (u[2 * j + 1] = currents[2 * j + 1]));
+    else {
+      u[2 * j] = currents[2 * j];
+      u[2 * j + 1] = currents[2 * j + 1];
+    }
   }
   if (sigma > 0) for (let c = 0; c < converters; c++) u[c] += sigma * rng!.normal();
   if (sink) for (let c = 0; c < converters; c++) sink.push(signed ? Math.abs(u[c]) : u[c]);
-  const value = u, pass = new Uint8Array(converters).fill(1), dRange = new Float64Array(converters);
+  const value = u,
+    pass = new Uint8Array(converters).fill(1),
+    dRange = new Float64Array(converters);
   let clipped = 0;
   if (adc) {
-    const R = rangeAmpere, lo = signed ? -R : 0, step = quantiserStep(adc.bits, R, signed), stochastic = adc.rounding === "stochastic";
+    const R = rangeAmpere,
+      lo = signed ? -R : 0,
+      step = quantiserStep(adc.bits, R, signed),
+      stochastic = adc.rounding === "stochastic";
     for (let c = 0; c < converters; c++) {
       const x = u[c];
       if (x > R || x < lo) {
@@ -284,7 +353,9 @@ export function digitise(currents: Float64Array, batch: number, pairs: number, p
       }
     }
   }
-  const diff = new Float64Array(n), dI = new Float64Array(2 * n), dR = new Float64Array(n);
+  const diff = new Float64Array(n),
+    dI = new Float64Array(2 * n),
+    dR = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     if (signed) {
       diff[j] = value[j];
@@ -302,11 +373,21 @@ export function digitise(currents: Float64Array, batch: number, pairs: number, p
 }
 
 /** The "max" ADC range of a tile with `rows` word lines driven at up to `fullScaleVolt` (A). */
-export function maxAdcRangeAmpere(adc: AdcConfig, rows: number, fullScaleVolt: number, window: ConductanceWindow): number {
+export function maxAdcRangeAmpere(
+  adc: AdcConfig,
+  rows: number,
+  fullScaleVolt: number,
+  window: ConductanceWindow,
+): number {
   return rows * fullScaleVolt * ((adc.signed ?? true) ? window.gOnSiemens - window.gOffSiemens : window.gOnSiemens);
 }
 
 /** Whether a pass of this periphery draws random numbers (and so needs a generator). */
 export function peripheryDraws(p: PeripheryConfig): boolean {
-  return !!(p.outputNoiseAmpere || p.readNoiseRelative || p.dac?.rounding === "stochastic" || p.adc?.rounding === "stochastic");
+  return !!(
+    p.outputNoiseAmpere ||
+    p.readNoiseRelative ||
+    p.dac?.rounding === "stochastic" ||
+    p.adc?.rounding === "stochastic"
+  );
 }

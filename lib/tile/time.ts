@@ -23,7 +23,10 @@ export class ProgrammedLayer {
   readonly devices: ProgrammedDevices;
 
   constructor(layer: CrossbarDenseLayer, model: DeviceTimeModel, rng: Rng) {
-    if (layer.config.disturbance) throw new RangeError(`programLayer: the layer already has a ${layer.config.disturbance.kind} disturbance; program a layer without one (its devices are the programming targets)`);
+    if (layer.config.disturbance)
+      throw new RangeError(
+        `programLayer: the layer already has a ${layer.config.disturbance.kind} disturbance; program a layer without one (its devices are the programming targets)`,
+      );
     checkTimeWindow(model, layer.config);
     this.layer = layer;
     this.devices = programDevices(layer.deviceConductancesSiemens, model, rng);
@@ -37,7 +40,10 @@ export class ProgrammedLayer {
   readAt(tSecond: number, rng: Rng, opts: { readNoiseScale?: number } = {}): CrossbarDenseLayer {
     const read = conductancesAt(this.devices, tSecond, rng, opts);
     const { weights, inDim, outDim, config } = this.layer;
-    return new CrossbarDenseLayer(weights, inDim, outDim, config, { conductancesSiemens: read.gSiemens, jacobian: read.jacobian });
+    return new CrossbarDenseLayer(weights, inDim, outDim, config, {
+      conductancesSiemens: read.gSiemens,
+      jacobian: read.jacobian,
+    });
   }
 }
 
@@ -56,15 +62,19 @@ export interface CompensationReference {
 
 /** Read the one-hot inputs through the layer (its periphery and noise included; `rng` when it draws). */
 export function compensationReadout(layer: CrossbarDenseLayer, rng?: Rng): CompensationReference {
-  const n = layer.inDim, m = layer.outDim, eye = new Float64Array(n * n);
+  const n = layer.inDim,
+    m = layer.outDim,
+    eye = new Float64Array(n * n);
   for (let i = 0; i < n; i++) eye[i * n + i] = 1;
-  const y = layer.forward(eye, n, rng).y, col = new Float64Array(m);
+  const y = layer.forward(eye, n, rng).y,
+    col = new Float64Array(m);
   let all = 0;
-  for (let k = 0; k < n; k++) for (let o = 0; o < m; o++) {
-    const a = Math.abs(y[k * m + o]);
-    col[o] += a / n;
-    all += a;
-  }
+  for (let k = 0; k < n; k++)
+    for (let o = 0; o < m; o++) {
+      const a = Math.abs(y[k * m + o]);
+      col[o] += a / n;
+      all += a;
+    }
   return { globalMeanAbs: all / (n * m), columnMeanAbs: col };
 }
 
@@ -72,17 +82,32 @@ export function compensationReadout(layer: CrossbarDenseLayer, rng?: Rng): Compe
  * Digital output gains per column at time t: reference / read (1 for "none"). A reference or a read
  * of 0 (a column with no signal) is refused rather than turned into an infinite gain.
  */
-export function compensationGains(kind: DriftCompensation, reference: CompensationReference | undefined, now: CompensationReference): Float64Array {
-  if (!DRIFT_COMPENSATIONS.includes(kind)) throw new RangeError(`drift compensation must be one of ${DRIFT_COMPENSATIONS.join(", ")}, got "${kind}"`);
+export function compensationGains(
+  kind: DriftCompensation,
+  reference: CompensationReference | undefined,
+  now: CompensationReference,
+): Float64Array {
+  if (!DRIFT_COMPENSATIONS.includes(kind))
+    throw new RangeError(`drift compensation must be one of ${DRIFT_COMPENSATIONS.join(", ")}, got "${kind}"`);
   const m = now.columnMeanAbs.length;
   if (kind === "none") return new Float64Array(m).fill(1);
-  if (!reference) throw new RangeError(`${kind} drift compensation needs a reference read at programming (compensationReadout of the layer at t₀)`);
-  if (reference.columnMeanAbs.length !== m) throw new RangeError(`drift compensation: the reference has ${reference.columnMeanAbs.length} columns, the layer ${m}`);
+  if (!reference)
+    throw new RangeError(
+      `${kind} drift compensation needs a reference read at programming (compensationReadout of the layer at t₀)`,
+    );
+  if (reference.columnMeanAbs.length !== m)
+    throw new RangeError(
+      `drift compensation: the reference has ${reference.columnMeanAbs.length} columns, the layer ${m}`,
+    );
   const ratio = (ref: number, read: number, what: string) => {
-    if (!(ref > 0 && read > 0)) throw new RangeError(`drift compensation: ${what} mean |y| is ${ref} at programming and ${read} now; both must be > 0`);
+    if (!(ref > 0 && read > 0))
+      throw new RangeError(
+        `drift compensation: ${what} mean |y| is ${ref} at programming and ${read} now; both must be > 0`,
+      );
     return ref / read;
   };
-  if (kind === "global") return new Float64Array(m).fill(ratio(reference.globalMeanAbs, now.globalMeanAbs, "the global"));
+  if (kind === "global")
+    return new Float64Array(m).fill(ratio(reference.globalMeanAbs, now.globalMeanAbs, "the global"));
   return Float64Array.from(reference.columnMeanAbs, (r, o) => ratio(r, now.columnMeanAbs[o], `column ${o}'s`));
 }
 

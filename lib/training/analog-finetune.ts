@@ -38,58 +38,102 @@ export interface FineTuneResult {
 }
 
 function checkConfig(c: FineTuneConfig): void {
-  if (!Number.isInteger(c.epochs) || c.epochs < 1) throw new RangeError(`fine-tune: epochs must be a positive integer, got ${c.epochs}`);
-  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new RangeError(`fine-tune: batchSize must be a positive integer, got ${c.batchSize}`);
-  if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) throw new RangeError(`fine-tune: learningRate must be finite and > 0, got ${c.learningRate}`);
+  if (!Number.isInteger(c.epochs) || c.epochs < 1)
+    throw new RangeError(`fine-tune: epochs must be a positive integer, got ${c.epochs}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1)
+    throw new RangeError(`fine-tune: batchSize must be a positive integer, got ${c.batchSize}`);
+  if (!(c.learningRate > 0 && Number.isFinite(c.learningRate)))
+    throw new RangeError(`fine-tune: learningRate must be finite and > 0, got ${c.learningRate}`);
 }
 
 /** The layer a batch runs on: the stage's config realised from weights w (and a row bias b), calibrated ranges carried over. */
-function realise(s: AnalogStage, op: DenseOp | Conv2dOp, w: Float32Array, b: Float32Array | null, bias: "digital" | "row", rng: Rng): CrossbarDenseLayer {
-  const cfg = s.layer.config, { rows, cols } = matrixShape(op);
-  const layer = new CrossbarDenseLayer(layerMatrix({ ...op, weight: w, bias: b }, bias, cfg.rule), rows, cols, cfg, cfg.disturbance ? { rng } : undefined);
+function realise(
+  s: AnalogStage,
+  op: DenseOp | Conv2dOp,
+  w: Float32Array,
+  b: Float32Array | null,
+  bias: "digital" | "row",
+  rng: Rng,
+): CrossbarDenseLayer {
+  const cfg = s.layer.config,
+    { rows, cols } = matrixShape(op);
+  const layer = new CrossbarDenseLayer(
+    layerMatrix({ ...op, weight: w, bias: b }, bias, cfg.rule),
+    rows,
+    cols,
+    cfg,
+    cfg.disturbance ? { rng } : undefined,
+  );
   if (cfg.periphery?.adc?.range.kind === "calibrated") {
     const r = s.layer.adcRangesAmpere;
-    if (r.some(Number.isNaN)) throw new RangeError(`fine-tune: layer "${op.name}" has a calibrated ADC range but was not calibrated; run calibrateAnalog first`);
+    if (r.some(Number.isNaN))
+      throw new RangeError(
+        `fine-tune: layer "${op.name}" has a calibrated ADC range but was not calibrated; run calibrateAnalog first`,
+      );
     layer.useAdcRanges(r);
   }
   return layer;
 }
 
 /** ∂L/∂(signed weights) from the layer's ∂L/∂W: the pair layout, or double weights' w⁺, w⁻ columns (mean slope at 0). */
-function weightGradient(dW: Float64Array, w: ArrayLike<number>, rows: number, cols: number, double: boolean): { dw: Float32Array; dbRow: Float32Array } {
-  const n = double ? 2 * cols : cols, at = (r: number, o: number): number => {
-    if (!double) return dW[r * n + o];
-    const v = r < rows ? w[r * cols + o] : 0, dp = dW[r * n + 2 * o], dm = dW[r * n + 2 * o + 1];
-    return v > 0 ? dp : v < 0 ? -dm : (dp - dm) / 2;
-  };
+function weightGradient(
+  dW: Float64Array,
+  w: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  double: boolean,
+): { dw: Float32Array; dbRow: Float32Array } {
+  const n = double ? 2 * cols : cols,
+    at = (r: number, o: number): number => {
+      if (!double) return dW[r * n + o];
+      const v = r < rows ? w[r * cols + o] : 0,
+        dp = dW[r * n + 2 * o],
+        dm = dW[r * n + 2 * o + 1];
+      return v > 0 ? dp : v < 0 ? -dm : (dp - dm) / 2;
+    };
   const dw = Float32Array.from({ length: rows * cols }, (_, q) => at(Math.floor(q / cols), q % cols));
   return { dw, dbRow: Float32Array.from({ length: cols }, (_, o) => at(rows, o)) };
 }
 
 /** col2im: patch gradients [n·h_o·w_o][k_h·k_w·c] summed back onto the NHWC input. */
 function col2im(dp: Float64Array, n: number, shape: readonly number[], op: Conv2dOp): Float32Array {
-  const [h, w, c] = shape, [kh, kw] = op.kernel, [sh, sw] = op.strides, [pt, pl, pb, pr] = op.pads;
-  const ho = Math.floor((h + pt + pb - kh) / sh) + 1, wo = Math.floor((w + pl + pr - kw) / sw) + 1, dx = new Float32Array(n * h * w * c);
+  const [h, w, c] = shape,
+    [kh, kw] = op.kernel,
+    [sh, sw] = op.strides,
+    [pt, pl, pb, pr] = op.pads;
+  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
+    wo = Math.floor((w + pl + pr - kw) / sw) + 1,
+    dx = new Float32Array(n * h * w * c);
   let q = 0;
-  for (let b = 0; b < n; b++) for (let yo = 0; yo < ho; yo++) for (let xo = 0; xo < wo; xo++) for (let dy = 0; dy < kh; dy++) {
-    const y = yo * sh + dy - pt;
-    for (let dxk = 0; dxk < kw; dxk++) {
-      const xi = xo * sw + dxk - pl;
-      if (y < 0 || y >= h || xi < 0 || xi >= w) { q += c; continue; }
-      const base = ((b * h + y) * w + xi) * c;
-      for (let ch = 0; ch < c; ch++) dx[base + ch] += dp[q++];
-    }
-  }
+  for (let b = 0; b < n; b++)
+    for (let yo = 0; yo < ho; yo++)
+      for (let xo = 0; xo < wo; xo++)
+        for (let dy = 0; dy < kh; dy++) {
+          const y = yo * sh + dy - pt;
+          for (let dxk = 0; dxk < kw; dxk++) {
+            const xi = xo * sw + dxk - pl;
+            if (y < 0 || y >= h || xi < 0 || xi >= w) {
+              q += c;
+              continue;
+            }
+            const base = ((b * h + y) * w + xi) * c;
+            for (let ch = 0; ch < c; ch++) dx[base + ch] += dp[q++];
+          }
+        }
   return dx;
 }
 
 /** One analog layer as a tfjs op of (input, kernel, row bias) whose forward and backward are the tile's. */
 function tileOp(s: AnalogStage, op: DenseOp | Conv2dOp, shape: readonly number[], bias: "digital" | "row", rng: Rng) {
-  const { rows, cols } = matrixShape(op), double = s.layer.config.rule === "double";
+  const { rows, cols } = matrixShape(op),
+    double = s.layer.config.rule === "double";
   return tf.customGrad(((x: tf.Tensor, kernel: tf.Tensor, rowBias: tf.Tensor) => {
-    const batch = x.shape[0], data = x.dataSync() as Float32Array, w = kernel.dataSync() as Float32Array;
+    const batch = x.shape[0],
+      data = x.dataSync() as Float32Array,
+      w = kernel.dataSync() as Float32Array;
     const layer = realise(s, op, w, bias === "row" ? (rowBias.dataSync() as Float32Array) : null, bias, rng);
-    const p = op.kind === "conv2d" ? im2col(data, batch, shape, op) : { patches: Float64Array.from(data), ho: 1, wo: 1 };
+    const p =
+      op.kind === "conv2d" ? im2col(data, batch, shape, op) : { patches: Float64Array.from(data), ho: 1, wo: 1 };
     const f = layer.forward(p.patches, batch * p.ho * p.wo, rng);
     const outShape = op.kind === "conv2d" ? [batch, p.ho, p.wo, cols] : [batch, cols];
     const gradFunc = (dy: tf.Tensor) => {
@@ -110,7 +154,11 @@ function variablesOf(g: NetworkGraph): Vars {
   g.ops.forEach((op) => {
     if (op.kind !== "dense" && op.kind !== "conv2d") return;
     const none = tf.zeros([matrixShape(op).cols]);
-    vars.set(op.name, { kernel: tf.variable(tf.tensor(op.weight)), bias: op.bias ? tf.variable(tf.tensor1d(op.bias)) : null, none });
+    vars.set(op.name, {
+      kernel: tf.variable(tf.tensor(op.weight)),
+      bias: op.bias ? tf.variable(tf.tensor1d(op.bias)) : null,
+      none,
+    });
   });
   return vars;
 }
@@ -121,25 +169,40 @@ function disposeVars(vars: Vars): void {
 
 /** Class count, and labels checked to be class indices. */
 function checkData(g: NetworkGraph, data: LabelledImages): number {
-  const per = g.input.shape.reduce((a, b) => a * b, 1), sh = shapes(g), classes = sh[sh.length - 1][0];
+  const per = g.input.shape.reduce((a, b) => a * b, 1),
+    sh = shapes(g),
+    classes = sh[sh.length - 1][0];
   if (!(data.n >= 1) || data.x.length !== data.n * per || data.labels.length !== data.n) {
-    throw new RangeError(`fine-tune: ${data.x.length} inputs and ${data.labels.length} labels for n = ${data.n} examples of ${per}`);
+    throw new RangeError(
+      `fine-tune: ${data.x.length} inputs and ${data.labels.length} labels for n = ${data.n} examples of ${per}`,
+    );
   }
   for (let i = 0; i < data.n; i++) {
     const y = data.labels[i];
-    if (!(Number.isInteger(y) && y >= 0 && y < classes)) throw new RangeError(`fine-tune: label ${i} is ${y}; labels are class indices 0…${classes - 1}`);
+    if (!(Number.isInteger(y) && y >= 0 && y < classes))
+      throw new RangeError(`fine-tune: label ${i} is ${y}; labels are class indices 0…${classes - 1}`);
   }
   return classes;
 }
 
 /** Softmax cross-entropy of a batch through the network (tiles for analog layers), on the variables; a final softmax is the loss's own. */
-function batchLoss(net: AnalogNetwork, vars: Vars, xb: Float32Array, b: number, labels: tf.Tensor, rng: Rng): tf.Scalar {
-  const g = net.graph, sh = shapes(g), last = g.ops.length - 1;
+function batchLoss(
+  net: AnalogNetwork,
+  vars: Vars,
+  xb: Float32Array,
+  b: number,
+  labels: tf.Tensor,
+  rng: Rng,
+): tf.Scalar {
+  const g = net.graph,
+    sh = shapes(g),
+    last = g.ops.length - 1;
   const end = g.ops[last].kind === "activation" && (g.ops[last] as { fn: string }).fn === "softmax" ? last : last + 1;
   let t = inputTensor(g.input, xb, b);
   let shape: readonly number[] = g.input.shape;
   for (let k = 0; k < end; k++) {
-    const op = g.ops[k], s = net.stages[k];
+    const op = g.ops[k],
+      s = net.stages[k];
     if (op.kind === "dense" || op.kind === "conv2d") {
       const v = vars.get(op.name)!;
       if (s && s.effective) {
@@ -156,8 +219,13 @@ function batchLoss(net: AnalogNetwork, vars: Vars, xb: Float32Array, b: number, 
 }
 
 /** ∂L/∂(weights) of the mean softmax cross-entropy over a batch, through the tiles, by layer name; and the loss. */
-export function analogGradients(net: AnalogNetwork, data: LabelledImages, rng: Rng): { loss: number; grads: Map<string, { weight: Float32Array; bias: Float32Array | null }> } {
-  const classes = checkData(net.graph, data), vars = variablesOf(net.graph);
+export function analogGradients(
+  net: AnalogNetwork,
+  data: LabelledImages,
+  rng: Rng,
+): { loss: number; grads: Map<string, { weight: Float32Array; bias: Float32Array | null }> } {
+  const classes = checkData(net.graph, data),
+    vars = variablesOf(net.graph);
   const labels = tf.oneHot(tf.tensor1d(Array.from(data.labels), "int32"), classes);
   const list = [...vars.values()].flatMap((v) => (v.bias ? [v.kernel, v.bias] : [v.kernel]));
   const { value, grads } = tf.variableGrads(() => batchLoss(net, vars, data.x, data.n, labels, rng), list);
@@ -174,29 +242,60 @@ export function analogGradients(net: AnalogNetwork, data: LabelledImages, rng: R
  * its forward pass is one product with the weights its new devices hold, and its gradient is the
  * straight-through one (∂L/∂W = ∂L/∂W_devices), as aihwkit's hardware-aware training takes it.
  */
-function linearTileOp(s: AnalogStage, op: DenseOp | Conv2dOp, kernel: tf.Variable, bias: tf.Variable | null, placement: "digital" | "row", rng: Rng) {
-  const w = kernel.dataSync() as Float32Array, onRow = placement === "row" && bias !== null;
+function linearTileOp(
+  s: AnalogStage,
+  op: DenseOp | Conv2dOp,
+  kernel: tf.Variable,
+  bias: tf.Variable | null,
+  placement: "digital" | "row",
+  rng: Rng,
+) {
+  const w = kernel.dataSync() as Float32Array,
+    onRow = placement === "row" && bias !== null;
   const layer = realise(s, op, w, onRow ? (bias!.dataSync() as Float32Array) : null, onRow ? "row" : "digital", rng);
   const eff = stageWeights({ layer, gains: null, digitalBias: null }, onRow ? "row" : "digital");
-  const through = (v: tf.Tensor, value: Float32Array) => tf.customGrad(((x: tf.Tensor) => ({ value: tf.tensor(value, x.shape), gradFunc: (dy: tf.Tensor) => dy })) as unknown as Parameters<typeof tf.customGrad>[0])(v) as tf.Tensor;
-  const k = through(kernel, eff.weight), b = bias ? (onRow ? through(bias, eff.bias!) : bias) : null;
+  const through = (v: tf.Tensor, value: Float32Array) =>
+    tf.customGrad(((x: tf.Tensor) => ({
+      value: tf.tensor(value, x.shape),
+      gradFunc: (dy: tf.Tensor) => dy,
+    })) as unknown as Parameters<typeof tf.customGrad>[0])(v) as tf.Tensor;
+  const k = through(kernel, eff.weight),
+    b = bias ? (onRow ? through(bias, eff.bias!) : bias) : null;
   return (x: tf.Tensor) => digitalLinear(op, x, k as tf.Variable, b as tf.Variable | null);
 }
 
 /** Fine-tune a converted network on labelled data through its tiles; `rng` shuffles, draws devices and periphery noise. */
-export function fineTuneAnalog(net: AnalogNetwork, data: LabelledImages, cfg: FineTuneConfig, rng: Rng, opts: { onEpoch?: (epoch: number, loss: number) => void } = {}): FineTuneResult {
+export function fineTuneAnalog(
+  net: AnalogNetwork,
+  data: LabelledImages,
+  cfg: FineTuneConfig,
+  rng: Rng,
+  opts: { onEpoch?: (epoch: number, loss: number) => void } = {},
+): FineTuneResult {
   checkConfig(cfg);
-  const g = net.graph, per = g.input.shape.reduce((a, b) => a * b, 1), classes = checkData(g, data);
-  const vars = variablesOf(g), varList = [...vars.values()].flatMap((v) => (v.bias ? [v.kernel, v.bias] : [v.kernel]));
+  const g = net.graph,
+    per = g.input.shape.reduce((a, b) => a * b, 1),
+    classes = checkData(g, data);
+  const vars = variablesOf(g),
+    varList = [...vars.values()].flatMap((v) => (v.bias ? [v.kernel, v.bias] : [v.kernel]));
   const optimizer = tf.train.adam(cfg.learningRate);
   const losses: number[] = [];
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     const order = rng.shuffle(Array.from({ length: data.n }, (_, i) => i));
-    let sum = 0, batches = 0;
+    let sum = 0,
+      batches = 0;
     for (let s0 = 0; s0 < data.n; s0 += cfg.batchSize) {
-      const idx = order.slice(s0, s0 + cfg.batchSize), b = idx.length, xb = new Float32Array(b * per);
+      const idx = order.slice(s0, s0 + cfg.batchSize),
+        b = idx.length,
+        xb = new Float32Array(b * per);
       idx.forEach((i, k) => xb.set(data.x.subarray(i * per, (i + 1) * per), k * per));
-      const labels = tf.oneHot(tf.tensor1d(idx.map((i) => data.labels[i]), "int32"), classes);
+      const labels = tf.oneHot(
+        tf.tensor1d(
+          idx.map((i) => data.labels[i]),
+          "int32",
+        ),
+        classes,
+      );
       const loss = optimizer.minimize(() => batchLoss(net, vars, xb, b, labels, rng), true, varList) as tf.Scalar;
       sum += loss.dataSync()[0];
       batches++;
@@ -206,7 +305,10 @@ export function fineTuneAnalog(net: AnalogNetwork, data: LabelledImages, cfg: Fi
     opts.onEpoch?.(epoch, sum / batches);
   }
   const read = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
-  const tuned = withWeights(g, new Map([...vars].map(([n, v]) => [n, { weight: read(v.kernel), bias: v.bias ? read(v.bias) : null }])));
+  const tuned = withWeights(
+    g,
+    new Map([...vars].map(([n, v]) => [n, { weight: read(v.kernel), bias: v.bias ? read(v.bias) : null }])),
+  );
   disposeVars(vars);
   optimizer.dispose();
   return { net: reconvert(net, tuned, rng), graph: tuned, losses };
@@ -215,10 +317,17 @@ export function fineTuneAnalog(net: AnalogNetwork, data: LabelledImages, cfg: Fi
 /** A layer the hook kept digital, on the variables (tf.conv2d's filter gradient on wasm: runtime/wasm-conv-filter). */
 function digitalLinear(op: DenseOp | Conv2dOp, x: tf.Tensor, kernel: tf.Variable, bias: tf.Variable | null): tf.Tensor {
   let y: tf.Tensor;
-  if (op.kind === "dense") y = tf.matMul(x as tf.Tensor2D, kernel.reshape([op.inFeatures, op.outFeatures]) as tf.Tensor2D);
+  if (op.kind === "dense")
+    y = tf.matMul(x as tf.Tensor2D, kernel.reshape([op.inFeatures, op.outFeatures]) as tf.Tensor2D);
   else {
-    const [t, l, b, r] = op.pads, k = kernel.reshape([op.kernel[0], op.kernel[1], op.inChannels, op.outChannels]) as tf.Tensor4D;
-    y = tf.conv2d(x as tf.Tensor4D, k, op.strides as [number, number], [[0, 0], [t, b], [l, r], [0, 0]]);
+    const [t, l, b, r] = op.pads,
+      k = kernel.reshape([op.kernel[0], op.kernel[1], op.inChannels, op.outChannels]) as tf.Tensor4D;
+    y = tf.conv2d(x as tf.Tensor4D, k, op.strides as [number, number], [
+      [0, 0],
+      [t, b],
+      [l, r],
+      [0, 0],
+    ]);
   }
   return bias ? y.add(bias) : y;
 }
@@ -228,9 +337,17 @@ export function reconvert(net: AnalogNetwork, graph: NetworkGraph, rng: Rng): An
   const stages = graph.ops.map((op, k) => {
     const s = net.stages[k];
     if (!s || (op.kind !== "dense" && op.kind !== "conv2d")) return null;
-    if (op.name !== s.op.name) throw new RangeError(`reconvert: op ${k} is "${op.name}", the network's is "${s.op.name}"`);
-    const cfg = s.layer.config, { rows, cols } = matrixShape(op);
-    const layer = new CrossbarDenseLayer(layerMatrix(op, net.bias, cfg.rule), rows, cols, cfg, cfg.disturbance ? { rng } : undefined);
+    if (op.name !== s.op.name)
+      throw new RangeError(`reconvert: op ${k} is "${op.name}", the network's is "${s.op.name}"`);
+    const cfg = s.layer.config,
+      { rows, cols } = matrixShape(op);
+    const layer = new CrossbarDenseLayer(
+      layerMatrix(op, net.bias, cfg.rule),
+      rows,
+      cols,
+      cfg,
+      cfg.disturbance ? { rng } : undefined,
+    );
     return makeStage(op, layer, net.bias, null, net.exact);
   });
   return { graph, stages, bias: net.bias, exact: net.exact };

@@ -10,14 +10,31 @@
  * devices; `toDigital` (models/tfjs-format) turns them into a tfjs model.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Conv2dOp, DenseOp, NetworkGraph, checkGraph, foldBatchNorms, matrixShape, shapes, withWeights } from "../models/graph";
+import {
+  Conv2dOp,
+  DenseOp,
+  NetworkGraph,
+  checkGraph,
+  foldBatchNorms,
+  matrixShape,
+  shapes,
+  withWeights,
+} from "../models/graph";
 import { inputTensor, runOp } from "../models/digital";
 import { layersModelFromGraph } from "../models/tfjs-format";
 import type { DeviceTimeModel } from "../devices/time";
 import type { Rng } from "../runtime/random";
 import { CrossbarDenseLayer, CrossbarLayerConfig, LayerForward } from "../tile/layer";
 import { pairWeights, weightColumns } from "../tile/mapping";
-import { CompensationReference, DriftCompensation, ProgrammedLayer, applyGains, compensationGains, compensationReadout, programLayer } from "../tile/time";
+import {
+  CompensationReference,
+  DriftCompensation,
+  ProgrammedLayer,
+  applyGains,
+  compensationGains,
+  compensationReadout,
+  programLayer,
+} from "../tile/time";
 
 /** aihwkit's largest analog tile (src/aihwkit/simulator/parameters/mapping.py: max_input_size = max_output_size = 512). */
 export const AIHWKIT_TILE_SIZE = 512;
@@ -53,7 +70,13 @@ export interface AnalogStage {
 }
 
 /** A stage of a layer on tiles; `exact` keeps even a linear layer on its tiles (float64, per tile). */
-export function makeStage(op: DenseOp | Conv2dOp, layer: CrossbarDenseLayer, bias: BiasPlacement, gains: Float64Array | null, exact = false): AnalogStage {
+export function makeStage(
+  op: DenseOp | Conv2dOp,
+  layer: CrossbarDenseLayer,
+  bias: BiasPlacement,
+  gains: Float64Array | null,
+  exact = false,
+): AnalogStage {
   const s = { op, layer, digitalBias: bias === "digital" ? op.bias : null, gains, effective: null };
   return { ...s, effective: layer.linear && !exact ? stageWeights(s, bias) : null };
 }
@@ -86,11 +109,19 @@ export interface MappingRow {
 }
 
 /** The matrix a layer puts on tiles: [rows + 1][cols] with the bias row (zeros for a digital bias); double weights split w into w⁺, w⁻. */
-export function layerMatrix(op: DenseOp | Conv2dOp, bias: BiasPlacement, rule: CrossbarLayerConfig["rule"]): Float64Array {
-  const { rows, cols } = matrixShape(op), n = weightColumns(rule ?? "min-G", cols), w = new Float64Array((rows + 1) * n);
+export function layerMatrix(
+  op: DenseOp | Conv2dOp,
+  bias: BiasPlacement,
+  rule: CrossbarLayerConfig["rule"],
+): Float64Array {
+  const { rows, cols } = matrixShape(op),
+    n = weightColumns(rule ?? "min-G", cols),
+    w = new Float64Array((rows + 1) * n);
   const put = (r: number, o: number, v: number) => {
-    if (rule === "double") ((w[r * n + 2 * o] = Math.max(v, 0)), (w[r * n + 2 * o + 1] = Math.max(-v, 0)));
-    else w[r * n + o] = v;
+    if (rule === "double") {
+      w[r * n + 2 * o] = Math.max(v, 0);
+      w[r * n + 2 * o + 1] = Math.max(-v, 0);
+    } else w[r * n + o] = v;
   };
   for (let r = 0; r < rows; r++) for (let o = 0; o < cols; o++) put(r, o, op.weight[r * cols + o]);
   if (bias === "row" && op.bias) for (let o = 0; o < cols; o++) put(rows, o, op.bias[o]);
@@ -100,7 +131,8 @@ export function layerMatrix(op: DenseOp | Conv2dOp, bias: BiasPlacement, rule: C
 /** Convert a network: every dense and convolution layer onto tiles, unless the hook keeps it digital. */
 export function toAnalog(graph: NetworkGraph, config: CrossbarLayerConfig, opts: ToAnalogOptions = {}): AnalogNetwork {
   const bias = opts.bias ?? "digital";
-  if (bias !== "digital" && bias !== "row") throw new RangeError(`toAnalog: bias must be "digital" or "row", got "${String(bias)}"`);
+  if (bias !== "digital" && bias !== "row")
+    throw new RangeError(`toAnalog: bias must be "digital" or "row", got "${String(bias)}"`);
   const g = foldBatchNorms(graph);
   checkGraph(g);
   let linear = 0;
@@ -119,7 +151,10 @@ export function toAnalog(graph: NetworkGraph, config: CrossbarLayerConfig, opts:
 }
 
 function requireRng(rng: Rng | undefined, name: string, cfg: CrossbarLayerConfig): Rng {
-  if (!rng) throw new RangeError(`toAnalog: layer "${name}" has a ${cfg.disturbance!.kind} disturbance; pass opts.devices (a generator) to draw its devices`);
+  if (!rng)
+    throw new RangeError(
+      `toAnalog: layer "${name}" has a ${cfg.disturbance!.kind} disturbance; pass opts.devices (a generator) to draw its devices`,
+    );
   return rng;
 }
 
@@ -128,35 +163,72 @@ export function mappingReport(net: AnalogNetwork): MappingRow[] {
   const rows: MappingRow[] = [];
   net.graph.ops.forEach((op, k) => {
     if (op.kind !== "dense" && op.kind !== "conv2d") return;
-    const s = net.stages[k], m = matrixShape(op);
+    const s = net.stages[k],
+      m = matrixShape(op);
     if (!s) {
-      rows.push({ layer: op.name, kind: op.kind, placement: "digital", rows: m.rows, outputs: m.cols, tiles: 0, devices: 0, gOffSiemens: null, gOnSiemens: null, kGSiemens: null });
+      rows.push({
+        layer: op.name,
+        kind: op.kind,
+        placement: "digital",
+        rows: m.rows,
+        outputs: m.cols,
+        tiles: 0,
+        devices: 0,
+        gOffSiemens: null,
+        gOnSiemens: null,
+        kGSiemens: null,
+      });
       return;
     }
     const l = s.layer;
-    rows.push({ layer: op.name, kind: op.kind, placement: "analog", rows: l.inDim + 1, outputs: l.outDim, tiles: l.tileCount, devices: l.deviceConductancesSiemens.length,
-      gOffSiemens: l.config.gOffSiemens, gOnSiemens: l.config.gOnSiemens, kGSiemens: l.kG });
+    rows.push({
+      layer: op.name,
+      kind: op.kind,
+      placement: "analog",
+      rows: l.inDim + 1,
+      outputs: l.outDim,
+      tiles: l.tileCount,
+      devices: l.deviceConductancesSiemens.length,
+      gOffSiemens: l.config.gOffSiemens,
+      gOnSiemens: l.config.gOnSiemens,
+      kGSiemens: l.kG,
+    });
   });
   return rows;
 }
 
 /** Patches [n·h_o·w_o][k_h·k_w·c] of a batch of NHWC images for a convolution (zero padding). */
-export function im2col(x: Float32Array, n: number, shape: readonly number[], op: Conv2dOp): { patches: Float64Array; ho: number; wo: number } {
-  const [h, w, c] = shape, [kh, kw] = op.kernel, [sh, sw] = op.strides, [pt, pl, pb, pr] = op.pads;
-  const ho = Math.floor((h + pt + pb - kh) / sh) + 1, wo = Math.floor((w + pl + pr - kw) / sw) + 1, k = kh * kw * c;
+export function im2col(
+  x: Float32Array,
+  n: number,
+  shape: readonly number[],
+  op: Conv2dOp,
+): { patches: Float64Array; ho: number; wo: number } {
+  const [h, w, c] = shape,
+    [kh, kw] = op.kernel,
+    [sh, sw] = op.strides,
+    [pt, pl, pb, pr] = op.pads;
+  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
+    wo = Math.floor((w + pl + pr - kw) / sw) + 1,
+    k = kh * kw * c;
   const patches = new Float64Array(n * ho * wo * k);
   let q = 0;
-  for (let b = 0; b < n; b++) for (let yo = 0; yo < ho; yo++) for (let xo = 0; xo < wo; xo++) {
-    for (let dy = 0; dy < kh; dy++) {
-      const y = yo * sh + dy - pt;
-      for (let dx = 0; dx < kw; dx++) {
-        const xi = xo * sw + dx - pl;
-        if (y < 0 || y >= h || xi < 0 || xi >= w) { q += c; continue; }
-        const base = ((b * h + y) * w + xi) * c;
-        for (let ch = 0; ch < c; ch++) patches[q++] = x[base + ch];
+  for (let b = 0; b < n; b++)
+    for (let yo = 0; yo < ho; yo++)
+      for (let xo = 0; xo < wo; xo++) {
+        for (let dy = 0; dy < kh; dy++) {
+          const y = yo * sh + dy - pt;
+          for (let dx = 0; dx < kw; dx++) {
+            const xi = xo * sw + dx - pl;
+            if (y < 0 || y >= h || xi < 0 || xi >= w) {
+              q += c;
+              continue;
+            }
+            const base = ((b * h + y) * w + xi) * c;
+            for (let ch = 0; ch < c; ch++) patches[q++] = x[base + ch];
+          }
+        }
       }
-    }
-  }
   return { patches, ho, wo };
 }
 
@@ -167,9 +239,15 @@ export interface AnalogClipped {
 }
 
 /** Outputs [batch][out] of the converted network for flat inputs in the graph's layout; `rng` draws the periphery's noise. */
-export function analogForward(net: AnalogNetwork, x: ArrayLike<number>, batch: number, rng?: Rng): { y: Float32Array; clipped: AnalogClipped } {
+export function analogForward(
+  net: AnalogNetwork,
+  x: ArrayLike<number>,
+  batch: number,
+  rng?: Rng,
+): { y: Float32Array; clipped: AnalogClipped } {
   const sh = shapes(net.graph);
-  let t = inputTensor(net.graph.input, x, batch), shape: readonly number[] = net.graph.input.shape;
+  let t = inputTensor(net.graph.input, x, batch),
+    shape: readonly number[] = net.graph.input.shape;
   const passes: LayerForward[] = [];
   net.graph.ops.forEach((op, k) => {
     const s = net.stages[k];
@@ -180,14 +258,25 @@ export function analogForward(net: AnalogNetwork, x: ArrayLike<number>, batch: n
   });
   const y = t.dataSync() as Float32Array;
   t.dispose();
-  const mean = (f: (p: LayerForward) => number) => (passes.length ? passes.reduce((a, p) => a + f(p), 0) / passes.length : 0);
+  const mean = (f: (p: LayerForward) => number) =>
+    passes.length ? passes.reduce((a, p) => a + f(p), 0) / passes.length : 0;
   return { y, clipped: { inputs: mean((p) => p.clipped.inputs), outputs: mean((p) => p.clipped.outputs) } };
 }
 
-function stageForward(s: AnalogStage, t: tf.Tensor, batch: number, shape: readonly number[], rng: Rng | undefined, passes: LayerForward[]): tf.Tensor {
+function stageForward(
+  s: AnalogStage,
+  t: tf.Tensor,
+  batch: number,
+  shape: readonly number[],
+  rng: Rng | undefined,
+  passes: LayerForward[],
+): tf.Tensor {
   if (s.effective) return runOp({ ...s.op, weight: s.effective.weight, bias: s.effective.bias }, t);
-  const data = t.dataSync() as Float32Array, out = s.layer.outDim;
-  let rows = batch, outShape: number[], inputs: Float64Array;
+  const data = t.dataSync() as Float32Array,
+    out = s.layer.outDim;
+  let rows = batch,
+    outShape: number[],
+    inputs: Float64Array;
   if (s.op.kind === "conv2d") {
     const p = im2col(data, batch, shape, s.op);
     inputs = p.patches;
@@ -206,13 +295,23 @@ function stageForward(s: AnalogStage, t: tf.Tensor, batch: number, shape: readon
 }
 
 /** Outputs for n examples in chunks (bounded memory); the clipped shares averaged over chunks. */
-export function analogPredict(net: AnalogNetwork, x: ArrayLike<number>, n: number, opts: { rng?: Rng; chunk?: number } = {}): { y: Float32Array; clipped: AnalogClipped } {
-  const per = net.graph.input.shape.reduce((a, b) => a * b, 1), chunk = opts.chunk ?? 100;
+export function analogPredict(
+  net: AnalogNetwork,
+  x: ArrayLike<number>,
+  n: number,
+  opts: { rng?: Rng; chunk?: number } = {},
+): { y: Float32Array; clipped: AnalogClipped } {
+  const per = net.graph.input.shape.reduce((a, b) => a * b, 1),
+    chunk = opts.chunk ?? 100;
   if (x.length !== n * per) throw new RangeError(`analogPredict: ${x.length} values for ${n} examples of ${per}`);
-  const xs = x instanceof Float32Array ? x : Float32Array.from(x), parts: Float32Array[] = [];
-  let ci = 0, co = 0, chunks = 0;
+  const xs = x instanceof Float32Array ? x : Float32Array.from(x),
+    parts: Float32Array[] = [];
+  let ci = 0,
+    co = 0,
+    chunks = 0;
   for (let s = 0; s < n; s += chunk) {
-    const b = Math.min(chunk, n - s), r = analogForward(net, xs.subarray(s * per, (s + b) * per), b, opts.rng);
+    const b = Math.min(chunk, n - s),
+      r = analogForward(net, xs.subarray(s * per, (s + b) * per), b, opts.rng);
     parts.push(r.y);
     ci += r.clipped.inputs;
     co += r.clipped.outputs;
@@ -220,19 +319,24 @@ export function analogPredict(net: AnalogNetwork, x: ArrayLike<number>, n: numbe
   }
   const y = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (y.set(p, o), (o += p.length));
+  for (const p of parts) {
+    y.set(p, o);
+    o += p.length;
+  }
   return { y, clipped: { inputs: ci / chunks, outputs: co / chunks } };
 }
 
 /** The inputs each analog layer sees for a batch (for calibration), computed through the analog network itself. */
 export function calibrateAnalog(net: AnalogNetwork, x: ArrayLike<number>, batch: number, rng?: Rng): AnalogNetwork {
   const sh = shapes(net.graph);
-  let t = inputTensor(net.graph.input, x, batch), shape: readonly number[] = net.graph.input.shape;
+  let t = inputTensor(net.graph.input, x, batch),
+    shape: readonly number[] = net.graph.input.shape;
   net.graph.ops.forEach((op, k) => {
     const s = net.stages[k];
     if (s && s.layer.config.periphery?.adc?.range.kind === "calibrated") {
       const data = t.dataSync() as Float32Array;
-      const p = s.op.kind === "conv2d" ? im2col(data, batch, shape, s.op) : { patches: Float64Array.from(data), ho: 1, wo: 1 };
+      const p =
+        s.op.kind === "conv2d" ? im2col(data, batch, shape, s.op) : { patches: Float64Array.from(data), ho: 1, wo: 1 };
       s.layer.calibrate(p.patches, batch * p.ho * p.wo, rng);
     }
     const next = s ? stageForward(s, t, batch, shape, rng, []) : runOp(op, t);
@@ -245,14 +349,20 @@ export function calibrateAnalog(net: AnalogNetwork, x: ArrayLike<number>, batch:
 }
 
 /** One stage's weights as its devices hold them: (G⁺ − G⁻)/k_G by weight row, with its drift gains; the bias from its row, or the digital one. */
-export function stageWeights(s: Pick<AnalogStage, "layer" | "gains" | "digitalBias">, bias: BiasPlacement): { weight: Float32Array; bias: Float32Array | null } {
-  const l = s.layer, rows = l.inDim + 1, cols = l.outDim;
+export function stageWeights(
+  s: Pick<AnalogStage, "layer" | "gains" | "digitalBias">,
+  bias: BiasPlacement,
+): { weight: Float32Array; bias: Float32Array | null } {
+  const l = s.layer,
+    rows = l.inDim + 1,
+    cols = l.outDim;
   const phys = pairWeights(l.deviceConductancesSiemens, rows, cols, l.kG);
   const byRow = new Float64Array(phys.length);
   l.order.forEach((row, k) => byRow.set(phys.subarray(k * cols, (k + 1) * cols), row * cols));
   const gain = (o: number) => (s.gains ? s.gains[o] : 1);
   const weight = Float32Array.from({ length: l.inDim * cols }, (_, q) => byRow[q] * gain(q % cols));
-  const b = bias === "row" ? Float32Array.from({ length: cols }, (_, o) => byRow[l.inDim * cols + o] * gain(o)) : s.digitalBias;
+  const b =
+    bias === "row" ? Float32Array.from({ length: cols }, (_, o) => byRow[l.inDim * cols + o] * gain(o)) : s.digitalBias;
   return { weight, bias: b };
 }
 
@@ -283,12 +393,20 @@ export function programAnalog(net: AnalogNetwork, model: DeviceTimeModel, rng: R
 }
 
 /** The network as read t seconds after programming, with drift compensation's digital gains. */
-export function readAnalogAt(p: ProgrammedAnalog, tSecond: number, compensation: DriftCompensation, rng: Rng): AnalogNetwork {
+export function readAnalogAt(
+  p: ProgrammedAnalog,
+  tSecond: number,
+  compensation: DriftCompensation,
+  rng: Rng,
+): AnalogNetwork {
   const stages = p.net.stages.map((s, k) => {
     const pl = p.layers[k];
     if (!s || !pl) return s;
     const layer = pl.readAt(tSecond, rng);
-    const gains = compensation === "none" ? null : compensationGains(compensation, p.references[k]!, compensationReadout(layer, rng));
+    const gains =
+      compensation === "none"
+        ? null
+        : compensationGains(compensation, p.references[k]!, compensationReadout(layer, rng));
     return makeStage(s.op, layer, p.net.bias, gains, p.net.exact);
   });
   return { ...p.net, stages };

@@ -62,11 +62,20 @@ interface Layer {
   readonly scratch: number;
   readonly rowSum: number;
   /** State of the last forward pass, for the backward pass. */
-  fw: { dense: true } | {
-    dense: false; kV: number; kG: number; max: number; at: number; pf: PooleFrenkelModel | null; skipZero: boolean; y: Float64Array;
-    /** With a periphery: volts per input unit of each row, the DAC's straight-through mask, ∂(I⁺ − I⁻)/∂I per pair. */
-    periphery: { unit: ArrayLike<number>; dacPass: ArrayLike<number> | null; dCurrent: Float64Array } | null;
-  };
+  fw:
+    | { dense: true }
+    | {
+        dense: false;
+        kV: number;
+        kG: number;
+        max: number;
+        at: number;
+        pf: PooleFrenkelModel | null;
+        skipZero: boolean;
+        y: Float64Array;
+        /** With a periphery: volts per input unit of each row, the DAC's straight-through mask, ∂(I⁺ − I⁻)/∂I per pair. */
+        periphery: { unit: ArrayLike<number>; dacPass: ArrayLike<number> | null; dCurrent: Float64Array } | null;
+      };
 }
 
 /** What a forward pass returns: class probabilities [B, classes] and power per example (W; null on a software stage). */
@@ -87,20 +96,58 @@ export class FusedMlp {
    * @param sizes layer sizes, e.g. [784, 25, 10]
    * @param maxBatch the largest batch a forward pass will take
    */
-  constructor(readonly sizes: readonly number[], readonly weights: FusedWeights, readonly maxBatch: number) {
-    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`layer sizes must be >= 2 positive integers, got [${sizes.join(", ")}]`);
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
-    if (weights.kind !== "standard" && weights.kind !== "double") throw new Error(`unknown weight implementation "${(weights as { kind: string }).kind}"`);
-    const B = maxBatch, K = this.K;
+  constructor(
+    readonly sizes: readonly number[],
+    readonly weights: FusedWeights,
+    readonly maxBatch: number,
+  ) {
+    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1))
+      throw new RangeError(`layer sizes must be >= 2 positive integers, got [${sizes.join(", ")}]`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    if (weights.kind !== "standard" && weights.kind !== "double")
+      throw new Error(`unknown weight implementation "${(weights as { kind: string }).kind}"`);
+    const B = maxBatch,
+      K = this.K;
     for (let l = 1; l < sizes.length; l++) {
-      const nIn = sizes[l - 1], nOut = sizes[l], R = nIn + 1;
-      const P = weights.kind === "double" ? 2 * nOut : nOut, Pp = pad4(P), C = 2 * nOut, Cp = pad4(C);
+      const nIn = sizes[l - 1],
+        nOut = sizes[l],
+        R = nIn + 1;
+      const P = weights.kind === "double" ? 2 * nOut : nOut,
+        Pp = pad4(P),
+        C = 2 * nOut,
+        Cp = pad4(C);
       this.layers.push({
-        nIn, nOut, R, P, Pp, C, Cp,
-        theta: K.alloc(R * Pp), grad: K.alloc(R * Pp), x: K.alloc(B * R), v: K.alloc(B * R), dacPass: K.alloc(B * R), unit: K.alloc(B),
-        g: K.alloc(R * Cp), pass: K.alloc(R * Cp), draws: [K.alloc(R * Cp), K.alloc(R * Cp), K.alloc(R * Cp)], state: K.alloc(16), values: K.alloc(R * Cp), c: K.alloc(R * Cp), s: K.alloc(R * Cp),
-        e: K.alloc(B * R * Cp), cur: K.alloc(B * Math.max(Cp, Pp)), dcur: K.alloc(B * Math.max(Cp, Pp)),
-        dg: K.alloc(R * Cp), dc: K.alloc(R * Cp), ds: K.alloc(R * Cp), dx: K.alloc(B * R), power: K.alloc(B), scratch: K.alloc(2 * R), rowSum: K.alloc(R),
+        nIn,
+        nOut,
+        R,
+        P,
+        Pp,
+        C,
+        Cp,
+        theta: K.alloc(R * Pp),
+        grad: K.alloc(R * Pp),
+        x: K.alloc(B * R),
+        v: K.alloc(B * R),
+        dacPass: K.alloc(B * R),
+        unit: K.alloc(B),
+        g: K.alloc(R * Cp),
+        pass: K.alloc(R * Cp),
+        draws: [K.alloc(R * Cp), K.alloc(R * Cp), K.alloc(R * Cp)],
+        state: K.alloc(16),
+        values: K.alloc(R * Cp),
+        c: K.alloc(R * Cp),
+        s: K.alloc(R * Cp),
+        e: K.alloc(B * R * Cp),
+        cur: K.alloc(B * Math.max(Cp, Pp)),
+        dcur: K.alloc(B * Math.max(Cp, Pp)),
+        dg: K.alloc(R * Cp),
+        dc: K.alloc(R * Cp),
+        ds: K.alloc(R * Cp),
+        dx: K.alloc(B * R),
+        power: K.alloc(B),
+        scratch: K.alloc(2 * R),
+        rowSum: K.alloc(R),
         fw: { dense: true },
       });
     }
@@ -114,13 +161,23 @@ export class FusedMlp {
   /** Load parameters given in `MemristiveMlp.variables()` order (its snapshot). */
   importParams(values: readonly Float32Array[]): void {
     const t = this.tensorsPerLayer();
-    if (values.length !== t * this.layers.length) throw new RangeError(`expected ${t * this.layers.length} parameter tensors, got ${values.length}`);
+    if (values.length !== t * this.layers.length)
+      throw new RangeError(`expected ${t * this.layers.length} parameter tensors, got ${values.length}`);
     this.layers.forEach((L, l) => {
       const th = this.K.f32(L.theta, L.R * L.Pp).fill(0);
       const part = values.slice(t * l, t * l + t);
-      const blocks = t === 2 ? [[part[0], part[1], 0]] : [[part[0], part[2], 0], [part[1], part[3], L.nOut]];
+      const blocks =
+        t === 2
+          ? [[part[0], part[1], 0]]
+          : [
+              [part[0], part[2], 0],
+              [part[1], part[3], L.nOut],
+            ];
       for (const [w, b, off] of blocks as Array<[Float32Array, Float32Array, number]>) {
-        if (w.length !== L.nIn * L.nOut || b.length !== L.nOut) throw new RangeError(`layer ${l + 1}: parameter sizes ${w.length}, ${b.length} do not match ${L.nIn}×${L.nOut}`);
+        if (w.length !== L.nIn * L.nOut || b.length !== L.nOut)
+          throw new RangeError(
+            `layer ${l + 1}: parameter sizes ${w.length}, ${b.length} do not match ${L.nIn}×${L.nOut}`,
+          );
         for (let i = 0; i < L.nIn; i++) for (let j = 0; j < L.nOut; j++) th[i * L.Pp + off + j] = w[i * L.nOut + j];
         for (let j = 0; j < L.nOut; j++) th[L.nIn * L.Pp + off + j] = b[j];
       }
@@ -133,14 +190,16 @@ export class FusedMlp {
     for (const L of this.layers) {
       const th = this.K.f32(which === "params" ? L.theta : L.grad, L.R * L.Pp);
       const take = (off: number) => {
-        const w = new Float32Array(L.nIn * L.nOut), b = new Float32Array(L.nOut);
+        const w = new Float32Array(L.nIn * L.nOut),
+          b = new Float32Array(L.nOut);
         for (let i = 0; i < L.nIn; i++) for (let j = 0; j < L.nOut; j++) w[i * L.nOut + j] = th[i * L.Pp + off + j];
         for (let j = 0; j < L.nOut; j++) b[j] = th[L.nIn * L.Pp + off + j];
         return [w, b];
       };
       if (this.weights.kind === "standard") out.push(...take(0));
       else {
-        const [wp, bp] = take(0), [wm, bm] = take(L.nOut);
+        const [wp, bp] = take(0),
+          [wm, bm] = take(L.nOut);
         out.push(wp, wm, bp, bm);
       }
     }
@@ -153,18 +212,30 @@ export class FusedMlp {
    * come from `rng` layer by layer. `grad` keeps what the backward pass needs. The first layer's input
    * (pixels) needs no gradient, so its word lines at 0 V are skipped, as in the tfjs layers.
    */
-  forward(x: Float32Array, B: number, stage: DeviceSetup | null, trainingSetup: DeviceSetup | null, rng: Rng, opts: { grad?: boolean; power?: boolean } = {}): FusedForward {
-    const K = this.K, k = K.k;
-    if (!Number.isInteger(B) || B < 1 || B > this.maxBatch) throw new RangeError(`batch ${B} is not in 1..${this.maxBatch}`);
-    if (x.length !== B * this.sizes[0]) throw new RangeError(`input has ${x.length} values, expected ${B}×${this.sizes[0]}`);
+  forward(
+    x: Float32Array,
+    B: number,
+    stage: DeviceSetup | null,
+    trainingSetup: DeviceSetup | null,
+    rng: Rng,
+    opts: { grad?: boolean; power?: boolean } = {},
+  ): FusedForward {
+    const K = this.K,
+      k = K.k;
+    if (!Number.isInteger(B) || B < 1 || B > this.maxBatch)
+      throw new RangeError(`batch ${B} is not in 1..${this.maxBatch}`);
+    if (x.length !== B * this.sizes[0])
+      throw new RangeError(`input has ${x.length} values, expected ${B}×${this.sizes[0]}`);
     const ideal = !stage || stage.gOffSiemens === null;
     stagePeriphery(stage); // refuses converters on the ideal (digital) stage
     let setup = stage;
     if (ideal && this.weights.kind === "double") {
-      if (!trainingSetup || trainingSetup.gOffSiemens === null) throw new Error("a double-weights network needs its training setup's conductance window to run an ideal stage");
+      if (!trainingSetup || trainingSetup.gOffSiemens === null)
+        throw new Error("a double-weights network needs its training setup's conductance window to run an ideal stage");
       setup = { ...trainingSetup, id: "D0", name: "Ideal", disturbance: null, currentModel: null };
     }
-    const grad = opts.grad ?? false, wantPower = opts.power ?? true;
+    const grad = opts.grad ?? false,
+      wantPower = opts.power ?? true;
     this.batch = B;
     const first = this.layers[0];
     const x0 = K.f32(first.x, B * first.R);
@@ -192,7 +263,8 @@ export class FusedMlp {
         }
       }
       if (l < last) {
-        const next = this.layers[l + 1], xn = K.f32(next.x, B * next.R);
+        const next = this.layers[l + 1],
+          xn = K.f32(next.x, B * next.R);
         for (let b = 0; b < B; b++) {
           for (let j = 0; j < L.nOut; j++) xn[b * next.R + j] = sigmoid(z[b * L.nOut + j]);
           xn[b * next.R + L.nOut] = 1;
@@ -204,17 +276,33 @@ export class FusedMlp {
     return { probs: this.probs, power, clippedOutputs: clips.converters ? clips.clipped / clips.converters : 0 };
   }
 
-  private crossbarForward(L: Layer, B: number, setup: DeviceSetup, rng: Rng, grad: boolean, wantPower: boolean, inputGradient: boolean, clips: { clipped: number; converters: number }): { y: Float64Array; power: Float64Array | null } {
-    const K = this.K, k = K.k;
-    const gOff = setup.gOffSiemens!, gOn = setup.gOnSiemens!, kV = setup.readVoltageVolt;
-    const xs = K.f32(L.x, B * L.R), vs = K.f32(L.v, B * L.R);
+  private crossbarForward(
+    L: Layer,
+    B: number,
+    setup: DeviceSetup,
+    rng: Rng,
+    grad: boolean,
+    wantPower: boolean,
+    inputGradient: boolean,
+    clips: { clipped: number; converters: number },
+  ): { y: Float64Array; power: Float64Array | null } {
+    const K = this.K,
+      k = K.k;
+    const gOff = setup.gOffSiemens!,
+      gOn = setup.gOnSiemens!,
+      kV = setup.readVoltageVolt;
+    const xs = K.f32(L.x, B * L.R),
+      vs = K.f32(L.v, B * L.R);
     const periphery = stagePeriphery(setup);
     if (!periphery?.dac) for (let q = 0; q < B * L.R; q++) vs[q] = kV * xs[q];
     // mapping: k_G = (G_on − G_off)/max (|θ| for standard weights), gradient of the max to its first arg-max
     const standard = this.weights.kind === "standard";
     const argMax = k.argMax(L.theta, L.R, L.P, L.Pp, standard ? 1 : 0);
     const max = Math.abs(K.f32(L.theta, L.R * L.Pp)[argMax]);
-    if (!(max > 0) || !Number.isFinite(max)) throw new RangeError(`layer with ${L.nIn} inputs: the largest |weight| is ${max}, so weights cannot be mapped to conductances`);
+    if (!(max > 0) || !Number.isFinite(max))
+      throw new RangeError(
+        `layer with ${L.nIn} inputs: the largest |weight| is ${max}, so weights cannot be mapped to conductances`,
+      );
     const window = { gOffSiemens: gOff, gOnSiemens: gOn };
     const kG = Math.fround(conductanceScale(window, max));
     if (standard) {
@@ -241,18 +329,38 @@ export class FusedMlp {
       else {
         const values = draws.kind === "stuck-distribution" ? draws.values : null;
         if (values) K.f32(L.values, n).set(values);
-        k.stuck(L.g, at[0], L.pass, n, d.probability, d.kind === "stuck" ? (d.at === "gOff" ? gOff : gOn) : 0, values ? L.values : 0);
+        k.stuck(
+          L.g,
+          at[0],
+          L.pass,
+          n,
+          d.probability,
+          d.kind === "stuck" ? (d.at === "gOff" ? gOff : gOn) : 0,
+          values ? L.values : 0,
+        );
       }
     }
     const pf = setup.currentModel;
     const skipZero = !inputGradient;
     const pw = wantPower ? L.power : 0;
     // the DAC after the device draws (the tfjs layers' order)
-    let unit: ArrayLike<number> = new Float64Array(B).fill(kV), dacPass: ArrayLike<number> | null = null;
+    let unit: ArrayLike<number> = new Float64Array(B).fill(kV),
+      dacPass: ArrayLike<number> | null = null;
     const dac = periphery?.dac;
     if (dac && dac.rounding !== "stochastic") {
       // the tile's nearest-rounding DAC as a kernel (float32; the tfjs layers run lib/tile/periphery's float64 one)
-      k.dacEncode(L.x, L.v, L.dacPass, L.unit, B, L.R, kV, dac.inputRangeVolt, quantiserStep(dac.bits, dac.inputRangeVolt, true), dac.noiseManagement === "abs-max" ? 1 : 0);
+      k.dacEncode(
+        L.x,
+        L.v,
+        L.dacPass,
+        L.unit,
+        B,
+        L.R,
+        kV,
+        dac.inputRangeVolt,
+        quantiserStep(dac.bits, dac.inputRangeVolt, true),
+        dac.noiseManagement === "abs-max" ? 1 : 0,
+      );
       unit = K.f32(L.unit, B);
       dacPass = K.f32(L.dacPass, B * L.R);
     } else if (dac) {
@@ -261,12 +369,29 @@ export class FusedMlp {
       dacPass = enc.pass;
     }
     if (pf) {
-      const first = at.length, draws = pfDraws(pf, L.R, L.C, rng, draw);
+      const first = at.length,
+        draws = pfDraws(pf, L.R, L.C, rng, draw);
       const { l11, l21, l22 } = draws ? residualCholesky(pf.residualCovariance) : { l11: 0, l21: 0, l22: 0 };
       // without residuals the coefficients read a zero draw buffer
-      const z1 = draws ? at[first] : L.draws[first], z2 = draws?.z2 ? at[first + 1] : z1;
+      const z1 = draws ? at[first] : L.draws[first],
+        z2 = draws?.z2 ? at[first + 1] : z1;
       if (!draws) K.f32(z1, n).fill(0);
-      k.pfCoefficients(L.g, z1, z2, L.c, L.s, n, pf.lnC.slope, pf.lnC.intercept, pf.lnDEps.slope, pf.lnDEps.intercept, l11, l21, draws?.z2 ? l22 : 0, pfExponentScale(pf));
+      k.pfCoefficients(
+        L.g,
+        z1,
+        z2,
+        L.c,
+        L.s,
+        n,
+        pf.lnC.slope,
+        pf.lnC.intercept,
+        pf.lnDEps.slope,
+        pf.lnDEps.intercept,
+        l11,
+        l21,
+        draws?.z2 ? l22 : 0,
+        pfExponentScale(pf),
+      );
       k.clearPadding(L.c, L.R, L.C, L.Cp);
       k.pfForward(L.v, L.c, L.s, L.cur, L.e, pw, B, L.R, L.Cp, PF_SQRT_GUARD_VOLT, skipZero ? 1 : 0, grad ? 1 : 0);
     } else {
@@ -275,16 +400,28 @@ export class FusedMlp {
       if (pw) k.ohmicPower(L.v, L.g, L.rowSum, pw, B, L.R, L.Cp);
     }
     const cur = K.f32(L.cur, B * L.Cp);
-    let y = new Float64Array(B * L.nOut), fwPeriphery = null;
+    let y = new Float64Array(B * L.nOut),
+      fwPeriphery = null;
     if (periphery) {
-      const c = convertOutputs(cur, L.Cp, B, L.nOut, periphery, layerAdcRange(periphery, L.R, kV, window), unit, kG, rng);
+      const c = convertOutputs(
+        cur,
+        L.Cp,
+        B,
+        L.nOut,
+        periphery,
+        layerAdcRange(periphery, L.R, kV, window),
+        unit,
+        kG,
+        rng,
+      );
       y = c.y;
       fwPeriphery = { unit, dacPass, dCurrent: c.dCurrent };
       clips.clipped += c.clipped;
       clips.converters += c.converters;
     } else {
       const scale = kV * kG;
-      for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) y[b * L.nOut + j] = (cur[b * L.Cp + j] - cur[b * L.Cp + L.nOut + j]) / scale;
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < L.nOut; j++) y[b * L.nOut + j] = (cur[b * L.Cp + j] - cur[b * L.Cp + L.nOut + j]) / scale;
     }
     L.fw = { dense: false, kV, kG, max, at: argMax, pf, skipZero, y, periphery: fwPeriphery };
     return { y, power: pw ? Float64Array.from(K.f32(L.power, B)) : null };
@@ -295,12 +432,16 @@ export class FusedMlp {
    * the number of wrong predictions (arg-max, first on ties).
    */
   score(labels: ArrayLike<number>): { loss: number; wrong: number } {
-    const B = this.batch, classes = this.sizes[this.sizes.length - 1];
+    const B = this.batch,
+      classes = this.sizes[this.sizes.length - 1];
     if (labels.length !== B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
-    let loss = 0, wrong = 0;
+    let loss = 0,
+      wrong = 0;
     for (let b = 0; b < B; b++) {
-      const y = labels[b], row = b * classes;
-      if (!(Number.isInteger(y) && y >= 0 && y < classes)) throw new RangeError(`label ${y} of example ${b} is not a class in 0..${classes - 1}`);
+      const y = labels[b],
+        row = b * classes;
+      if (!(Number.isInteger(y) && y >= 0 && y < classes))
+        throw new RangeError(`label ${y} of example ${b} is not a class in 0..${classes - 1}`);
       loss -= Math.log(Math.min(Math.max(this.probs[row + y], 1e-7), 1 - 1e-7)) / B;
       let arg = 0;
       for (let j = 1; j < classes; j++) if (this.probs[row + j] > this.probs[row + arg]) arg = j;
@@ -311,17 +452,24 @@ export class FusedMlp {
 
   /** Gradient of score's mean cross-entropy through every layer into the parameter gradients (exportParams("grads")). */
   backward(labels: ArrayLike<number>): void {
-    const B = this.batch, K = this.K, k = K.k;
+    const B = this.batch,
+      K = this.K,
+      k = K.k;
     const classes = this.sizes[this.sizes.length - 1];
     if (labels.length !== B) throw new RangeError(`${labels.length} labels for a batch of ${B}`);
     let dz = new Float64Array(B * classes);
     for (let b = 0; b < B; b++) {
-      const y = labels[b], row = b * classes, p = this.probs[row + y];
+      const y = labels[b],
+        row = b * classes,
+        p = this.probs[row + y];
       // the clip passes the gradient inside [1e-7, 1 − 1e-7] only; softmax + log give (p − onehot)/B
-      if (p >= 1e-7 && p <= 1 - 1e-7) for (let j = 0; j < classes; j++) dz[row + j] = (this.probs[row + j] - (j === y ? 1 : 0)) / B;
+      if (p >= 1e-7 && p <= 1 - 1e-7)
+        for (let j = 0; j < classes; j++) dz[row + j] = (this.probs[row + j] - (j === y ? 1 : 0)) / B;
     }
     for (let l = this.layers.length - 1; l >= 0; l--) {
-      const L = this.layers[l], fw = L.fw, needDx = l > 0;
+      const L = this.layers[l],
+        fw = L.fw,
+        needDx = l > 0;
       if (fw.dense) {
         const d = K.f32(L.dcur, B * L.Pp).fill(0);
         for (let b = 0; b < B; b++) for (let j = 0; j < L.nOut; j++) d[b * L.Pp + j] = dz[b * L.nOut + j];
@@ -332,32 +480,59 @@ export class FusedMlp {
       }
       if (!needDx) break;
       // through the previous layer's sigmoid: dz = dx·a·(1 − a), a = this layer's input
-      const prev = this.layers[l - 1], xs = K.f32(L.x, B * L.R), dxs = K.f32(L.dx, B * L.R);
+      const prev = this.layers[l - 1],
+        xs = K.f32(L.x, B * L.R),
+        dxs = K.f32(L.dx, B * L.R);
       const pp = fw.dense ? null : fw.periphery;
       dz = new Float64Array(B * prev.nOut);
-      for (let b = 0; b < B; b++) for (let j = 0; j < prev.nOut; j++) {
-        const a = xs[b * L.R + j];
-        // dV/dx: k_V, or with a periphery the row's volts per unit through the DAC's straight-through mask
-        const scale = fw.dense ? 1 : pp ? pp.unit[b] * (pp.dacPass ? pp.dacPass[b * L.R + j] : 1) : fw.kV;
-        dz[b * prev.nOut + j] = scale * dxs[b * L.R + j] * a * (1 - a);
-      }
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < prev.nOut; j++) {
+          const a = xs[b * L.R + j];
+          // dV/dx: k_V, or with a periphery the row's volts per unit through the DAC's straight-through mask
+          const scale = fw.dense ? 1 : pp ? pp.unit[b] * (pp.dacPass ? pp.dacPass[b * L.R + j] : 1) : fw.kV;
+          dz[b * prev.nOut + j] = scale * dxs[b * L.R + j] * a * (1 - a);
+        }
     }
   }
 
-  private crossbarBackward(L: Layer, fw: Extract<Layer["fw"], { dense: false }>, dz: Float64Array, B: number, needDx: boolean): void {
-    const K = this.K, k = K.k, n = L.nOut;
+  private crossbarBackward(
+    L: Layer,
+    fw: Extract<Layer["fw"], { dense: false }>,
+    dz: Float64Array,
+    B: number,
+    needDx: boolean,
+  ): void {
+    const K = this.K,
+      k = K.k,
+      n = L.nOut;
     const { kV, kG } = fw;
     const dI = K.f32(L.dcur, B * L.Cp).fill(0);
     let dkG = 0;
     if (fw.periphery) dkG = outputGradients(dz, fw.y, B, n, L.Cp, fw.periphery.dCurrent, fw.periphery.unit, kG, dI);
-    else for (let b = 0; b < B; b++) for (let j = 0; j < n; j++) {
-      const g = dz[b * n + j];
-      dI[b * L.Cp + j] = g / (kV * kG);
-      dI[b * L.Cp + n + j] = -g / (kV * kG);
-      dkG -= (g * fw.y[b * n + j]) / kG;
-    }
+    else
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < n; j++) {
+          const g = dz[b * n + j];
+          dI[b * L.Cp + j] = g / (kV * kG);
+          dI[b * L.Cp + n + j] = -g / (kV * kG);
+          dkG -= (g * fw.y[b * n + j]) / kG;
+        }
     if (fw.pf) {
-      k.pfBackward(L.v, L.c, L.s, L.e, L.dcur, L.dc, L.ds, needDx ? L.dx : 0, B, L.R, L.Cp, PF_SQRT_GUARD_VOLT, fw.skipZero ? 1 : 0);
+      k.pfBackward(
+        L.v,
+        L.c,
+        L.s,
+        L.e,
+        L.dcur,
+        L.dc,
+        L.ds,
+        needDx ? L.dx : 0,
+        B,
+        L.R,
+        L.Cp,
+        PF_SQRT_GUARD_VOLT,
+        fw.skipZero ? 1 : 0,
+      );
       k.pfCoefficientsBackward(L.g, L.c, L.s, L.dc, L.ds, L.dg, L.R, L.C, L.Cp, fw.pf.lnC.slope, fw.pf.lnDEps.slope);
     } else {
       k.matmulTN(L.v, L.dcur, L.dg, B, L.R, L.Cp, 1, L.scratch);
@@ -366,12 +541,15 @@ export class FusedMlp {
     k.mulInPlace(L.dg, L.pass, L.R * L.Cp);
     if (this.weights.kind === "standard") {
       const { linear, rectified } = pairSlopes(this.weights.rule, kG);
-      dkG += k.mapStandardBackward(L.theta, L.dg, L.grad, L.R, n, L.Pp, L.Cp, linear, rectified, kinkFactor(JOKSAS_KINK)) / kG;
+      dkG +=
+        k.mapStandardBackward(L.theta, L.dg, L.grad, L.R, n, L.Pp, L.Cp, linear, rectified, kinkFactor(JOKSAS_KINK)) /
+        kG;
     } else {
       dkG += k.mapDoubleBackward(L.theta, L.dg, L.grad, L.R, L.C, L.Cp, kG);
     }
     // k_G = (G_on − G_off)/max: dmax = −k_G/max·dk_G, to the first arg-max (through |θ| for standard weights: sign, −1 at 0 as tfjs)
-    const th = K.f32(L.theta, L.R * L.Pp), gr = K.f32(L.grad, L.R * L.Pp);
+    const th = K.f32(L.theta, L.R * L.Pp),
+      gr = K.f32(L.grad, L.R * L.Pp);
     const sign = this.weights.kind === "standard" ? (th[fw.at] > 0 ? 1 : -1) : 1;
     gr[fw.at] += (-kG / fw.max) * dkG * sign;
   }
@@ -379,7 +557,8 @@ export class FusedMlp {
   /** SGD step θ ← θ − lr·(∇ + γ·sign θ) (sign 0 at 0, as TensorFlow's L1), then clip double weights at 0. Returns γ·Σ|θ| before the step. */
   sgdStep(learningRate: number, l1: number): number {
     let abs = 0;
-    for (const L of this.layers) abs += this.K.k.sgd(L.theta, L.grad, L.R * L.Pp, learningRate, l1, this.weights.kind === "double" ? 1 : 0);
+    for (const L of this.layers)
+      abs += this.K.k.sgd(L.theta, L.grad, L.R * L.Pp, learningRate, l1, this.weights.kind === "double" ? 1 : 0);
     return l1 * abs;
   }
 

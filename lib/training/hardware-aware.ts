@@ -9,7 +9,7 @@
 import type { Rng } from "../runtime/random";
 import type { Dataset } from "../data/moons";
 import type { TiO2DeviceConfig } from "../devices/tio2";
-import { transferNetwork } from "../devices/transfer";
+import { transferNetwork } from "../tile/transfer";
 import { accuracy, Adam, asParamTensors, logits, lossAndGrads, Mlp, paramShapes } from "./mlp";
 
 export interface HardwareAwareOptions {
@@ -36,11 +36,22 @@ export interface TrainConfig {
 }
 
 /** Regular training as in the paper's code: Adam(0.1), batch 256, no decay, no noise. */
-export const DROLET_REGULAR_TRAINING: TrainConfig = Object.freeze({ epochs: 10000, batchSize: 256, learningRate: 0.1, l2: 0, hardwareAware: null, logEvery: 100 });
+export const DROLET_REGULAR_TRAINING: TrainConfig = Object.freeze({
+  epochs: 10000,
+  batchSize: 256,
+  learningRate: 0.1,
+  l2: 0,
+  hardwareAware: null,
+  logEvery: 100,
+});
 
 /** Hardware-aware training as in the paper's code: + transfer per step, freezing, λ = 1e-4. */
 export function droletAwareTraining(device: TiO2DeviceConfig): TrainConfig {
-  return Object.freeze({ ...DROLET_REGULAR_TRAINING, l2: 1e-4, hardwareAware: Object.freeze({ device, noiseInjection: true, freezeFailed: true, klTerm: false }) });
+  return Object.freeze({
+    ...DROLET_REGULAR_TRAINING,
+    l2: 1e-4,
+    hardwareAware: Object.freeze({ device, noiseInjection: true, freezeFailed: true, klTerm: false }),
+  });
 }
 
 export interface CurvePoint {
@@ -70,9 +81,16 @@ function checkConfig(c: TrainConfig): void {
 }
 
 /** Train `net` in place on `data`; returns the curve (loss per epoch mean, clean accuracies). */
-export function trainMlp(net: Mlp, data: Dataset, cfg: TrainConfig, rng: Rng, opts: { test?: Dataset; onLog?: (p: CurvePoint) => void } = {}): TrainResult {
+export function trainMlp(
+  net: Mlp,
+  data: Dataset,
+  cfg: TrainConfig,
+  rng: Rng,
+  opts: { test?: Dataset; onLog?: (p: CurvePoint) => void } = {},
+): TrainResult {
   checkConfig(cfg);
-  if (data.x.length !== data.y.length || data.x.length === 0) throw new RangeError(`training data: ${data.x.length} points and ${data.y.length} labels`);
+  if (data.x.length !== data.y.length || data.x.length === 0)
+    throw new RangeError(`training data: ${data.x.length} points and ${data.y.length} labels`);
   const t0 = Date.now();
   const { sizes, params } = net;
   const shapes = paramShapes(sizes);
@@ -81,12 +99,14 @@ export function trainMlp(net: Mlp, data: Dataset, cfg: TrainConfig, rng: Rng, op
   const n = data.x.length;
   const beta = 1 / n;
   const curve: CurvePoint[] = [];
-  let frozen = 0, updates = 0;
+  let frozen = 0,
+    updates = 0;
   const prev = params.map((p) => new Float64Array(p.length));
   const order = Array.from({ length: n }, (_, i) => i);
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
     const perm = rng.shuffle(order);
-    let lossSum = 0, batches = 0;
+    let lossSum = 0,
+      batches = 0;
     for (let s = 0; s < n; s += cfg.batchSize) {
       const idx = perm.slice(s, s + cfg.batchSize);
       let used: readonly Float64Array[] = params;
@@ -98,7 +118,8 @@ export function trainMlp(net: Mlp, data: Dataset, cfg: TrainConfig, rng: Rng, op
       const { loss, grads } = lossAndGrads(sizes, used, data.x, data.y, idx);
       let total = loss;
       for (let p = 0; p < params.length; p++) {
-        const w = params[p], g = grads[p];
+        const w = params[p],
+          g = grads[p];
         if (cfg.l2 > 0) {
           for (let i = 0; i < w.length; i++) {
             g[i] += cfg.l2 * w[i];
@@ -106,7 +127,8 @@ export function trainMlp(net: Mlp, data: Dataset, cfg: TrainConfig, rng: Rng, op
           }
         }
         if (ha?.klTerm && transfers && transfers[p].scheme !== "exact") {
-          const wt = transfers[p].values, sig = transfers[p].sigma!;
+          const wt = transfers[p].values,
+            sig = transfers[p].sigma!;
           const rows = shapes[p].length === 2 ? shapes[p][0] : 1;
           for (let i = 0; i < w.length; i++) {
             g[i] += (beta * wt[i]) / rows;

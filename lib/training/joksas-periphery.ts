@@ -20,14 +20,28 @@ export function stagePeriphery(stage: DeviceSetup | null): PeripheryConfig | nul
   if (!p || isIdealPeriphery(p)) return null;
   const where = `stage ${stage!.id}: periphery`;
   checkPeriphery(p, where);
-  if (stage!.gOffSiemens === null) throw new RangeError(`${where}: converters need a crossbar stage with a conductance window; the ideal stage runs digitally`);
-  if (p.readNoiseRelative || p.conductanceLevels !== undefined) throw new RangeError(`${where}: read noise and conductance levels are modelled on the tile's layer (lib/tile), not in the Joksas engines`);
-  if (p.adc?.range.kind === "calibrated") throw new RangeError(`${where}: a calibrated ADC range needs a calibration pass; give the Joksas engines a fixed or "max" range`);
+  if (stage!.gOffSiemens === null)
+    throw new RangeError(
+      `${where}: converters need a crossbar stage with a conductance window; the ideal stage runs digitally`,
+    );
+  if (p.readNoiseRelative || p.conductanceLevels !== undefined)
+    throw new RangeError(
+      `${where}: read noise and conductance levels are modelled on the tile's layer (lib/tile), not in the Joksas engines`,
+    );
+  if (p.adc?.range.kind === "calibrated")
+    throw new RangeError(
+      `${where}: a calibrated ADC range needs a calibration pass; give the Joksas engines a fixed or "max" range`,
+    );
   return p;
 }
 
 /** The ADC range of a layer of `rows` word lines (A): fixed, or "max" at the DAC's range (k_V without a DAC). */
-export function layerAdcRange(p: PeripheryConfig, rows: number, readVoltageVolt: number, window: ConductanceWindow): number {
+export function layerAdcRange(
+  p: PeripheryConfig,
+  rows: number,
+  readVoltageVolt: number,
+  window: ConductanceWindow,
+): number {
   if (!p.adc) return Infinity;
   if (p.adc.range.kind === "fixed") return p.adc.range.rangeAmpere;
   return maxAdcRangeAmpere(p.adc, rows, p.dac ? p.dac.inputRangeVolt : readVoltageVolt, window);
@@ -38,26 +52,50 @@ export function layerAdcRange(p: PeripheryConfig, rows: number, readVoltageVolt:
  * at b·stride + j, I⁻ at b·stride + out + j), through output noise and the ADC; and ∂(I⁺ − I⁻)/∂I
  * per pair (interleaved) for `outputGradients`; how many conversions clipped, of how many.
  */
-export function convertOutputs(currents: ArrayLike<number>, stride: number, batch: number, out: number, p: PeripheryConfig, rangeAmpere: number, unitVolt: ArrayLike<number>, kG: number, rng: Rng): { y: Float64Array; dCurrent: Float64Array; clipped: number; converters: number } {
+export function convertOutputs(
+  currents: ArrayLike<number>,
+  stride: number,
+  batch: number,
+  out: number,
+  p: PeripheryConfig,
+  rangeAmpere: number,
+  unitVolt: ArrayLike<number>,
+  kG: number,
+  rng: Rng,
+): { y: Float64Array; dCurrent: Float64Array; clipped: number; converters: number } {
   const pairs = new Float64Array(batch * 2 * out);
-  for (let b = 0; b < batch; b++) for (let j = 0; j < out; j++) {
-    pairs[(b * out + j) * 2] = currents[b * stride + j];
-    pairs[(b * out + j) * 2 + 1] = currents[b * stride + out + j];
-  }
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < out; j++) {
+      pairs[(b * out + j) * 2] = currents[b * stride + j];
+      pairs[(b * out + j) * 2 + 1] = currents[b * stride + out + j];
+    }
   const d = digitise(pairs, batch, out, p, rangeAmpere, rng);
   const y = new Float64Array(batch * out);
-  for (let b = 0; b < batch; b++) for (let j = 0; j < out; j++) y[b * out + j] = d.differenceAmpere[b * out + j] / (unitVolt[b] * kG);
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < out; j++) y[b * out + j] = d.differenceAmpere[b * out + j] / (unitVolt[b] * kG);
   return { y, dCurrent: d.dCurrent, clipped: d.clipped, converters: d.converters };
 }
 
 /** ∂L/∂I in the same blocked layout from ∂L/∂y, through `convertOutputs`'s straight-through ADC; also the explicit ∂L/∂k_G. */
-export function outputGradients(dy: ArrayLike<number>, y: ArrayLike<number>, batch: number, out: number, stride: number, dCurrent: ArrayLike<number>, unitVolt: ArrayLike<number>, kG: number, dI: { [i: number]: number }): number {
+export function outputGradients(
+  dy: ArrayLike<number>,
+  y: ArrayLike<number>,
+  batch: number,
+  out: number,
+  stride: number,
+  dCurrent: ArrayLike<number>,
+  unitVolt: ArrayLike<number>,
+  kG: number,
+  dI: { [i: number]: number },
+): number {
   let dkG = 0;
-  for (let b = 0; b < batch; b++) for (let j = 0; j < out; j++) {
-    const q = b * out + j, g = dy[q] / (unitVolt[b] * kG);
-    dI[b * stride + j] = g * dCurrent[2 * q];
-    dI[b * stride + out + j] = g * dCurrent[2 * q + 1];
-    dkG -= (dy[q] * y[q]) / kG;
-  }
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < out; j++) {
+      const q = b * out + j,
+        g = dy[q] / (unitVolt[b] * kG);
+      dI[b * stride + j] = g * dCurrent[2 * q];
+      dI[b * stride + out + j] = g * dCurrent[2 * q + 1];
+      dkG -= (dy[q] * y[q]) / kG;
+    }
   return dkG;
 }

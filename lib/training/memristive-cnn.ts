@@ -8,7 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
 import type { DeviceSetup } from "../devices/joksas";
 import type { LayerTrace } from "./memristive";
-import { MemristiveMlp, MemristiveNetwork, WeightImplementation, restoreVariables, snapshotVariables } from "./memristive-mlp";
+import {
+  MemristiveMlp,
+  MemristiveNetwork,
+  WeightImplementation,
+  restoreVariables,
+  snapshotVariables,
+} from "./memristive-mlp";
 
 export const CIFAR_IMAGE: readonly [number, number, number] = Object.freeze([32, 32, 3] as [number, number, number]);
 const CONVS = Object.freeze([
@@ -31,8 +37,10 @@ function glorotKernel(k: number, inC: number, outC: number, rng: Rng): tf.Variab
 export function conv3x3Valid(a: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, inC] = a.shape;
   const [kh, kw, kin, outC] = kernel.shape;
-  if (kh !== 3 || kw !== 3 || kin !== inC) throw new RangeError(`conv3x3Valid: kernel [${kernel.shape.join(", ")}] does not fit input channels ${inC}`);
-  const ho = h - 2, wo = w - 2;
+  if (kh !== 3 || kw !== 3 || kin !== inC)
+    throw new RangeError(`conv3x3Valid: kernel [${kernel.shape.join(", ")}] does not fit input channels ${inC}`);
+  const ho = h - 2,
+    wo = w - 2;
   const views: tf.Tensor4D[] = [];
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) views.push(tf.slice(a, [0, i, j, 0], [b, ho, wo, inC]));
   const cols = tf.reshape(tf.concat(views, 3), [b * ho * wo, 9 * inC]);
@@ -47,10 +55,17 @@ export class MemristiveCnn implements MemristiveNetwork {
   /** The crossbar layers 1024 → 25 → 10. */
   readonly head: MemristiveMlp;
 
-  constructor(readonly spec: { readonly weights: WeightImplementation }, rng: Rng) {
+  constructor(
+    readonly spec: { readonly weights: WeightImplementation },
+    rng: Rng,
+  ) {
     let inC = CIFAR_IMAGE[2];
     this.convs = CONVS.map((c) => {
-      const layer = { kernel: glorotKernel(3, inC, c.filters, rng), bias: tf.variable(tf.zeros([c.filters])), cap: c.cap };
+      const layer = {
+        kernel: glorotKernel(3, inC, c.filters, rng),
+        bias: tf.variable(tf.zeros([c.filters])),
+        cap: c.cap,
+      };
       inC = c.filters;
       return layer;
     });
@@ -106,7 +121,12 @@ export class MemristiveCnn implements MemristiveNetwork {
     return tf.reshape(a, [b, -1]) as tf.Tensor2D;
   }
 
-  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
+  forward(
+    x: tf.Tensor2D,
+    stage: DeviceSetup | null,
+    rng: Rng,
+    opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void } = {},
+  ): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
     // the crossbar head's input comes from the trainable convolutions: its first layer passes gradients on
     return this.head.forward(this.features(x), stage, rng, { ...opts, inputGradient: true });
   }
@@ -118,18 +138,22 @@ export class MemristiveCnn implements MemristiveNetwork {
  * the shifts are whole pixels (round(±3.2)), where Keras interpolates bilinearly: a stated deviation.
  */
 export function augmentCifarBatch(x: Float32Array, batch: number, rng: Rng, maxShift = 0.1): Float32Array {
-  const [H, W, C] = CIFAR_IMAGE, size = H * W * C;
-  if (x.length !== batch * size) throw new RangeError(`augmentCifarBatch: expected ${batch}×${size} values, got ${x.length}`);
+  const [H, W, C] = CIFAR_IMAGE,
+    size = H * W * C;
+  if (x.length !== batch * size)
+    throw new RangeError(`augmentCifarBatch: expected ${batch}×${size} values, got ${x.length}`);
   const out = new Float32Array(x.length);
   const reflect = (i: number, n: number) => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
   for (let b = 0; b < batch; b++) {
     const flip = rng.next() < 0.5;
-    const dy = Math.round(rng.uniform(-maxShift, maxShift) * H), dx = Math.round(rng.uniform(-maxShift, maxShift) * W);
+    const dy = Math.round(rng.uniform(-maxShift, maxShift) * H),
+      dx = Math.round(rng.uniform(-maxShift, maxShift) * W);
     const base = b * size;
     for (let r = 0; r < H; r++) {
       const sr = reflect(r - dy, H);
       for (let c = 0; c < W; c++) {
-        const sc0 = reflect(c - dx, W), sc = flip ? W - 1 - sc0 : sc0;
+        const sc0 = reflect(c - dx, W),
+          sc = flip ? W - 1 - sc0 : sc0;
         for (let ch = 0; ch < C; ch++) out[base + (r * W + c) * C + ch] = x[base + (sr * W + sc) * C + ch];
       }
     }

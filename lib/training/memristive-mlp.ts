@@ -45,7 +45,12 @@ export interface MemristiveNetwork {
   snapshot(): Float32Array[];
   restore(values: readonly Float32Array[]): void;
   dispose(): void;
-  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts?: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void }): { probs: tf.Tensor2D; power: tf.Tensor1D | null };
+  forward(
+    x: tf.Tensor2D,
+    stage: DeviceSetup | null,
+    rng: Rng,
+    opts?: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void },
+  ): { probs: tf.Tensor2D; power: tf.Tensor1D | null };
 }
 
 /** Copies of the values of `vars` (a checkpoint). */
@@ -55,26 +60,40 @@ export function snapshotVariables(vars: readonly tf.Variable[]): Float32Array[] 
 
 /** Assign a checkpoint of `snapshotVariables` back; the tensor count must match. */
 export function restoreVariables(vars: readonly tf.Variable[], values: readonly Float32Array[]): void {
-  if (values.length !== vars.length) throw new RangeError(`snapshot has ${values.length} tensors, the network ${vars.length}`);
+  if (values.length !== vars.length)
+    throw new RangeError(`snapshot has ${values.length} tensors, the network ${vars.length}`);
   vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape)));
 }
 
-type LayerVars = { w: tf.Variable; b: tf.Variable } | { wPlus: tf.Variable; wMinus: tf.Variable; bPlus: tf.Variable; bMinus: tf.Variable };
+type LayerVars =
+  | { w: tf.Variable; b: tf.Variable }
+  | { wPlus: tf.Variable; wMinus: tf.Variable; bPlus: tf.Variable; bMinus: tf.Variable };
 
 export class MemristiveMlp implements MemristiveNetwork {
   readonly layers: LayerVars[] = [];
   /** The setup the network was trained on (its window maps double weights at an ideal stage). */
   trainingSetup: DeviceSetup | null = null;
 
-  constructor(readonly spec: MemristiveMlpSpec, rng: Rng) {
+  constructor(
+    readonly spec: MemristiveMlpSpec,
+    rng: Rng,
+  ) {
     const s = spec.sizes;
-    if (spec.engine !== undefined && spec.engine !== "fused" && spec.engine !== "tfjs") throw new Error(`unknown engine "${spec.engine as string}": use "fused" or "tfjs"`);
-    if (s.length < 2 || s.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`layer sizes must be >= 2 positive integers, got [${s.join(", ")}]`);
-    if (spec.weights.kind !== "standard" && spec.weights.kind !== "double") throw new Error(`unknown weight implementation "${(spec.weights as { kind: string }).kind}"`);
+    if (spec.engine !== undefined && spec.engine !== "fused" && spec.engine !== "tfjs")
+      throw new Error(`unknown engine "${spec.engine as string}": use "fused" or "tfjs"`);
+    if (s.length < 2 || s.some((n) => !Number.isInteger(n) || n < 1))
+      throw new RangeError(`layer sizes must be >= 2 positive integers, got [${s.join(", ")}]`);
+    if (spec.weights.kind !== "standard" && spec.weights.kind !== "double")
+      throw new Error(`unknown weight implementation "${(spec.weights as { kind: string }).kind}"`);
     for (let l = 1; l < s.length; l++) {
-      const nIn = s[l - 1], nOut = s[l], std = 1 / Math.sqrt(nIn);
+      const nIn = s[l - 1],
+        nOut = s[l],
+        std = 1 / Math.sqrt(nIn);
       if (spec.weights.kind === "standard") {
-        this.layers.push({ w: tf.variable(tf.randomNormal([nIn, nOut], 0, std, "float32", rng.tfSeed())), b: tf.variable(tf.zeros([nOut])) });
+        this.layers.push({
+          w: tf.variable(tf.randomNormal([nIn, nOut], 0, std, "float32", rng.tfSeed())),
+          b: tf.variable(tf.zeros([nOut])),
+        });
       } else {
         this.layers.push({
           wPlus: tf.variable(tf.randomNormal([nIn, nOut], 0.5, std, "float32", rng.tfSeed())),
@@ -138,7 +157,8 @@ export class MemristiveMlp implements MemristiveNetwork {
 
   /** The fused engine that evaluation reuses (one WebAssembly memory per network), loaded with the current weights. */
   fusedForEvaluation(maxBatch: number): FusedMlp {
-    if (!this.evaluator || this.evaluator.maxBatch < maxBatch) this.evaluator = new FusedMlp(this.spec.sizes, this.spec.weights, maxBatch);
+    if (!this.evaluator || this.evaluator.maxBatch < maxBatch)
+      this.evaluator = new FusedMlp(this.spec.sizes, this.spec.weights, maxBatch);
     this.evaluator.importParams(this.snapshot());
     return this.evaluator;
   }
@@ -150,7 +170,12 @@ export class MemristiveMlp implements MemristiveNetwork {
    * `inputGradient`: whether x itself depends on trainable variables (a digital front end, as in the
    * CNN), so that gradients must flow through the first crossbar to it; false for pixels (default).
    */
-  forward(x: tf.Tensor2D, stage: DeviceSetup | null, rng: Rng, opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void; inputGradient?: boolean } = {}): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
+  forward(
+    x: tf.Tensor2D,
+    stage: DeviceSetup | null,
+    rng: Rng,
+    opts: { power?: boolean; trace?: (layer: number, t: LayerTrace) => void; inputGradient?: boolean } = {},
+  ): { probs: tf.Tensor2D; power: tf.Tensor1D | null } {
     const ideal = !stage || stage.gOffSiemens === null;
     stagePeriphery(stage); // refuses converters on the ideal (digital) stage
     let a: tf.Tensor2D = x;
@@ -164,14 +189,33 @@ export class MemristiveMlp implements MemristiveNetwork {
         let setup = stage!;
         if (ideal) {
           const t = this.trainingSetup;
-          if (!t || t.gOffSiemens === null) throw new Error("a double-weights network needs its training setup's conductance window to run an ideal stage");
+          if (!t || t.gOffSiemens === null)
+            throw new Error(
+              "a double-weights network needs its training setup's conductance window to run an ideal stage",
+            );
           setup = { ...t, id: "D0", name: "Ideal", disturbance: null, currentModel: null };
         }
-        const weights = "w" in layer
-          ? { kind: "standard" as const, w: layer.w as tf.Tensor2D, b: layer.b as tf.Tensor1D, rule: (this.spec.weights as { rule: PairRule }).rule }
-          : { kind: "double" as const, wPlus: layer.wPlus as tf.Tensor2D, wMinus: layer.wMinus as tf.Tensor2D, bPlus: layer.bPlus as tf.Tensor1D, bMinus: layer.bMinus as tf.Tensor1D };
+        const weights =
+          "w" in layer
+            ? {
+                kind: "standard" as const,
+                w: layer.w as tf.Tensor2D,
+                b: layer.b as tf.Tensor1D,
+                rule: (this.spec.weights as { rule: PairRule }).rule,
+              }
+            : {
+                kind: "double" as const,
+                wPlus: layer.wPlus as tf.Tensor2D,
+                wMinus: layer.wMinus as tf.Tensor2D,
+                bPlus: layer.bPlus as tf.Tensor1D,
+                bMinus: layer.bMinus as tf.Tensor1D,
+              };
         const trace = opts.trace;
-        const r = memristiveForward(a, weights, setup, rng, { power: opts.power, inputGradient: l > 0 || (opts.inputGradient ?? false), trace: trace ? (t) => trace(l, t) : undefined });
+        const r = memristiveForward(a, weights, setup, rng, {
+          power: opts.power,
+          inputGradient: l > 0 || (opts.inputGradient ?? false),
+          trace: trace ? (t) => trace(l, t) : undefined,
+        });
         z = r.y;
         if (r.power) power = power ? (tf.add(power, r.power) as tf.Tensor1D) : r.power;
       }
@@ -205,7 +249,17 @@ export interface MemristiveTrainConfig {
 /** The paper's protocol (spec §5.7–5.8). */
 export function joksasTraining(setup: DeviceSetup, change: Partial<MemristiveTrainConfig> = {}): MemristiveTrainConfig {
   const ideal = setup.gOffSiemens === null;
-  return { epochs: 1000, batchSize: 64, learningRate: 0.01, l1: 0, setup, checkpoint: ideal ? "standard" : "memristive", validateEvery: 20, validationRepeats: 20, ...change };
+  return {
+    epochs: 1000,
+    batchSize: 64,
+    learningRate: 0.01,
+    l1: 0,
+    setup,
+    checkpoint: ideal ? "standard" : "memristive",
+    validateEvery: 20,
+    validationRepeats: 20,
+    ...change,
+  };
 }
 
 export interface EpochPoint {
@@ -255,20 +309,27 @@ export function median(xs: readonly number[]): number {
 const EVAL_BATCH = 100;
 
 /** One batch's evaluation: wrong predictions, summed loss and summed power (W; null on a software stage). */
-type BatchEvaluator = (x: Float32Array, labels: ArrayLike<number>, n: number, stage: DeviceSetup | null, rng: Rng) => { wrong: number; loss: number; power: number | null };
+type BatchEvaluator = (
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  n: number,
+  stage: DeviceSetup | null,
+  rng: Rng,
+) => { wrong: number; loss: number; power: number | null };
 
 function tfjsBatches(model: MemristiveNetwork, features: number): BatchEvaluator {
-  return (xs, labels, n, stage, r) => tidyValue(() => {
-    const x = tf.tensor2d(xs, [n, features]);
-    const y = tf.tensor1d(Int32Array.from(labels), "int32");
-    const { probs, power } = model.forward(x, stage, r);
-    const pred = tf.argMax(probs, 1);
-    return {
-      wrong: tf.sum(tf.notEqual(pred, y)).dataSync()[0],
-      loss: crossEntropy(probs, y).dataSync()[0] * n,
-      power: power ? tf.sum(power).dataSync()[0] : null,
-    };
-  });
+  return (xs, labels, n, stage, r) =>
+    tidyValue(() => {
+      const x = tf.tensor2d(xs, [n, features]);
+      const y = tf.tensor1d(Int32Array.from(labels), "int32");
+      const { probs, power } = model.forward(x, stage, r);
+      const pred = tf.argMax(probs, 1);
+      return {
+        wrong: tf.sum(tf.notEqual(pred, y)).dataSync()[0],
+        loss: crossEntropy(probs, y).dataSync()[0] * n,
+        power: power ? tf.sum(power).dataSync()[0] : null,
+      };
+    });
 }
 
 function fusedBatches(f: FusedMlp, trainingSetup: DeviceSetup | null): BatchEvaluator {
@@ -279,16 +340,34 @@ function fusedBatches(f: FusedMlp, trainingSetup: DeviceSetup | null): BatchEval
   };
 }
 
-function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" }): { error: number; loss: number; powerWatt: number | null } {
+function evaluateBatches(
+  evalBatch: BatchEvaluator,
+  data: ImageSet,
+  stage: DeviceSetup | null,
+  rng: Rng,
+  opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" },
+): { error: number; loss: number; powerWatt: number | null } {
   const bs = opts.batchSize ?? EVAL_BATCH;
   const seed = opts.randomness === "per-repeat" ? `${rng.seed}/${rng.int(2 ** 31)}` : null;
-  let wrong = 0, lossSum = 0, powerSum = 0, hasPower = false;
+  let wrong = 0,
+    lossSum = 0,
+    powerSum = 0,
+    hasPower = false;
   for (let s = 0; s < data.n; s += bs) {
     const e = Math.min(data.n, s + bs);
-    const res = evalBatch(data.x.subarray(s * data.features, e * data.features), data.labels.subarray(s, e), e - s, stage, seed ? makeRng(seed) : rng);
+    const res = evalBatch(
+      data.x.subarray(s * data.features, e * data.features),
+      data.labels.subarray(s, e),
+      e - s,
+      stage,
+      seed ? makeRng(seed) : rng,
+    );
     wrong += res.wrong;
     lossSum += res.loss;
-    if (res.power !== null) ((powerSum += res.power), (hasPower = true));
+    if (res.power !== null) {
+      powerSum += res.power;
+      hasPower = true;
+    }
   }
   return { error: wrong / data.n, loss: lossSum / data.n, powerWatt: hasPower ? powerSum / data.n : null };
 }
@@ -297,9 +376,18 @@ function evaluateBatches(evalBatch: BatchEvaluator, data: ImageSet, stage: Devic
  * Error and mean power per example over a data set, in batches with fresh randomness per batch (or
  * per repeat), on the network's engine (a `MemristiveMlp`'s fused engine unless it asks for tfjs).
  */
-export function evaluate(model: MemristiveNetwork, data: ImageSet, stage: DeviceSetup | null, rng: Rng, opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {}): { error: number; loss: number; powerWatt: number | null } {
+export function evaluate(
+  model: MemristiveNetwork,
+  data: ImageSet,
+  stage: DeviceSetup | null,
+  rng: Rng,
+  opts: { batchSize?: number; randomness?: "per-batch" | "per-repeat" } = {},
+): { error: number; loss: number; powerWatt: number | null } {
   const bs = opts.batchSize ?? EVAL_BATCH;
-  const evalBatch = model instanceof MemristiveMlp && model.engine === "fused" ? fusedBatches(model.fusedForEvaluation(Math.max(bs, EVAL_BATCH)), model.trainingSetup) : tfjsBatches(model, data.features);
+  const evalBatch =
+    model instanceof MemristiveMlp && model.engine === "fused"
+      ? fusedBatches(model.fusedForEvaluation(Math.max(bs, EVAL_BATCH)), model.trainingSetup)
+      : tfjsBatches(model, data.features);
   return evaluateBatches(evalBatch, data, stage, rng, opts);
 }
 
@@ -312,7 +400,12 @@ interface StepEngine {
   finish(best: readonly Float32Array[]): void;
 }
 
-function tfjsEngine(model: MemristiveNetwork, features: number, stage: DeviceSetup | null, cfg: MemristiveTrainConfig): StepEngine {
+function tfjsEngine(
+  model: MemristiveNetwork,
+  features: number,
+  stage: DeviceSetup | null,
+  cfg: MemristiveTrainConfig,
+): StepEngine {
   const vars = model.variables();
   const opt = tf.train.sgd(cfg.learningRate);
   return {
@@ -326,7 +419,11 @@ function tfjsEngine(model: MemristiveNetwork, features: number, stage: DeviceSet
           predWrong = tf.sum(tf.notEqual(tf.argMax(probs, 1), y)).dataSync()[0];
           let loss = crossEntropy(probs, y);
           // γ·Σ θ·sign θ: the value γ·Σ|θ| with TensorFlow's gradient sign θ (0 at 0; tfjs's abs gives −1 there)
-          if (cfg.l1 > 0) loss = tf.add(loss, tf.mul(cfg.l1, tf.addN(model.crossbarVariables().map((v) => tf.sum(tf.mul(v, tf.sign(v))))))) as tf.Scalar;
+          if (cfg.l1 > 0)
+            loss = tf.add(
+              loss,
+              tf.mul(cfg.l1, tf.addN(model.crossbarVariables().map((v) => tf.sum(tf.mul(v, tf.sign(v)))))),
+            ) as tf.Scalar;
           return loss;
         }, vars);
         const loss = value.dataSync()[0];
@@ -384,32 +481,47 @@ export function trainMemristiveMlp(
     engine?: MlpEngine;
   } = {},
 ): MemristiveTrainResult {
-  for (const [k, v] of [["epochs", cfg.epochs], ["batchSize", cfg.batchSize], ["validateEvery", cfg.validateEvery], ["validationRepeats", cfg.validationRepeats]] as const) {
+  for (const [k, v] of [
+    ["epochs", cfg.epochs],
+    ["batchSize", cfg.batchSize],
+    ["validateEvery", cfg.validateEvery],
+    ["validationRepeats", cfg.validationRepeats],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }
   if (!(cfg.learningRate > 0)) throw new RangeError(`learningRate must be > 0, got ${cfg.learningRate}`);
   if (!(cfg.l1 >= 0)) throw new RangeError(`l1 must be >= 0, got ${cfg.l1}`);
-  if (cfg.checkpoint !== "standard" && cfg.checkpoint !== "memristive") throw new Error(`unknown checkpoint "${cfg.checkpoint}": use "standard" or "memristive"`);
+  if (cfg.checkpoint !== "standard" && cfg.checkpoint !== "memristive")
+    throw new Error(`unknown checkpoint "${cfg.checkpoint}": use "standard" or "memristive"`);
   const engine = opts.engine ?? (model instanceof MemristiveMlp ? model.engine : "tfjs");
-  if (engine !== "fused" && engine !== "tfjs") throw new Error(`unknown engine "${engine as string}": use "fused" or "tfjs"`);
-  if (engine === "fused" && !(model instanceof MemristiveMlp)) throw new Error("the fused engine trains MemristiveMlp networks only; use engine \"tfjs\" for this network");
-  if (engine === "fused" && opts.augment) throw new Error("the fused engine has no data augmentation; use engine \"tfjs\"");
+  if (engine !== "fused" && engine !== "tfjs")
+    throw new Error(`unknown engine "${engine as string}": use "fused" or "tfjs"`);
+  if (engine === "fused" && !(model instanceof MemristiveMlp))
+    throw new Error('the fused engine trains MemristiveMlp networks only; use engine "tfjs" for this network');
+  if (engine === "fused" && opts.augment)
+    throw new Error('the fused engine has no data augmentation; use engine "tfjs"');
   const t0 = Date.now();
   model.trainingSetup = cfg.setup.gOffSiemens === null ? model.trainingSetup : cfg.setup;
   const stage = cfg.setup.gOffSiemens === null ? null : cfg.setup;
-  const eng = engine === "fused" ? fusedEngine(model as MemristiveMlp, stage, cfg) : tfjsEngine(model, train.features, stage, cfg);
+  const eng =
+    engine === "fused"
+      ? fusedEngine(model as MemristiveMlp, stage, cfg)
+      : tfjsEngine(model, train.features, stage, cfg);
   const curve: EpochPoint[] = [];
   const checkpoints: Checkpoint[] = [];
   const monitor: MonitorPoint[] = [];
-  let best = -Infinity, bestEpoch = 0;
+  let best = -Infinity,
+    bestEpoch = 0;
   let bestSnap = eng.snapshot();
   const order = Array.from({ length: train.n }, (_, i) => i);
   const F = train.features;
-  const xb = new Float32Array(cfg.batchSize * F), yb = new Int32Array(cfg.batchSize);
+  const xb = new Float32Array(cfg.batchSize * F),
+    yb = new Int32Array(cfg.batchSize);
   try {
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const perm = rng.shuffle(order);
-      let lossSum = 0, wrong = 0;
+      let lossSum = 0,
+        wrong = 0;
       for (let s = 0; s < train.n; s += cfg.batchSize) {
         const n = Math.min(cfg.batchSize, train.n - s);
         for (let k = 0; k < n; k++) {
@@ -421,30 +533,53 @@ export function trainMemristiveMlp(
         let x = xb.subarray(0, n * F);
         if (opts.augment) x = opts.augment(x.slice(), n, rng.derive(`augment/${epoch}/${s}`));
         const r = eng.step(x, yb.subarray(0, n), n, stepRng);
-        if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch}, step ${s / cfg.batchSize + 1}: the loss is ${r.loss}; lower the learning rate (${cfg.learningRate})`);
+        if (!Number.isFinite(r.loss))
+          throw new Error(
+            `training diverged at epoch ${epoch}, step ${s / cfg.batchSize + 1}: the loss is ${r.loss}; lower the learning rate (${cfg.learningRate})`,
+          );
         lossSum += r.loss * n;
         wrong += r.wrong;
       }
       curve.push({ epoch, trainLoss: lossSum / train.n, trainError: wrong / train.n });
-      const check = cfg.checkpoint === "standard" || epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs;
+      const check =
+        cfg.checkpoint === "standard" || epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs;
       if (check) {
         const repeats = cfg.checkpoint === "standard" ? 1 : cfg.validationRepeats;
-        const errs = Array.from({ length: repeats }, (_, k) => eng.evaluate(validation, stage, rng.fork(`val/${epoch}/${k}`)).error);
+        const errs = Array.from(
+          { length: repeats },
+          (_, k) => eng.evaluate(validation, stage, rng.fork(`val/${epoch}/${k}`)).error,
+        );
         const acc = 1 - median(errs);
         const saved = acc > best;
-        if (saved) ((best = acc), (bestEpoch = epoch), (bestSnap = eng.snapshot()));
+        if (saved) {
+          best = acc;
+          bestEpoch = epoch;
+          bestSnap = eng.snapshot();
+        }
         checkpoints.push({ epoch, validationErrors: errs, medianValidationError: median(errs), saved });
       }
       if (opts.monitor && (epoch === 1 || epoch % cfg.validateEvery === 0 || epoch === cfg.epochs)) {
         for (const setup of opts.monitor.setups) {
-          const errors = Array.from({ length: opts.monitor.repeats }, (_, k) => eng.evaluate(opts.monitor!.data, setup.gOffSiemens === null ? null : setup, opts.monitor!.rng.derive(`${epoch}/${setup.id}/${k}`)).error);
+          const errors = Array.from(
+            { length: opts.monitor.repeats },
+            (_, k) =>
+              eng.evaluate(
+                opts.monitor!.data,
+                setup.gOffSiemens === null ? null : setup,
+                opts.monitor!.rng.derive(`${epoch}/${setup.id}/${k}`),
+              ).error,
+          );
           monitor.push({ epoch, setupId: setup.id, errors });
         }
       }
       if (check) {
         const last = checkpoints[checkpoints.length - 1];
-        const errs = last.validationErrors, repeats = errs.length, saved = last.saved;
-        opts.onLog?.(`epoch ${epoch}/${cfg.epochs}: train loss ${(lossSum / train.n).toFixed(4)}, train error ${(100 * wrong / train.n).toFixed(2)} %, validation error (median of ${repeats}) ${(100 * median(errs)).toFixed(2)} %${saved ? " ← saved" : ""}`);
+        const errs = last.validationErrors,
+          repeats = errs.length,
+          saved = last.saved;
+        opts.onLog?.(
+          `epoch ${epoch}/${cfg.epochs}: train loss ${(lossSum / train.n).toFixed(4)}, train error ${((100 * wrong) / train.n).toFixed(2)} %, validation error (median of ${repeats}) ${(100 * median(errs)).toFixed(2)} %${saved ? " ← saved" : ""}`,
+        );
       }
     }
   } finally {
@@ -459,10 +594,20 @@ export interface InferenceRepeat {
 }
 
 /** The inference protocol: `repeats` evaluations of the test set under a setup (fresh randomness per batch by default). */
-export function inferenceRepeats(model: MemristiveNetwork, test: ImageSet, stage: DeviceSetup, repeats: number, rng: Rng, opts: { randomness?: "per-batch" | "per-repeat" } = {}): InferenceRepeat[] {
-  if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
+export function inferenceRepeats(
+  model: MemristiveNetwork,
+  test: ImageSet,
+  stage: DeviceSetup,
+  repeats: number,
+  rng: Rng,
+  opts: { randomness?: "per-batch" | "per-repeat" } = {},
+): InferenceRepeat[] {
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
   return Array.from({ length: repeats }, (_, k) => {
-    const r = evaluate(model, test, stage.gOffSiemens === null ? null : stage, rng.fork(`infer/${stage.id}/${k}`), { randomness: opts.randomness });
+    const r = evaluate(model, test, stage.gOffSiemens === null ? null : stage, rng.fork(`infer/${stage.id}/${k}`), {
+      randomness: opts.randomness,
+    });
     return { error: r.error, powerWatt: r.powerWatt };
   });
 }
@@ -482,11 +627,18 @@ export function efficiencyTopsPerWatt(synapses: number, powerWatt: number, tRead
  * values as logits (softmax over them is the class probability, as in `forward`).
  */
 export function asMlp(model: MemristiveMlp): Mlp {
-  if (model.spec.weights.kind !== "standard") throw new Error(`asMlp: only standard weights map to one matrix per layer; this network has ${model.spec.weights.kind} weights`);
-  const sizes = model.spec.sizes, values = model.snapshot();
+  if (model.spec.weights.kind !== "standard")
+    throw new Error(
+      `asMlp: only standard weights map to one matrix per layer; this network has ${model.spec.weights.kind} weights`,
+    );
+  const sizes = model.spec.sizes,
+    values = model.snapshot();
   const params: Float64Array[] = [];
   for (let l = 1; l < sizes.length; l++) {
-    const nIn = sizes[l - 1], nOut = sizes[l], w = values[2 * (l - 1)], b = values[2 * (l - 1) + 1];
+    const nIn = sizes[l - 1],
+      nOut = sizes[l],
+      w = values[2 * (l - 1)],
+      b = values[2 * (l - 1) + 1];
     const W = new Float64Array(nIn * nOut);
     for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) W[o * nIn + i] = w[i * nOut + o];
     params.push(W, Float64Array.from(b));

@@ -16,7 +16,17 @@ import { DisturbanceDraws, PF_SQRT_GUARD_VOLT, PfDraws, pfDraws, pfExponentScale
 import { disturbConductances } from "../devices/disturbance";
 import { encodeInputs } from "../tile/periphery";
 import { convertOutputs, layerAdcRange, outputGradients, stagePeriphery } from "./joksas-periphery";
-import { ConductanceWindow, KinkSlope, PairRule, checkWindow, doubleConductances, doubleScaleGradient, pairConductances, pairConductancesBackward, pairScaleGradient } from "../tile/mapping";
+import {
+  ConductanceWindow,
+  KinkSlope,
+  PairRule,
+  checkWindow,
+  doubleConductances,
+  doubleScaleGradient,
+  pairConductances,
+  pairConductancesBackward,
+  pairScaleGradient,
+} from "../tile/mapping";
 
 export type { PairRule };
 
@@ -28,14 +38,22 @@ export type { PairRule };
 export type ColumnLayout = "interleaved" | "blocked";
 
 /** Pairs [rows][2·cols] from the tile's interleaved order into `layout` (`into`), or back from it. */
-function reorderPairs(g: ArrayLike<number>, rows: number, cols: number, layout: ColumnLayout, into: boolean): Float32Array {
-  if (layout !== "interleaved" && layout !== "blocked") throw new Error(`unknown column layout "${layout as string}": use "interleaved" or "blocked"`);
+function reorderPairs(
+  g: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  layout: ColumnLayout,
+  into: boolean,
+): Float32Array {
+  if (layout !== "interleaved" && layout !== "blocked")
+    throw new Error(`unknown column layout "${layout as string}": use "interleaved" or "blocked"`);
   if (layout === "interleaved") return Float32Array.from(g);
   const out = new Float32Array(rows * 2 * cols);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) {
       for (let side = 0; side < 2; side++) {
-        const tile = r * 2 * cols + 2 * j + side, blocked = r * 2 * cols + side * cols + j;
+        const tile = r * 2 * cols + 2 * j + side,
+          blocked = r * 2 * cols + side * cols + j;
         if (into) out[blocked] = g[tile];
         else out[tile] = g[blocked];
       }
@@ -49,13 +67,18 @@ function reorderPairs(g: ArrayLike<number>, rows: number, cols: number, layout: 
  * values and returns the output's values and, for the backward pass, each input's gradient given the
  * output's. For tensors the size of a weight matrix (the mapping and the disturbance), not of a batch.
  */
-function hostOp(inputs: tf.Tensor[], shape: number[], fn: (data: Float32Array[]) => { value: ArrayLike<number>; backward: (dy: Float32Array) => ArrayLike<number>[] }): tf.Tensor {
+function hostOp(
+  inputs: tf.Tensor[],
+  shape: number[],
+  fn: (data: Float32Array[]) => { value: ArrayLike<number>; backward: (dy: Float32Array) => ArrayLike<number>[] },
+): tf.Tensor {
   const f = tf.customGrad(((...args: tf.Tensor[]) => {
     const given = args.slice(0, inputs.length);
     const r = fn(given.map((t) => t.dataSync() as Float32Array));
     return {
       value: tf.tensor(Float32Array.from(r.value), shape),
-      gradFunc: (dy: tf.Tensor) => r.backward(dy.dataSync() as Float32Array).map((g, i) => tf.tensor(Float32Array.from(g), given[i].shape)),
+      gradFunc: (dy: tf.Tensor) =>
+        r.backward(dy.dataSync() as Float32Array).map((g, i) => tf.tensor(Float32Array.from(g), given[i].shape)),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(...inputs) as tf.Tensor;
@@ -69,7 +92,10 @@ export const JOKSAS_KINK: KinkSlope = "zero";
 
 /** k_G read back from its tensor: finite and > 0 unless every weight is 0 (or one is not finite). */
 function finiteScale(kG: number, rows: number, cols: number): number {
-  if (!(kG > 0 && Number.isFinite(kG))) throw new RangeError(`memristive layer [${rows}×${cols}]: k_G is ${kG} S per weight unit (the largest |weight| is 0 or not finite), so the weights cannot be mapped to conductances`);
+  if (!(kG > 0 && Number.isFinite(kG)))
+    throw new RangeError(
+      `memristive layer [${rows}×${cols}]: k_G is ${kG} S per weight unit (the largest |weight| is 0 or not finite), so the weights cannot be mapped to conductances`,
+    );
   return kG;
 }
 
@@ -80,16 +106,31 @@ function finiteScale(kG: number, rows: number, cols: number): number {
  * stays a tfjs scalar, so the gradient also reaches the largest weight through it, as in Joksas et
  * al.'s code.
  */
-export function mapStandard(wAug: tf.Tensor2D, gOffSiemens: number, gOnSiemens: number, rule: PairRule = "min-G", layout: ColumnLayout = "interleaved"): { g: tf.Tensor2D; kG: tf.Scalar } {
+export function mapStandard(
+  wAug: tf.Tensor2D,
+  gOffSiemens: number,
+  gOnSiemens: number,
+  rule: PairRule = "min-G",
+  layout: ColumnLayout = "interleaved",
+): { g: tf.Tensor2D; kG: tf.Scalar } {
   const window = { gOffSiemens, gOnSiemens };
   checkWindow(window, "memristive layer");
   const [rows, cols] = wAug.shape;
   const kG = tf.div(gOnSiemens - gOffSiemens, maxOf(tf.abs(wAug))) as tf.Scalar;
   const g = hostOp([wAug, kG], [rows, 2 * cols], ([w, [k]]) => ({
-    value: reorderPairs(pairConductances(w, rows, cols, window, finiteScale(k, rows, cols), rule), rows, cols, layout, true),
+    value: reorderPairs(
+      pairConductances(w, rows, cols, window, finiteScale(k, rows, cols), rule),
+      rows,
+      cols,
+      layout,
+      true,
+    ),
     backward: (dy) => {
       const dG = reorderPairs(dy, rows, cols, layout, false);
-      return [pairConductancesBackward(w, dG, rows, cols, k, rule, JOKSAS_KINK), [pairScaleGradient(w, dG, rows, cols, rule)]];
+      return [
+        pairConductancesBackward(w, dG, rows, cols, k, rule, JOKSAS_KINK),
+        [pairScaleGradient(w, dG, rows, cols, rule)],
+      ];
     },
   }));
   return { g: g as tf.Tensor2D, kG };
@@ -115,7 +156,12 @@ export function mapDouble(d: tf.Tensor2D, gOffSiemens: number, gOnSiemens: numbe
  * draws of `devices/draws` (fresh from `rng`, or given); the gradient is its Jacobian dG'/dG (0 for a
  * stuck device).
  */
-export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: ConductanceWindow, rng: Rng | DisturbanceDraws): tf.Tensor2D {
+export function disturb(
+  g: tf.Tensor2D,
+  d: ConductanceDisturbance,
+  window: ConductanceWindow,
+  rng: Rng | DisturbanceDraws,
+): tf.Tensor2D {
   const [rows, cols] = g.shape;
   return hostOp([g], [rows, cols], ([gd]) => {
     const { gSiemens, jacobian } = disturbConductances(gd, rows, cols, d, window, rng);
@@ -128,7 +174,11 @@ export function disturb(g: tf.Tensor2D, d: ConductanceDisturbance, window: Condu
  * L the Cholesky factor of the residual covariance and z the draws of `devices/draws` (fresh from
  * `rng`, or given; none when null). Returns ln c and ln dε (kept in logs for float32 safety, spec §10).
  */
-export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): { lnC: tf.Tensor2D; lnDEps: tf.Tensor2D } {
+export function pooleFrenkelLogParameters(
+  g: tf.Tensor2D,
+  m: PooleFrenkelModel,
+  rng: Rng | PfDraws | null,
+): { lnC: tf.Tensor2D; lnDEps: tf.Tensor2D } {
   const lnR = tf.neg(tf.log(g));
   let lnC = tf.add(tf.mul(m.lnC.slope, lnR), m.lnC.intercept) as tf.Tensor2D;
   let lnD = tf.add(tf.mul(m.lnDEps.slope, lnR), m.lnDEps.intercept) as tf.Tensor2D;
@@ -149,7 +199,11 @@ export function pooleFrenkelLogParameters(g: tf.Tensor2D, m: PooleFrenkelModel, 
 }
 
 /** Per-device PF parameters c (S) and dε (F); see pooleFrenkelLogParameters. */
-export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): { c: tf.Tensor2D; dEps: tf.Tensor2D } {
+export function pooleFrenkelParameters(
+  g: tf.Tensor2D,
+  m: PooleFrenkelModel,
+  rng: Rng | PfDraws | null,
+): { c: tf.Tensor2D; dEps: tf.Tensor2D } {
   const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
   return { c: tf.exp(lnC) as tf.Tensor2D, dEps: tf.exp(lnDEps) as tf.Tensor2D };
 }
@@ -158,7 +212,11 @@ export function pooleFrenkelParameters(g: tf.Tensor2D, m: PooleFrenkelModel, rng
  * PF device coefficients for the current computation: c (S) and s = (q/kT)·√(q/(π·dε)) (V^-1/2),
  * so that I = sign(V)·c·|V|·exp(s·√|V|). s is formed as exp(−½·ln dε) (no float32 underflow).
  */
-export function pooleFrenkelCoefficients(g: tf.Tensor2D, m: PooleFrenkelModel, rng: Rng | PfDraws | null): PfCoefficients {
+export function pooleFrenkelCoefficients(
+  g: tf.Tensor2D,
+  m: PooleFrenkelModel,
+  rng: Rng | PfDraws | null,
+): PfCoefficients {
   const { lnC, lnDEps } = pooleFrenkelLogParameters(g, m, rng);
   return { c: tf.exp(lnC) as tf.Tensor2D, s: tf.mul(pfExponentScale(m), tf.exp(tf.mul(-0.5, lnDEps))) as tf.Tensor2D };
 }
@@ -180,9 +238,11 @@ export const PF_SERIES_MAX_TERMS = 40;
  * is below tol·exp(y): yMax^K/K!·e^(2·yMax) <= tol.
  */
 export function pfSeriesTerms(yMax: number, tol = PF_SERIES_TOLERANCE): number {
-  if (!(yMax >= 0) || !Number.isFinite(yMax)) throw new RangeError(`PF exponent bound must be a finite number >= 0, got ${yMax}`);
+  if (!(yMax >= 0) || !Number.isFinite(yMax))
+    throw new RangeError(`PF exponent bound must be a finite number >= 0, got ${yMax}`);
   const growth = Math.exp(2 * yMax);
-  let K = 1, term = yMax;
+  let K = 1,
+    term = yMax;
   while (term * growth > tol && K < 1000) {
     K++;
     term *= yMax / K;
@@ -219,22 +279,34 @@ export function maxOf(x: tf.Tensor): tf.Scalar {
  * are ~6× slower than explicit transposes, and a [batch, K·rows] transpose costs more than forming
  * the K blocks in transposed layout). When `aIsInput` the gradient also flows to A (hidden layers).
  */
-function seriesProduct(A: tf.Tensor2D, aT: { from: tf.Tensor[]; build: (from: tf.Tensor[]) => tf.Tensor2D }, c: tf.Tensor2D, y: tf.Tensor2D, K: number, aIsInput: boolean): tf.Tensor2D {
+function seriesProduct(
+  A: tf.Tensor2D,
+  aT: { from: tf.Tensor[]; build: (from: tf.Tensor[]) => tf.Tensor2D },
+  c: tf.Tensor2D,
+  y: tf.Tensor2D,
+  K: number,
+  aIsInput: boolean,
+): tf.Tensor2D {
   const [rows, cols] = c.shape;
   const powers = (yy: tf.Tensor2D): tf.Tensor2D => {
     const parts: tf.Tensor2D[] = [tf.onesLike(yy)];
     for (let k = 1; k < K; k++) parts.push(k === 1 ? yy : (tf.mul(parts[k - 1], yy) as tf.Tensor2D));
     return tf.concat(parts, 0) as tf.Tensor2D; // [K·rows, cols]
   };
-  const weighted = (P: tf.Tensor2D, cc: tf.Tensor2D): tf.Tensor2D => tf.reshape(tf.mul(tf.reshape(P, [K, rows * cols]), tf.reshape(cc, [1, rows * cols])), [K * rows, cols]);
+  const weighted = (P: tf.Tensor2D, cc: tf.Tensor2D): tf.Tensor2D =>
+    tf.reshape(tf.mul(tf.reshape(P, [K, rows * cols]), tf.reshape(cc, [1, rows * cols])), [K * rows, cols]);
   const nFrom = aT.from.length;
   const gradCY = (P: tf.Tensor2D, cc: tf.Tensor2D, from: tf.Tensor[], dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => {
     const G = tf.reshape(tf.matMul(aT.build(from), dy), [K, rows * cols]); // G_k = A_kᵀ·dC
     const Pk = tf.reshape(P, [K, rows * cols]);
     const dc = tf.reshape(tf.sum(tf.mul(G, Pk), 0), [rows, cols]) as tf.Tensor2D;
     if (K === 1) return [dc, tf.zerosLike(cc)];
-    const kw = tf.tensor2d(Array.from({ length: K - 1 }, (_, k) => k + 1), [K - 1, 1]);
-    const hi = tf.slice(G, [1, 0], [K - 1, rows * cols]), lo = tf.slice(Pk, [0, 0], [K - 1, rows * cols]);
+    const kw = tf.tensor2d(
+      Array.from({ length: K - 1 }, (_, k) => k + 1),
+      [K - 1, 1],
+    );
+    const hi = tf.slice(G, [1, 0], [K - 1, rows * cols]),
+      lo = tf.slice(Pk, [0, 0], [K - 1, rows * cols]);
     const dyy = tf.mul(cc, tf.reshape(tf.sum(tf.mul(tf.mul(hi, lo), kw), 0), [rows, cols])) as tf.Tensor2D;
     return [dc, dyy];
   };
@@ -242,7 +314,8 @@ function seriesProduct(A: tf.Tensor2D, aT: { from: tf.Tensor[]; build: (from: tf
   // after it unless saved; save is a no-op when no gradient is being recorded).
   if (aIsInput) {
     const f = tf.customGrad(((a: tf.Tensor2D, cc: tf.Tensor2D, yy: tf.Tensor2D, save: tf.GradSaveFunc) => {
-      const P = powers(yy), M = weighted(P, cc);
+      const P = powers(yy),
+        M = weighted(P, cc);
       save([P, cc, M, ...aT.from]);
       return {
         value: tf.matMul(a, M),
@@ -273,7 +346,8 @@ function seriesProduct(A: tf.Tensor2D, aT: { from: tf.Tensor[]; build: (from: tf
 function takeRows(x: tf.Tensor2D, rows: readonly number[]): tf.Tensor2D {
   const cols = x.shape[1];
   const f = tf.customGrad(((t: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const d = t.dataSync(), out = new Float32Array(rows.length * cols);
+    const d = t.dataSync(),
+      out = new Float32Array(rows.length * cols);
     for (let a = 0; a < rows.length; a++) out.set(d.subarray(rows[a] * cols, (rows[a] + 1) * cols), a * cols);
     const idx = tf.tensor2d(Int32Array.from(rows), [rows.length, 1], "int32");
     save([idx]); // kept for the gradient (tensors made in the forward pass are disposed after it otherwise)
@@ -315,17 +389,29 @@ export function activeRows(v: ArrayLike<number>, batch: number, rows: number): n
  * work (and the float32 rounding of the sums).
  * Returns currents [batch, cols] and power Σ_ij |V_i|·|I_ij| per example [batch] (W).
  */
-export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficients | null, opts: { power?: boolean; inputGradient?: boolean } = {}): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
+export function crossbarCurrents(
+  v: tf.Tensor2D,
+  g: tf.Tensor2D,
+  pf: PfCoefficients | null,
+  opts: { power?: boolean; inputGradient?: boolean } = {},
+): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
   const wantPower = opts.power ?? true;
-  if (v.rank !== 2 || g.rank !== 2 || v.shape[1] !== g.shape[0]) throw new RangeError(`voltages [batch, rows] and conductances [rows, cols] disagree: [${v.shape}] vs [${g.shape}]`);
+  if (v.rank !== 2 || g.rank !== 2 || v.shape[1] !== g.shape[0])
+    throw new RangeError(`voltages [batch, rows] and conductances [rows, cols] disagree: [${v.shape}] vs [${g.shape}]`);
   if (!pf) {
     const currents = tf.matMul(v, g) as tf.Tensor2D;
     // Σ_ij |V_i|·|V_i·G_ij| = Σ_i V_i²·Σ_j G_ij (G ≥ 0)
     const power = wantPower ? (tf.squeeze(tf.matMul(tf.square(v), tf.sum(g, 1, true)), [1]) as tf.Tensor1D) : null;
     return { currents, power };
   }
-  for (const [name, t] of [["c", pf.c], ["s", pf.s]] as const) {
-    if (t.shape[0] !== g.shape[0] || t.shape[1] !== g.shape[1]) throw new RangeError(`Poole–Frenkel coefficients ${name} [${t.shape}] do not match the conductances [${g.shape}]`);
+  for (const [name, t] of [
+    ["c", pf.c],
+    ["s", pf.s],
+  ] as const) {
+    if (t.shape[0] !== g.shape[0] || t.shape[1] !== g.shape[1])
+      throw new RangeError(
+        `Poole–Frenkel coefficients ${name} [${t.shape}] do not match the conductances [${g.shape}]`,
+      );
   }
   const inputGradient = opts.inputGradient ?? true;
   if (inputGradient) return pfCurrents(v, pf, wantPower, true);
@@ -339,17 +425,24 @@ export function crossbarCurrents(v: tf.Tensor2D, g: tf.Tensor2D, pf: PfCoefficie
  * pixels), which carry no current; null when every line is blank. No gradient flows to the returned V.
  */
 function withoutBlankRows(v: tf.Tensor2D, pf: PfCoefficients): { v: tf.Tensor2D; pf: PfCoefficients } | null {
-  const [batch, rows] = v.shape, vData = v.dataSync();
+  const [batch, rows] = v.shape,
+    vData = v.dataSync();
   const active = activeRows(vData, batch, rows);
   if (active.length === rows) return { v, pf };
   if (active.length === 0) return null;
   const vSub = new Float32Array(batch * active.length);
-  for (let b = 0; b < batch; b++) for (let a = 0; a < active.length; a++) vSub[b * active.length + a] = vData[b * rows + active[a]];
+  for (let b = 0; b < batch; b++)
+    for (let a = 0; a < active.length; a++) vSub[b * active.length + a] = vData[b * rows + active[a]];
   return { v: tf.tensor2d(vSub, [batch, active.length]), pf: { c: takeRows(pf.c, active), s: takeRows(pf.s, active) } };
 }
 
 /** The Poole–Frenkel branch of crossbarCurrents (voltages [batch, rows], coefficients [rows, cols]). */
-function pfCurrents(v: tf.Tensor2D, pf: PfCoefficients, wantPower: boolean, inputGradient: boolean): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
+function pfCurrents(
+  v: tf.Tensor2D,
+  pf: PfCoefficients,
+  wantPower: boolean,
+  inputGradient: boolean,
+): { currents: tf.Tensor2D; power: tf.Tensor1D | null } {
   const [rows, cols] = pf.c.shape;
   const u = tf.sqrt(tf.add(tf.abs(v), PF_SQRT_GUARD_VOLT)); // [batch, rows]
   const sData = pf.s.dataSync();
@@ -357,13 +450,17 @@ function pfCurrents(v: tf.Tensor2D, pf: PfCoefficients, wantPower: boolean, inpu
   const sBar = new Float32Array(rows);
   let half = 0;
   for (let i = 0; i < rows; i++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let j = 0; j < cols; j++) {
       const x = sData[i * cols + j];
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`Poole–Frenkel exponent coefficients are not finite in row ${i} (check the conductances and the PF model)`);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi))
+      throw new RangeError(
+        `Poole–Frenkel exponent coefficients are not finite in row ${i} (check the conductances and the PF model)`,
+      );
     sBar[i] = (lo + hi) / 2;
     half = Math.max(half, (hi - lo) / 2);
   }
@@ -371,7 +468,10 @@ function pfCurrents(v: tf.Tensor2D, pf: PfCoefficients, wantPower: boolean, inpu
   if (K > PF_SERIES_MAX_TERMS) {
     const arg = tf.mul(tf.expandDims(pf.s, 0), tf.expandDims(u, 2)); // [batch, rows, cols]
     const iDev = tf.mul(tf.mul(tf.expandDims(v, 2), tf.expandDims(pf.c, 0)), tf.exp(arg));
-    return { currents: tf.sum(iDev, 1) as tf.Tensor2D, power: wantPower ? (tf.sum(tf.mul(iDev, tf.expandDims(v, 2)), [1, 2]) as tf.Tensor1D) : null };
+    return {
+      currents: tf.sum(iDev, 1) as tf.Tensor2D,
+      power: wantPower ? (tf.sum(tf.mul(iDev, tf.expandDims(v, 2)), [1, 2]) as tf.Tensor1D) : null,
+    };
   }
   // y = (s − s̄)/h ∈ [−1, 1] and the powers of h go to the A side, (h·u)^k/k! ≤ e^(h·u): no term overflows
   // float32 however wide the spread (y^k alone would overflow beyond |s − s̄| ≈ 9.5 at 40 terms).
@@ -410,7 +510,10 @@ function pfCurrents(v: tf.Tensor2D, pf: PfCoefficients, wantPower: boolean, inpu
  * I [batch, rows, cols] (W per example). crossbarCurrents computes the same without forming I.
  */
 export function powerFromDeviceCurrents(v: tf.Tensor2D, iDevice: tf.Tensor3D): tf.Tensor1D {
-  if (iDevice.rank !== 3 || iDevice.shape[0] !== v.shape[0] || iDevice.shape[1] !== v.shape[1]) throw new RangeError(`device currents [${iDevice.shape}] do not match voltages [${v.shape}] as [batch, rows, cols]`);
+  if (iDevice.rank !== 3 || iDevice.shape[0] !== v.shape[0] || iDevice.shape[1] !== v.shape[1])
+    throw new RangeError(
+      `device currents [${iDevice.shape}] do not match voltages [${v.shape}] as [batch, rows, cols]`,
+    );
   return tf.sum(tf.mul(tf.abs(iDevice), tf.expandDims(tf.abs(v), 2)), [1, 2]) as tf.Tensor1D;
 }
 
@@ -443,19 +546,28 @@ export function meanDevicePower(t: LayerTrace): tf.Tensor2D {
  */
 export function memristiveForward(
   x: tf.Tensor2D,
-  weights: { kind: "standard"; w: tf.Tensor2D; b: tf.Tensor1D; rule: PairRule } | { kind: "double"; wPlus: tf.Tensor2D; wMinus: tf.Tensor2D; bPlus: tf.Tensor1D; bMinus: tf.Tensor1D },
+  weights:
+    | { kind: "standard"; w: tf.Tensor2D; b: tf.Tensor1D; rule: PairRule }
+    | { kind: "double"; wPlus: tf.Tensor2D; wMinus: tf.Tensor2D; bPlus: tf.Tensor1D; bMinus: tf.Tensor1D },
   setup: DeviceSetup,
   rng: Rng,
   opts: { power?: boolean; inputGradient?: boolean; trace?: (t: LayerTrace) => void } = {},
 ): { y: tf.Tensor2D; power: tf.Tensor1D | null } {
-  if (setup.gOffSiemens === null || setup.gOnSiemens === null) throw new Error(`setup ${setup.id} has no conductance window: use the software layer for the ideal stage`);
+  if (setup.gOffSiemens === null || setup.gOnSiemens === null)
+    throw new Error(`setup ${setup.id} has no conductance window: use the software layer for the ideal stage`);
   const window = { gOffSiemens: setup.gOffSiemens, gOnSiemens: setup.gOnSiemens };
   const kV = setup.readVoltageVolt;
   const xAug = tf.concat([x, tf.ones([x.shape[0], 1])], 1) as tf.Tensor2D;
   const periphery = stagePeriphery(setup);
   let mapped: { g: tf.Tensor2D; kG: tf.Scalar };
   if (weights.kind === "standard") {
-    mapped = mapStandard(tf.concat([weights.w, tf.expandDims(weights.b, 0)], 0) as tf.Tensor2D, window.gOffSiemens, window.gOnSiemens, weights.rule, "blocked");
+    mapped = mapStandard(
+      tf.concat([weights.w, tf.expandDims(weights.b, 0)], 0) as tf.Tensor2D,
+      window.gOffSiemens,
+      window.gOnSiemens,
+      weights.rule,
+      "blocked",
+    );
   } else {
     const dp = tf.concat([weights.wPlus, tf.expandDims(weights.bPlus, 0)], 0) as tf.Tensor2D;
     const dm = tf.concat([weights.wMinus, tf.expandDims(weights.bMinus, 0)], 0) as tf.Tensor2D;
@@ -467,11 +579,16 @@ export function memristiveForward(
   // the DAC after the device draws (the fused engine's order): volts, and the volts per input unit of each row
   const [B, R] = xAug.shape;
   let unit: Float64Array = new Float64Array(B).fill(kV);
-  const v = !periphery?.dac ? (tf.mul(kV, xAug) as tf.Tensor2D) : (hostOp([xAug], [B, R], ([xa]) => {
-    const enc = encodeInputs(xa, B, R - 1, kV, periphery.dac, rng, { stride: R });
-    unit = enc.unitVolt;
-    return { value: enc.volts, backward: (dy) => [Float32Array.from(dy, (d, q) => d * enc.unitVolt[Math.floor(q / R)] * enc.pass[q])] };
-  }) as tf.Tensor2D);
+  const v = !periphery?.dac
+    ? (tf.mul(kV, xAug) as tf.Tensor2D)
+    : (hostOp([xAug], [B, R], ([xa]) => {
+        const enc = encodeInputs(xa, B, R - 1, kV, periphery.dac, rng, { stride: R });
+        unit = enc.unitVolt;
+        return {
+          value: enc.volts,
+          backward: (dy) => [Float32Array.from(dy, (d, q) => d * enc.unitVolt[Math.floor(q / R)] * enc.pass[q])],
+        };
+      }) as tf.Tensor2D);
   opts.trace?.({ v, g, pf, kG: mapped.kG });
   const { currents, power } = crossbarCurrents(v, g, pf, opts);
   const out = currents.shape[1] / 2;
@@ -480,10 +597,13 @@ export function memristiveForward(
     const range = layerAdcRange(periphery, R, kV, window);
     const y = hostOp([currents, mapped.kG], [B, out], ([cur, kg]) => {
       const c = convertOutputs(cur, 2 * out, B, out, periphery, range, unit, kg[0], rng);
-      return { value: c.y, backward: (dy) => {
-        const dI = new Float32Array(B * 2 * out);
-        return [dI, [outputGradients(dy, c.y, B, out, 2 * out, c.dCurrent, unit, kg[0], dI)]];
-      } };
+      return {
+        value: c.y,
+        backward: (dy) => {
+          const dI = new Float32Array(B * 2 * out);
+          return [dI, [outputGradients(dy, c.y, B, out, 2 * out, c.dCurrent, unit, kg[0], dI)]];
+        },
+      };
     }) as tf.Tensor2D;
     return { y, power };
   }

@@ -6,7 +6,7 @@
  * `test/unit/mlp-vs-tfjs.test.ts` checks forward, gradients and Adam steps against tfjs.
  */
 import type { Rng } from "../runtime/random";
-import type { ParamTensor } from "../devices/transfer";
+import type { ParamTensor } from "../tile/transfer";
 
 export interface Mlp {
   readonly sizes: readonly number[];
@@ -22,7 +22,8 @@ export function paramShapes(sizes: readonly number[]): number[][] {
 
 /** Xavier-uniform weights and constant biases (the Drolet recipe: biases 0.01). */
 export function createMlp(sizes: readonly number[], rng: Rng, opts: { biasInit?: number } = {}): Mlp {
-  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`layer sizes must be >= 2 positive integers, got [${sizes.join(", ")}]`);
+  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new RangeError(`layer sizes must be >= 2 positive integers, got [${sizes.join(", ")}]`);
   if (sizes[sizes.length - 1] !== 1) throw new RangeError("the output layer must have one unit (a binary logit)");
   const params: Float64Array[] = [];
   for (let l = 1; l < sizes.length; l++) {
@@ -45,17 +46,25 @@ export function asParamTensors(m: Mlp, params: readonly Float64Array[] = m.param
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Logits for a batch of points ([n][in]) with the given parameters. */
-export function logits(sizes: readonly number[], params: readonly Float64Array[], x: readonly (readonly number[])[]): Float64Array {
+export function logits(
+  sizes: readonly number[],
+  params: readonly Float64Array[],
+  x: readonly (readonly number[])[],
+): Float64Array {
   const L = sizes.length - 1;
   const out = new Float64Array(x.length);
   let a = new Float64Array(Math.max(...sizes));
   let b = new Float64Array(Math.max(...sizes));
   for (let k = 0; k < x.length; k++) {
     const xk = x[k];
-    if (xk.length !== sizes[0]) throw new RangeError(`point ${k} has ${xk.length} features, the network expects ${sizes[0]}`);
+    if (xk.length !== sizes[0])
+      throw new RangeError(`point ${k} has ${xk.length} features, the network expects ${sizes[0]}`);
     for (let i = 0; i < sizes[0]; i++) a[i] = xk[i];
     for (let l = 0; l < L; l++) {
-      const W = params[2 * l], bias = params[2 * l + 1], nIn = sizes[l], nOut = sizes[l + 1];
+      const W = params[2 * l],
+        bias = params[2 * l + 1],
+        nIn = sizes[l],
+        nOut = sizes[l + 1];
       for (let o = 0; o < nOut; o++) {
         let s = bias[o];
         const row = o * nIn;
@@ -70,7 +79,13 @@ export function logits(sizes: readonly number[], params: readonly Float64Array[]
 }
 
 /** Mean BCE-with-logits loss and gradients w.r.t. the parameters used (at `params`). */
-export function lossAndGrads(sizes: readonly number[], params: readonly Float64Array[], x: readonly (readonly number[])[], y: readonly number[], idx: ArrayLike<number>): { loss: number; grads: Float64Array[] } {
+export function lossAndGrads(
+  sizes: readonly number[],
+  params: readonly Float64Array[],
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+  idx: ArrayLike<number>,
+): { loss: number; grads: Float64Array[] } {
   const L = sizes.length - 1;
   const B = idx.length;
   const grads = params.map((p) => new Float64Array(p.length));
@@ -82,8 +97,12 @@ export function lossAndGrads(sizes: readonly number[], params: readonly Float64A
     const xj = x[j];
     for (let i = 0; i < sizes[0]; i++) acts[0][i] = xj[i];
     for (let l = 0; l < L; l++) {
-      const W = params[2 * l], bias = params[2 * l + 1], nIn = sizes[l], nOut = sizes[l + 1];
-      const a = acts[l], nxt = acts[l + 1];
+      const W = params[2 * l],
+        bias = params[2 * l + 1],
+        nIn = sizes[l],
+        nOut = sizes[l + 1];
+      const a = acts[l],
+        nxt = acts[l + 1];
       for (let o = 0; o < nOut; o++) {
         let s = bias[o];
         const row = o * nIn;
@@ -96,9 +115,14 @@ export function lossAndGrads(sizes: readonly number[], params: readonly Float64A
     loss += bceWithLogit(z, t);
     deltas[L][0] = (sigmoid(z) - t) / B;
     for (let l = L - 1; l >= 0; l--) {
-      const W = params[2 * l], nIn = sizes[l], nOut = sizes[l + 1];
-      const gW = grads[2 * l], gb = grads[2 * l + 1];
-      const d = deltas[l + 1], a = acts[l], dPrev = deltas[l];
+      const W = params[2 * l],
+        nIn = sizes[l],
+        nOut = sizes[l + 1];
+      const gW = grads[2 * l],
+        gb = grads[2 * l + 1];
+      const d = deltas[l + 1],
+        a = acts[l],
+        dPrev = deltas[l];
       if (l > 0) dPrev.fill(0);
       for (let o = 0; o < nOut; o++) {
         const dv = d[o];
@@ -138,9 +162,13 @@ export class Adam {
   }
   step(params: Float64Array[], grads: readonly Float64Array[]): void {
     this.t++;
-    const c1 = 1 - this.beta1 ** this.t, c2 = 1 - this.beta2 ** this.t;
+    const c1 = 1 - this.beta1 ** this.t,
+      c2 = 1 - this.beta2 ** this.t;
     for (let p = 0; p < params.length; p++) {
-      const w = params[p], g = grads[p], m = this.m[p], v = this.v[p];
+      const w = params[p],
+        g = grads[p],
+        m = this.m[p],
+        v = this.v[p];
       for (let i = 0; i < w.length; i++) {
         m[i] = this.beta1 * m[i] + (1 - this.beta1) * g[i];
         v[i] = this.beta2 * v[i] + (1 - this.beta2) * g[i] * g[i];

@@ -9,12 +9,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../runtime/random";
 import type { TiO2DeviceConfig } from "../devices/tio2";
-import { TensorTransfer, transferNetwork } from "../devices/transfer";
+import { TensorTransfer, transferNetwork } from "../tile/transfer";
 import type { Mlp } from "./mlp";
 
 /** w + stopGradient(w̃ − w) for every variable: forward value w̃, gradient to w. */
 export function injectNoise(vars: readonly tf.Variable[], transfers: readonly TensorTransfer[]): tf.Tensor[] {
-  if (vars.length !== transfers.length) throw new RangeError(`${vars.length} variables but ${transfers.length} transfers`);
+  if (vars.length !== transfers.length)
+    throw new RangeError(`${vars.length} variables but ${transfers.length} transfers`);
   return vars.map((v, i) => {
     const w = v.dataSync();
     const delta = Float32Array.from(transfers[i].values, (x, j) => x - w[j]);
@@ -25,13 +26,21 @@ export function injectNoise(vars: readonly tf.Variable[], transfers: readonly Te
 }
 
 /** Restore the entries of `vars` whose devices failed to their values in `before`. */
-export function freezeFailed(vars: readonly tf.Variable[], before: readonly Float32Array[], transfers: readonly TensorTransfer[]): number {
+export function freezeFailed(
+  vars: readonly tf.Variable[],
+  before: readonly Float32Array[],
+  transfers: readonly TensorTransfer[],
+): number {
   let frozen = 0;
   vars.forEach((v, i) => {
     const f = transfers[i].failed;
     if (!f.some((x) => x === 1)) return;
     const now = v.dataSync().slice();
-    for (let j = 0; j < f.length; j++) if (f[j]) ((now[j] = before[i][j]), frozen++);
+    for (let j = 0; j < f.length; j++)
+      if (f[j]) {
+        now[j] = before[i][j];
+        frozen++;
+      }
     v.assign(tf.tensor(now, v.shape));
   });
   return frozen;
@@ -62,7 +71,11 @@ export function hardwareAwareStep(
 ): { loss: number; transfers: TensorTransfer[] | null } {
   let transfers: TensorTransfer[] | null = null;
   if (opts.device && (opts.noiseInjection || opts.freezeFailed)) {
-    transfers = transferNetwork(vars.map((v) => ({ values: v.dataSync(), shape: v.shape })), opts.device, rng);
+    transfers = transferNetwork(
+      vars.map((v) => ({ values: v.dataSync(), shape: v.shape })),
+      opts.device,
+      rng,
+    );
   }
   const before = opts.freezeFailed && transfers ? vars.map((v) => v.dataSync().slice() as Float32Array) : [];
   const lossT = optimizer.minimize(

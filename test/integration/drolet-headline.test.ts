@@ -13,5 +13,8 @@ test("hardware-aware share minus regular share >= 30 points (quick mode, 3 seeds
     diffs.push(aware.share95 - reg.share95);
   }
   const { mean } = meanSd(diffs);
-  assert.ok(mean >= 0.3, `mean contrast ${(100 * mean).toFixed(1)} points (per seed ${diffs.map((d) => (100 * d).toFixed(1)).join(", ")})`);
+  assert.ok(
+    mean >= 0.3,
+    `mean contrast ${(100 * mean).toFixed(1)} points (per seed ${diffs.map((d) => (100 * d).toFixed(1)).join(", ")})`,
+  );
 });

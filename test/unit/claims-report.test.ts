@@ -6,19 +6,37 @@ import * as os from "os";
 import * as path from "path";
 import { claim, measuredClaim, notTested, readClaims, reportClaims } from "../../lib/experiments/claims";
 import { DROLET_CLAIMS, evaluateDroletClaims } from "../../lib/experiments/drolet-claims";
-import { evaluateCnnClaim, evaluateEfficiencyClaims, evaluateJoksasClaims, evaluateStuckClaim, evaluateWeightsClaim, JOKSAS_CLAIMS } from "../../lib/experiments/joksas-claims";
+import {
+  evaluateCnnClaim,
+  evaluateEfficiencyClaims,
+  evaluateJoksasClaims,
+  evaluateStuckClaim,
+  evaluateWeightsClaim,
+  JOKSAS_CLAIMS,
+} from "../../lib/experiments/joksas-claims";
 import { DROLET_PAPER_SHARE } from "../../lib/experiments/drolet";
 import { JOKSAS_PAPER, InferenceSummary } from "../../lib/experiments/joksas";
 import { collectReport, indexHtml, claimsJson } from "../../lib/notebook/report";
 import { dropdownFigure, sliderFigure } from "../../lib/plot/controls";
 
-const quiet = (t: { mock: { method: (o: object, m: string, f: () => void) => void } }) => t.mock.method(console, "log", () => {});
+const quiet = (t: { mock: { method: (o: object, m: string, f: () => void) => void } }) =>
+  t.mock.method(console, "log", () => {});
 
 test("paper numbers of the claims come from the lib's paper objects", () => {
-  assert.deepEqual(DROLET_CLAIMS.contrast.paperNumbers.slice(0, 2), [100 * DROLET_PAPER_SHARE.regular, 100 * DROLET_PAPER_SHARE.aware]);
-  assert.deepEqual(JOKSAS_CLAIMS.awareHalvesError.paperNumbers, [JOKSAS_PAPER.d2MedianErrorPercent.standard, JOKSAS_PAPER.d2MedianErrorPercent.aware, JOKSAS_PAPER.d2MedianErrorPercent.awareRegularised]);
+  assert.deepEqual(DROLET_CLAIMS.contrast.paperNumbers.slice(0, 2), [
+    100 * DROLET_PAPER_SHARE.regular,
+    100 * DROLET_PAPER_SHARE.aware,
+  ]);
+  assert.deepEqual(JOKSAS_CLAIMS.awareHalvesError.paperNumbers, [
+    JOKSAS_PAPER.d2MedianErrorPercent.standard,
+    JOKSAS_PAPER.d2MedianErrorPercent.aware,
+    JOKSAS_PAPER.d2MedianErrorPercent.awareRegularised,
+  ]);
   assert.throws(() => claim({ ...DROLET_CLAIMS.levels, id: "bad id" }), /must start with a capital/);
-  assert.throws(() => measuredClaim(DROLET_CLAIMS.levels, { measured: "x", n: 0, seeds: [], reproduced: true }), /n must be a positive integer/);
+  assert.throws(
+    () => measuredClaim(DROLET_CLAIMS.levels, { measured: "x", n: 0, seeds: [], reproduced: true }),
+    /n must be a positive integer/,
+  );
   assert.throws(() => notTested(DROLET_CLAIMS.levels, ""), /say why/);
 });
 
@@ -33,27 +51,74 @@ test("Drolet claims: the contrast and level rules decide the verdict", () => {
   assert.throws(() => evaluateDroletClaims({ seeds: [0], regular: [18.5], aware: [0.8] }), /fractions/);
 });
 
-const summary = (training: string, setup: "D2" | "D5" | "D6", err: number, powerWatt: number, eta: number): InferenceSummary => ({ training, setup, errors: [err / 100], powersWatt: [powerWatt], medianErrorPercent: err, meanPowerWatt: powerWatt, efficiencyTopsPerWatt: eta });
+const summary = (
+  training: string,
+  setup: "D2" | "D5" | "D6",
+  err: number,
+  powerWatt: number,
+  eta: number,
+): InferenceSummary => ({
+  training,
+  setup,
+  errors: [err / 100],
+  powersWatt: [powerWatt],
+  medianErrorPercent: err,
+  meanPowerWatt: powerWatt,
+  efficiencyTopsPerWatt: eta,
+});
 
 test("Joksas C1/C2: halving and the efficiency ratio, per seed", () => {
-  const [c1, c2] = evaluateJoksasClaims({ standard: [summary("T0", "D2", 40, 1, 100), summary("T0", "D2", 30, 1, 100)], aware: [summary("T3", "D2", 10, 1, 200), summary("T3", "D2", 16, 1, 200)], awareL1: [summary("T4", "D2", 9, 1, 300), summary("T4", "D2", 12, 1, 320)] }, [0, 1]);
+  const [c1, c2] = evaluateJoksasClaims(
+    {
+      standard: [summary("T0", "D2", 40, 1, 100), summary("T0", "D2", 30, 1, 100)],
+      aware: [summary("T3", "D2", 10, 1, 200), summary("T3", "D2", 16, 1, 200)],
+      awareL1: [summary("T4", "D2", 9, 1, 300), summary("T4", "D2", 12, 1, 320)],
+    },
+    [0, 1],
+  );
   assert.equal(c1.verdict, "reproduced"); // 13 ≤ 35/2
   assert.equal(c2.verdict, "reproduced"); // 310/200 ≥ 1.3
   assert.match(c1.measured, /per seed 0: 0\.25, 1: 0\.53/);
-  const [d1] = evaluateJoksasClaims({ standard: [summary("T0", "D2", 20, 1, 100)], aware: [summary("T3", "D2", 11, 1, 200)], awareL1: [summary("T4", "D2", 10, 1, 210)] }, [0]);
+  const [d1] = evaluateJoksasClaims(
+    {
+      standard: [summary("T0", "D2", 20, 1, 100)],
+      aware: [summary("T3", "D2", 11, 1, 200)],
+      awareL1: [summary("T4", "D2", 10, 1, 210)],
+    },
+    [0],
+  );
   assert.equal(d1.verdict, "not reproduced");
-  assert.throws(() => evaluateJoksasClaims({ standard: [summary("T0", "D2", 20, 1, 1)], aware: [], awareL1: [] }, [0]), /same \(non-zero\) number/);
+  assert.throws(
+    () => evaluateJoksasClaims({ standard: [summary("T0", "D2", 20, 1, 1)], aware: [], awareL1: [] }, [0]),
+    /same \(non-zero\) number/,
+  );
 });
 
 test("efficiency, weights, stuck and CNN claims", () => {
   const [e1, e2] = evaluateEfficiencyClaims({ lowStandard: [0.65], highAware: [210], highAwareL1: [340] }, [0]);
   assert.equal(e1.verdict, "reproduced");
   assert.equal(e2.verdict, "reproduced");
-  assert.equal(evaluateEfficiencyClaims({ lowStandard: [0.4], highAware: [210], highAwareL1: [340] }, [0])[0].verdict, "not reproduced");
-  const group = (setup: "D5" | "D6", regPower: number) => ({ setup, summaries: [summary("a", setup, 10, 3, 1), summary("m", setup, 11, 2, 1), summary("d", setup, 9, 4, 1), summary("r", setup, 10, regPower, 1)] });
+  assert.equal(
+    evaluateEfficiencyClaims({ lowStandard: [0.4], highAware: [210], highAwareL1: [340] }, [0])[0].verdict,
+    "not reproduced",
+  );
+  const group = (setup: "D5" | "D6", regPower: number) => ({
+    setup,
+    summaries: [
+      summary("a", setup, 10, 3, 1),
+      summary("m", setup, 11, 2, 1),
+      summary("d", setup, 9, 4, 1),
+      summary("r", setup, 10, regPower, 1),
+    ],
+  });
   assert.equal(evaluateWeightsClaim([group("D5", 1), group("D6", 1)], [0]).verdict, "reproduced");
   assert.equal(evaluateWeightsClaim([group("D5", 1), group("D6", 2.5)], [0]).verdict, "not reproduced");
-  const rows = (["D3", "D4", "D7", "D8"] as const).map((s) => ({ setup: s, standardErrorPercent: 20, awareErrorPercent: 10, aware: "T" }));
+  const rows = (["D3", "D4", "D7", "D8"] as const).map((s) => ({
+    setup: s,
+    standardErrorPercent: 20,
+    awareErrorPercent: 10,
+    aware: "T",
+  }));
   assert.equal(evaluateStuckClaim(rows, [0]).verdict, "reproduced");
   assert.throws(() => evaluateStuckClaim(rows.slice(1), [0]), /D3, D4, D7 and D8/);
   const k1 = evaluateCnnClaim(null, []);
@@ -70,24 +135,49 @@ test("reportClaims writes a claims record the report reads back; duplicates are 
   const rec = readClaims(path.join(dir, "01-demo", "claims.json"));
   assert.equal(rec.claims.length, 2);
   assert.equal(rec.mode, "quick");
-  assert.throws(() => reportClaims("01-demo", [results[0], results[0]], { mode: "quick", seeds: [0], backend: "wasm", dir }), /reported twice/);
-  fs.writeFileSync(path.join(dir, "01-demo", "claims.json"), "{\"experiment\": 1}");
+  assert.throws(
+    () => reportClaims("01-demo", [results[0], results[0]], { mode: "quick", seeds: [0], backend: "wasm", dir }),
+    /reported twice/,
+  );
+  fs.writeFileSync(path.join(dir, "01-demo", "claims.json"), '{"experiment": 1}');
   assert.throws(() => readClaims(path.join(dir, "01-demo", "claims.json")), /not a claims record/);
 });
 
 test("the report lists every notebook, its question, claims and figures", (t) => {
   quiet(t);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "report-"));
-  const nbDir = path.join(root, "nb"), exDir = path.join(root, "ex"), figDir = path.join(root, "fig");
+  const nbDir = path.join(root, "nb"),
+    exDir = path.join(root, "ex"),
+    figDir = path.join(root, "fig");
   [nbDir, exDir, figDir].forEach((d) => fs.mkdirSync(d));
-  const nb = (title: string, code: string) => JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "markdown", metadata: {}, source: `# ${title}\n\n**Question.** Does it <work>?\n\nMore.` }, { cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: code }] });
+  const nb = (title: string, code: string) =>
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { cell_type: "markdown", metadata: {}, source: `# ${title}\n\n**Question.** Does it <work>?\n\nMore.` },
+        { cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: code },
+      ],
+    });
   fs.writeFileSync(path.join(nbDir, "01-demo.ipynb"), nb("01 · Demo", "lab.experiments.claims.reportClaims(x)"));
   fs.writeFileSync(path.join(nbDir, "02-other.ipynb"), nb("02 · Other", "1 + 1"));
   fs.copyFileSync(path.join(nbDir, "01-demo.ipynb"), path.join(exDir, "01-demo.ipynb"));
-  reportClaims("01-demo", evaluateDroletClaims({ seeds: [0], regular: [0.2], aware: [0.3] }), { mode: "quick", seeds: [0], backend: "wasm", dir: figDir });
+  reportClaims("01-demo", evaluateDroletClaims({ seeds: [0], regular: [0.2], aware: [0.3] }), {
+    mode: "quick",
+    seeds: [0],
+    backend: "wasm",
+    dir: figDir,
+  });
   fs.writeFileSync(path.join(figDir, "01-demo", "fig-a.html"), "<html></html>");
   const report = collectReport({ notebooksDir: nbDir, executedDir: exDir, figuresDir: figDir });
-  assert.deepEqual(report.notebooks.map((n) => [n.name, n.executed, n.declaresClaims]), [["01-demo", true, true], ["02-other", false, false]]);
+  assert.deepEqual(
+    report.notebooks.map((n) => [n.name, n.executed, n.declaresClaims]),
+    [
+      ["01-demo", true, true],
+      ["02-other", false, false],
+    ],
+  );
   assert.equal(report.notebooks[0].question, "Does it <work>?");
   const html = indexHtml(report);
   assert.match(html, /Does it &lt;work&gt;\?/);
@@ -101,11 +191,22 @@ test("the report lists every notebook, its question, claims and figures", (t) =>
 });
 
 test("slider and dropdown figures show one frame at a time and switch with update steps", () => {
-  const frames = [0, 1, 2].map((k) => ({ label: `f${k}`, title: `frame ${k}`, traces: [{ type: "scatter", y: [k] }, { type: "scatter", y: [k + 1] }] }));
+  const frames = [0, 1, 2].map((k) => ({
+    label: `f${k}`,
+    title: `frame ${k}`,
+    traces: [
+      { type: "scatter", y: [k] },
+      { type: "scatter", y: [k + 1] },
+    ],
+  }));
   const s = sliderFigure(frames, { width: 500 }, { prefix: "k: ", active: 1 });
   assert.equal(s.data.length, 6);
-  assert.deepEqual(s.data.map((d) => d.visible), [false, false, true, true, false, false]);
-  const steps = (s.layout.sliders as { steps: { args: [{ visible: boolean[] }, Record<string, string>] }[] }[])[0].steps;
+  assert.deepEqual(
+    s.data.map((d) => d.visible),
+    [false, false, true, true, false, false],
+  );
+  const steps = (s.layout.sliders as { steps: { args: [{ visible: boolean[] }, Record<string, string>] }[] }[])[0]
+    .steps;
   assert.deepEqual(steps[2].args[0].visible, [false, false, false, false, true, true]);
   assert.equal(steps[2].args[1]["title.text"], "frame 2");
   assert.equal((s.layout.title as { text: string }).text, "frame 1");
@@ -113,13 +214,18 @@ test("slider and dropdown figures show one frame at a time and switch with updat
   assert.equal((d.layout.updatemenus as { buttons: { label: string }[] }[])[0].buttons[0].label, "k: f0");
   assert.throws(() => sliderFigure(frames.slice(0, 1), {}, { prefix: "" }), /at least 2 frames/);
   assert.throws(() => sliderFigure(frames, {}, { prefix: "", active: 3 }), /active frame 3/);
-  assert.throws(() => sliderFigure([frames[0], { ...frames[1], label: "f0" }], {}, { prefix: "" }), /labels must differ/);
+  assert.throws(
+    () => sliderFigure([frames[0], { ...frames[1], label: "f0" }], {}, { prefix: "" }),
+    /labels must differ/,
+  );
 });
 
 test("the inline figure HTML is valid JavaScript (its scripts parse)", () => {
   const { inlineHtml } = require("../../lib/plot/html") as typeof import("../../lib/plot/html");
   const { figure } = require("../../lib/plot/spec") as typeof import("../../lib/plot/spec");
-  const html = inlineHtml(figure([{ type: "scatter", y: [1, 2] }], { title: { text: "t" } }), "fig-1", { embedPlotly: false });
+  const html = inlineHtml(figure([{ type: "scatter", y: [1, 2] }], { title: { text: "t" } }), "fig-1", {
+    embedPlotly: false,
+  });
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   assert.equal(scripts.length, 1);
   assert.doesNotThrow(() => new Function(scripts[0]));
@@ -128,7 +234,13 @@ test("the inline figure HTML is valid JavaScript (its scripts parse)", () => {
 
 test("figures with an overlaid second y-axis get their own round ticks, no second grid, and a legend above the plot", () => {
   const { figure } = require("../../lib/plot/spec") as typeof import("../../lib/plot/spec");
-  const f = figure([{ type: "scatter", y: [1] }, { type: "scatter", y: [2], yaxis: "y2" }], { yaxis2: { overlaying: "y", side: "right", title: { text: "P" } } });
+  const f = figure(
+    [
+      { type: "scatter", y: [1] },
+      { type: "scatter", y: [2], yaxis: "y2" },
+    ],
+    { yaxis2: { overlaying: "y", side: "right", title: { text: "P" } } },
+  );
   const y2 = f.layout.yaxis2 as Record<string, unknown>;
   assert.deepEqual([y2.tickmode, y2.showgrid, y2.automargin, y2.side], ["auto", false, true, "right"]);
   assert.deepEqual(f.layout.legend, { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" });

@@ -5,7 +5,10 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const reproduce = (args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "reproduce.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "reproduce.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
 
 test("reproduce rejects unknown options and unknown notebooks with clear messages", () => {
   const a = reproduce(["--fast"]);
@@ -26,7 +29,11 @@ test("reproduce --list lists the notebooks", () => {
 });
 
 test("npm run joksas rejects unknown options, trainings and monitor setups before training", () => {
-  const joksas = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "joksas.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const joksas = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "joksas.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
   const a = joksas(["--fast"]);
   assert.equal(a.status, 1);
   assert.match(a.stderr, /unknown option "--fast"/);
@@ -36,8 +43,14 @@ test("npm run joksas rejects unknown options, trainings and monitor setups befor
   assert.match(joksas(["--validate-every", "x"]).stderr, /--validate-every needs a number, got "x"/);
   assert.match(joksas(["--train-digits", "0"]).stderr, /--train-digits must be a whole number >= 1, got 0/);
   assert.match(joksas(["--train-digits", "2.5"]).stderr, /--train-digits must be a whole number >= 1, got 2.5/);
-  assert.match(joksas(["--split", "5000/3000"]).stderr, /--split needs three whole numbers TRAIN\/VAL\/TEST, got "5000\/3000"/);
-  assert.match(joksas(["--split", "5000/3000/2000", "--mode", "full"]).stderr, /--split applies to the quick mode's packaged digits/);
+  assert.match(
+    joksas(["--split", "5000/3000"]).stderr,
+    /--split needs three whole numbers TRAIN\/VAL\/TEST, got "5000\/3000"/,
+  );
+  assert.match(
+    joksas(["--split", "5000/3000/2000", "--mode", "full"]).stderr,
+    /--split applies to the quick mode's packaged digits/,
+  );
   assert.match(joksas(["--seed", "1.5"]).stderr, /--seed needs whole numbers >= 0 separated by commas, got "1.5"/);
   assert.match(joksas(["--seeds", ""]).stderr, /--seeds needs whole numbers >= 0/);
   assert.match(joksas(["--monitor-repeats", "0"]).stderr, /--monitor-repeats must be a whole number >= 1, got 0/);
@@ -50,7 +63,11 @@ test("npm run joksas rejects unknown options, trainings and monitor setups befor
 });
 
 test("npm run bench: --help, and options that need a value say so", () => {
-  const bench = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const bench = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
   const help = bench(["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /usage: npm run bench -- \[--quick\]/);
@@ -62,7 +79,12 @@ test("npm run bench: --help, and options that need a value say so", () => {
 });
 
 test("npm run lab: --help, --quick/--full exclusive, and as root a clear message instead of Jupyter's refusal", () => {
-  const lab = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "lab.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: "/nonexistent" } });
+  const lab = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "lab.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PATH: "/nonexistent" },
+    });
   const help = lab(["--help"]);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--full .*full protocol/);
@@ -77,7 +99,11 @@ test("npm run lab: --help, --quick/--full exclusive, and as root a clear message
 });
 
 test("npm run mutate rejects unknown targets and bad concurrency", () => {
-  const mutate = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "mutate.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const mutate = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "mutate.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
   assert.match(mutate(["--only", "nosuch"]).stderr, /unknown target nosuch/);
   assert.match(mutate(["--concurrency", "0"]).stderr, /--concurrency must be a positive integer/);
   assert.match(mutate(["--help"]).stdout, /--only crossbar,store,devices/);

@@ -45,7 +45,10 @@ for (const engine of ["direct", "gauss-seidel"] as const) {
           }),
         );
       }
-      assert.ok(s.kclResidualAmp < 1e-12 || s.kclResidualRelative < 1e-9, `${c.name}: KCL residual ${s.kclResidualAmp} A (${s.kclResidualRelative} relative)`);
+      assert.ok(
+        s.kclResidualAmp < 1e-12 || s.kclResidualRelative < 1e-9,
+        `${c.name}: KCL residual ${s.kclResidualAmp} A (${s.kclResidualRelative} relative)`,
+      );
     }
     assert.ok(checked > 1500, `checked ${checked} values`);
   });

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 import { DROLET_2023_TIO2, tuningRelStdPercent, withDevice, withoutSources } from "../../lib/devices/tio2";
-import { driftKeys, mapTensor, perturbConductance, programmingPositions, transferNetwork, transferTensor } from "../../lib/devices/transfer";
+import { driftKeys, mapTensor, programmingPositions, transferNetwork, transferTensor } from "../../lib/tile/transfer";
+import { perturbConductance } from "../../lib/devices/tio2-transfer";
 import { droletDriftTable, sampleDrift } from "../../lib/devices/drift-table";
 
 const NOISE_OFF = withoutSources(DROLET_2023_TIO2, "tuning", "drift", "failures");
@@ -15,7 +16,8 @@ test("mapping round trip with every noise source off is the identity (DC code, D
   for (const cfg of [NOISE_OFF, withDevice(NOISE_OFF, { dcMapping: "physical" })]) {
     for (const t of [mixed, positive, single]) {
       const out = transferTensor(t, cfg, r);
-      for (let i = 0; i < t.values.length; i++) assert.ok(Math.abs(out.values[i] - t.values[i]) < 1e-12, `${cfg.dcMapping} ${out.scheme} ${i}`);
+      for (let i = 0; i < t.values.length; i++)
+        assert.ok(Math.abs(out.values[i] - t.values[i]) < 1e-12, `${cfg.dcMapping} ${out.scheme} ${i}`);
       assert.ok(out.failed.every((f) => f === 0));
     }
   }
@@ -37,13 +39,15 @@ test("tuning imprecision: offset −0.589 % ± 0.339 % and σ_rel(G) = −6.24e-
   const r = rng(2);
   for (const g of [100e-6, 300e-6, 500e-6]) {
     const n = 40000;
-    let s1 = 0, s2 = 0;
+    let s1 = 0,
+      s2 = 0;
     for (let i = 0; i < n; i++) {
       const rel = (perturbConductance(g, cfg, 1, 0, r).g - g) / g;
       s1 += rel;
       s2 += rel * rel;
     }
-    const mean = s1 / n, sd = Math.sqrt(s2 / n - mean * mean);
+    const mean = s1 / n,
+      sd = Math.sqrt(s2 / n - mean * mean);
     const sRel = tuningRelStdPercent(cfg, g * (1 - 0.00589)) / 100;
     const expectedSd = Math.sqrt(0.00339 ** 2 + sRel ** 2); // offset and noise are independent
     assert.ok(Math.abs(mean - -0.00589) < 5 * (expectedSd / Math.sqrt(n)), `G=${g}: mean ${mean}`);
@@ -68,20 +72,28 @@ test("drift draws follow the measured quantiles (inverse CDF) and keys outside t
   const d = table.byKey.get(8)!;
   const n = 20000;
   const xs = Array.from({ length: n }, () => sampleDrift(table, 8, r)).sort((a, b) => a - b);
-  for (const [lvl, qi] of [[0.25, 25], [0.5, 50], [0.75, 75]] as const) {
+  for (const [lvl, qi] of [
+    [0.25, 25],
+    [0.5, 50],
+    [0.75, 75],
+  ] as const) {
     const q = xs[Math.floor(lvl * n)];
     const width = d.quantilesSiemens[qi + 2] - d.quantilesSiemens[qi - 2];
     assert.ok(Math.abs(q - d.quantilesSiemens[qi]) < width, `q${lvl}: ${q} vs ${d.quantilesSiemens[qi]}`);
   }
   assert.ok(Math.abs(xs.reduce((a, b) => a + b, 0) / n - d.meanSiemens) < 0.5e-6);
-  assert.throws(() => sampleDrift(table, 60, r), /no measured drift for programming key 60 \(the table covers keys 1–54\)/);
+  assert.throws(
+    () => sampleDrift(table, 60, r),
+    /no measured drift for programming key 60 \(the table covers keys 1–54\)/,
+  );
 });
 
 test("stuck failures: 1 % of devices ± binomial tolerance, split 50/50 between LRS and HRS", () => {
   const cfg = withoutSources(DROLET_2023_TIO2, "tuning", "drift");
   const r = rng(4);
   const n = 200000;
-  let failed = 0, hrs = 0;
+  let failed = 0,
+    hrs = 0;
   for (let i = 0; i < n; i++) {
     const out = perturbConductance(300e-6, cfg, 1, 0, r);
     if (out.failed) {
@@ -104,9 +116,15 @@ test("a transfer of the 2-8-1 network touches 64 devices; the output bias is exa
     { values: [0.3], shape: [1] },
   ];
   const out = transferNetwork(params, DROLET_2023_TIO2, r);
-  assert.deepEqual(out.map((t) => t.scheme), ["double", "double", "double", "exact"]);
+  assert.deepEqual(
+    out.map((t) => t.scheme),
+    ["double", "double", "double", "exact"],
+  );
   assert.equal(out[3].values[0], 0.3);
-  assert.throws(() => transferNetwork([{ values: [1, 2], shape: [3] }], DROLET_2023_TIO2, r), /2 values for shape \[3\]/);
+  assert.throws(
+    () => transferNetwork([{ values: [1, 2], shape: [3] }], DROLET_2023_TIO2, r),
+    /2 values for shape \[3\]/,
+  );
   assert.throws(() => withDevice(DROLET_2023_TIO2, { failures: { pStuckLrs: 2 } }), /pStuckLrs must be a probability/);
   assert.throws(() => withDevice(DROLET_2023_TIO2, { gOffSiemens: -1 }), /gOffSiemens must be a positive number/);
   assert.throws(() => withDevice(DROLET_2023_TIO2, { foo: 1 } as never), /unknown device option "foo"/);

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { rng } from "../../lib/runtime/random";
 import { droletMoons, makeMoons, storedDroletMoons } from "../../lib/data/moons";
 import { DROLET_2023_TIO2, withoutSources } from "../../lib/devices/tio2";
-import { transferNetwork } from "../../lib/devices/transfer";
+import { transferNetwork } from "../../lib/tile/transfer";
 import { Adam, accuracy, asParamTensors, cloneMlp, createMlp, logits, lossAndGrads } from "../../lib/training/mlp";
 import { DROLET_REGULAR_TRAINING, trainMlp } from "../../lib/training/hardware-aware";
 import { hardwareAwareStep, mlpVariables, tfMlpLogits } from "../../lib/training/tf-hardware-aware";
@@ -34,7 +34,11 @@ test("the TypeScript MLP engine matches tfjs: logits, gradients and an Adam step
   const ys = tf.tensor2d(idx.map((i) => [data.y[i]]));
   const vars = mlpVariables(net);
   const zt = tfMlpLogits(vars, xs).dataSync();
-  const z = logits(net.sizes, net.params, idx.map((i) => data.x[i]));
+  const z = logits(
+    net.sizes,
+    net.params,
+    idx.map((i) => data.x[i]),
+  );
   z.forEach((v, i) => assert.ok(Math.abs(v - zt[i]) < 1e-5));
   // gradients of the mean BCE-with-logits loss
   const g = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy(ys, tfMlpLogits(vars, xs)) as tf.Scalar, vars);
@@ -42,16 +46,30 @@ test("the TypeScript MLP engine matches tfjs: logits, gradients and an Adam step
   assert.ok(Math.abs(mine.loss - g.value.dataSync()[0]) < 1e-5);
   vars.forEach((v, p) => {
     const gt = g.grads[v.name].dataSync();
-    mine.grads[p].forEach((x, i) => assert.ok(Math.abs(x - gt[i]) < 1e-5 + 1e-4 * Math.abs(x), `grad ${p}[${i}]: ${x} vs ${gt[i]}`));
+    mine.grads[p].forEach((x, i) =>
+      assert.ok(Math.abs(x - gt[i]) < 1e-5 + 1e-4 * Math.abs(x), `grad ${p}[${i}]: ${x} vs ${gt[i]}`),
+    );
   });
   // one hardware-aware step in both engines with the same transfer
   const device = DROLET_2023_TIO2;
   const lambda = 1e-4;
   const opt = tf.train.adam(0.1, 0.9, 0.999, 1e-8);
-  hardwareAwareStep(vars, (p) => tf.losses.sigmoidCrossEntropy(ys, tfMlpLogits(p, xs)) as tf.Scalar, opt, { device, noiseInjection: true, freezeFailed: true, l2: lambda }, rng(9));
+  hardwareAwareStep(
+    vars,
+    (p) => tf.losses.sigmoidCrossEntropy(ys, tfMlpLogits(p, xs)) as tf.Scalar,
+    opt,
+    { device, noiseInjection: true, freezeFailed: true, l2: lambda },
+    rng(9),
+  );
   const ref = cloneMlp(net);
   const tr = transferNetwork(asParamTensors(ref), device, rng(9));
-  const { grads } = lossAndGrads(ref.sizes, tr.map((t) => t.values), data.x, data.y, idx);
+  const { grads } = lossAndGrads(
+    ref.sizes,
+    tr.map((t) => t.values),
+    data.x,
+    data.y,
+    idx,
+  );
   grads.forEach((g, p) => g.forEach((_, i) => (g[i] += lambda * ref.params[p][i])));
   const before = ref.params.map((p) => p.slice());
   new Adam(ref.params, 0.1).step(ref.params, grads);
@@ -67,18 +85,33 @@ test("a regular network evaluated with all noise off equals its clean accuracy",
   const net = createMlp([2, 8, 1], rng(6));
   trainMlp(net, splits.train, { ...DROLET_REGULAR_TRAINING, epochs: 100 }, rng(7));
   const clean = accuracy(logits(net.sizes, net.params, splits.test.x), splits.test.y);
-  const ev = evaluateTransfers(net, splits.test, withoutSources(DROLET_2023_TIO2, "tuning", "drift", "failures"), 20, rng(8));
+  const ev = evaluateTransfers(
+    net,
+    splits.test,
+    withoutSources(DROLET_2023_TIO2, "tuning", "drift", "failures"),
+    20,
+    rng(8),
+  );
   assert.ok(Math.abs(ev.meanTransferAccuracy - clean) < 1e-12);
   assert.ok(Array.from(ev.perPoint).every((a) => a === 0 || a === 1));
   assert.equal(shareAtLeast(ev.perPoint), clean);
   const rows = rangeTable(ev.perPoint);
-  assert.equal(rows.reduce((s, r) => s + r.count, 0), 200);
+  assert.equal(
+    rows.reduce((s, r) => s + r.count, 0),
+    200,
+  );
 });
 
 test("bad training settings are rejected", () => {
   const net = createMlp([2, 8, 1], rng(0));
   const d = droletMoons("paper", rng(0)).train;
-  assert.throws(() => trainMlp(net, d, { ...DROLET_REGULAR_TRAINING, epochs: 0 }, rng(0)), /epochs must be a positive integer/);
-  assert.throws(() => trainMlp(net, d, { ...DROLET_REGULAR_TRAINING, learningRate: -1 }, rng(0)), /learningRate must be > 0/);
+  assert.throws(
+    () => trainMlp(net, d, { ...DROLET_REGULAR_TRAINING, epochs: 0 }, rng(0)),
+    /epochs must be a positive integer/,
+  );
+  assert.throws(
+    () => trainMlp(net, d, { ...DROLET_REGULAR_TRAINING, learningRate: -1 }, rng(0)),
+    /learningRate must be > 0/,
+  );
   assert.throws(() => createMlp([2, 8, 2], rng(0)), /one unit/);
 });

@@ -31,21 +31,38 @@ test("staleness limit: a week by default, CROSSBAR_LAB_LOCK_STALE_HOURS in hours
   assert.equal(staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: "" }), 168 * HOUR);
   assert.equal(staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: "2" }), 2 * HOUR);
   assert.equal(staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: "0.5" }), 0.5 * HOUR);
-  for (const bad of ["0", "-1", "abc", "NaN"]) assert.throws(() => staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: bad }), new RegExp(`CROSSBAR_LAB_LOCK_STALE_HOURS="${bad}" must be a positive number of hours`));
+  for (const bad of ["0", "-1", "abc", "NaN"])
+    assert.throws(
+      () => staleAfterMs({ CROSSBAR_LAB_LOCK_STALE_HOURS: bad }),
+      new RegExp(`CROSSBAR_LAB_LOCK_STALE_HOURS="${bad}" must be a positive number of hours`),
+    );
 });
 
 test("isStale: gone file; same host by pid (and age); other hosts and unreadable locks by age, with strict limits", () => {
-  const dir = tmp(), f = path.join(dir, "a.lock");
+  const dir = tmp(),
+    f = path.join(dir, "a.lock");
   assert.equal(isStale(path.join(dir, "none.lock"), null), true, "a vanished lock is stale");
   const me = { host: os.hostname(), pid: process.pid, startedAt: "x" };
   writeLock(f, me);
   const mtime = fs.statSync(f).mtimeMs;
   assert.equal(isStale(f, me, { staleAfterMs: HOUR, now: mtime }), false, "own live process, fresh");
   assert.equal(isStale(f, me, { staleAfterMs: HOUR, now: mtime + HOUR }), false, "exactly at the limit is not stale");
-  assert.equal(isStale(f, me, { staleAfterMs: HOUR, now: mtime + HOUR + 1 }), true, "a live pid's lock untouched beyond the limit is stale");
-  assert.equal(isStale(f, { ...me, pid: deadPid }, { staleAfterMs: HOUR, now: mtime }), true, "a dead pid on this host is stale at once");
+  assert.equal(
+    isStale(f, me, { staleAfterMs: HOUR, now: mtime + HOUR + 1 }),
+    true,
+    "a live pid's lock untouched beyond the limit is stale",
+  );
+  assert.equal(
+    isStale(f, { ...me, pid: deadPid }, { staleAfterMs: HOUR, now: mtime }),
+    true,
+    "a dead pid on this host is stale at once",
+  );
   const other = { host: `not-${os.hostname()}`, pid: deadPid, startedAt: "x" };
-  assert.equal(isStale(f, other, { staleAfterMs: HOUR, now: mtime + HOUR }), false, "another host: only age counts (a remote pid cannot be probed)");
+  assert.equal(
+    isStale(f, other, { staleAfterMs: HOUR, now: mtime + HOUR }),
+    false,
+    "another host: only age counts (a remote pid cannot be probed)",
+  );
   assert.equal(isStale(f, other, { staleAfterMs: HOUR, now: mtime + HOUR + 1 }), true);
   // unreadable (half-written) lock: a minute of grace, or the staleness limit if that is shorter
   assert.equal(isStale(f, null, { staleAfterMs: HOUR, now: mtime + 60e3 }), false);
@@ -73,7 +90,12 @@ test("claimLock: exclusive; a live holder is reported; stale, dead and unreadabl
   if (took.claimed) assert.deepEqual(took.tookOver, dead);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "c2.lock"), "utf8")).pid, process.pid);
   assert.ok(!fs.readdirSync(dir).some((n) => n.includes(".stale-")), "the moved-aside lock is removed");
-  for (const garbage of ["{not json", JSON.stringify({ host: "h", pid: 1.5, startedAt: "s" }), JSON.stringify({ host: 7, pid: 1, startedAt: "s" }), JSON.stringify({ host: "h", pid: 1 })]) {
+  for (const garbage of [
+    "{not json",
+    JSON.stringify({ host: "h", pid: 1.5, startedAt: "s" }),
+    JSON.stringify({ host: 7, pid: 1, startedAt: "s" }),
+    JSON.stringify({ host: "h", pid: 1 }),
+  ]) {
     const id = `g${stableHash(garbage, 8)}`;
     writeLock(path.join(dir, `${id}.lock`), garbage);
     const fresh = claimLock(dir, id);
@@ -98,7 +120,10 @@ test("releaseLock removes only this process's (or an unreadable) lock; touchLock
   const mine = claimLock(dir, "m");
   releaseLock(mine.file);
   assert.equal(fs.existsSync(mine.file), false);
-  for (const holder of [{ host: os.hostname(), pid: deadPid, startedAt: "s" }, { host: "elsewhere", pid: process.pid, startedAt: "s" }]) {
+  for (const holder of [
+    { host: os.hostname(), pid: deadPid, startedAt: "s" },
+    { host: "elsewhere", pid: process.pid, startedAt: "s" },
+  ]) {
     const f = path.join(dir, `o${holder.pid}${holder.host.length}.lock`);
     writeLock(f, holder);
     releaseLock(f);
@@ -113,16 +138,27 @@ test("releaseLock removes only this process's (or an unreadable) lock; touchLock
   touchLock(old);
   assert.ok(Date.now() - fs.statSync(old).mtimeMs < 60e3, "touched now");
   assert.doesNotThrow(() => touchLock(path.join(dir, "gone.lock")));
-  assert.doesNotThrow(() => releaseLock(path.join(dir, "gone.lock")), "releasing a lock that is already gone is not an error");
+  assert.doesNotThrow(
+    () => releaseLock(path.join(dir, "gone.lock")),
+    "releasing a lock that is already gone is not an error",
+  );
 });
 
 const cell = makeCell({ experiment: "exp", codeVersion: "1", mode: "quick", seed: 3, params: { a: 1 } });
-const timing = { startedAt: new Date("2026-01-01T00:00:00.000Z"), finishedAt: new Date("2026-01-01T00:00:02.500Z"), gitCommit: "abc" };
+const timing = {
+  startedAt: new Date("2026-01-01T00:00:00.000Z"),
+  finishedAt: new Date("2026-01-01T00:00:02.500Z"),
+  gitCommit: "abc",
+};
 
 test("a result file holds every field of the run, read back as written", () => {
   const store = new ResultStore(tmp());
   assert.throws(() => new ResultStore(""), /a directory is required/);
-  const r = store.write(cell, { metrics: { m: 1, none: null }, rows: [{ x: 1 }], curves: { loss: [3, 2] }, backend: "wasm" }, timing);
+  const r = store.write(
+    cell,
+    { metrics: { m: 1, none: null }, rows: [{ x: 1 }], curves: { loss: [3, 2] }, backend: "wasm" },
+    timing,
+  );
   const back = store.readAll([cell])[0];
   assert.deepEqual(back, r);
   assert.equal(back.wallSeconds, 2.5);
@@ -135,16 +171,26 @@ test("a result file holds every field of the run, read back as written", () => {
   const bare = makeCell({ ...cell, seed: 4 });
   const b = store.write(bare, { metrics: { m: 2 } }, timing);
   for (const k of ["rows", "curves", "backend"]) assert.equal(k in b, false, `${k} is absent when not given`);
-  assert.throws(() => store.write(makeCell({ ...cell, seed: 5 }), { metrics: { m: Infinity } }, timing), /metric "m" is Infinity; use null/);
+  assert.throws(
+    () => store.write(makeCell({ ...cell, seed: 5 }), { metrics: { m: Infinity } }, timing),
+    /metric "m" is Infinity; use null/,
+  );
   assert.throws(() => store.write(cell, { metrics: { m: 1 } }, timing), /already exists: results are immutable/);
   assert.ok(!fs.readdirSync(store.folder("exp")).some((n) => n.endsWith(".tmp")), "no temporary file is left");
   const q = store.quarantine(bare);
   assert.match(path.basename(q), /\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
-  assert.deepEqual(store.partition([cell, bare]), { done: [cell], todo: [bare], corrupt: [] }, "a quarantined result is missing, not corrupt");
+  assert.deepEqual(
+    store.partition([cell, bare]),
+    { done: [cell], todo: [bare], corrupt: [] },
+    "a quarantined result is missing, not corrupt",
+  );
   fs.writeFileSync(store.file(bare), "{");
   const parts = store.partition([cell, bare]);
   assert.deepEqual(parts.todo, [bare]);
-  assert.deepEqual(parts.corrupt.map((c) => c.cell), [bare]);
+  assert.deepEqual(
+    parts.corrupt.map((c) => c.cell),
+    [bare],
+  );
   assert.match(parts.corrupt[0].reason, /^not valid JSON/);
 });
 
@@ -160,7 +206,10 @@ test("cleanTemporary removes this grid's runs' temporary files and those past th
     fs.utimesSync(f, t, t);
     return f;
   };
-  const mineFresh = mk(".run1.100.1.tmp", 0), otherFresh = mk(".run2.100.1.tmp", 0), otherOld = mk(".run3.100.1.tmp", 10 * HOUR), notTmp = mk("run4.json", 10 * HOUR);
+  const mineFresh = mk(".run1.100.1.tmp", 0),
+    otherFresh = mk(".run2.100.1.tmp", 0),
+    otherOld = mk(".run3.100.1.tmp", 10 * HOUR),
+    notTmp = mk("run4.json", 10 * HOUR);
   assert.deepEqual(store.cleanTemporary("exp"), [], "without ids or an age nothing is removed");
   assert.deepEqual(store.cleanTemporary("exp", { olderThanMs: 11 * HOUR }), []);
   assert.deepEqual(store.cleanTemporary("exp", { ids: new Set(["run1"]) }), [mineFresh]);
@@ -185,7 +234,10 @@ test("verifyResultFile names each kind of damage; readAll says which run is miss
   expectCorrupt(JSON.stringify({ ...r, schema: "other" }), /schema tag is not/);
   expectCorrupt(JSON.stringify({ ...r, seed: 9 }), /checksum does not match the content/);
   const { checksum: _c, ...body } = { ...r, seed: 9 };
-  expectCorrupt(JSON.stringify({ ...body, checksum: stableHash(body, 64) }), /id does not match the hash of its configuration/);
+  expectCorrupt(
+    JSON.stringify({ ...body, checksum: stableHash(body, 64) }),
+    /id does not match the hash of its configuration/,
+  );
   const other = makeCell({ ...cell, seed: 8 });
   const otherResult = new ResultStore(tmp()).write(other, { metrics: { m: 1 } }, timing);
   expectCorrupt(JSON.stringify(otherResult), new RegExp(`file holds run ${other.id}, expected ${cell.id}`));
@@ -197,5 +249,8 @@ test("verifyResultFile names each kind of damage; readAll says which run is miss
   fs.writeFileSync(f, "{");
   assert.throws(() => store.readAll([cell]), new RegExp(`result .*${cell.id}\\.json is corrupt: not valid JSON`));
   const missing = makeCell({ ...cell, seed: 11 });
-  assert.throws(() => store.readAll([missing]), new RegExp(`no result for run ${missing.id} \\(\\{"a":1\\}, seed 11\\) in .*exp: run the grid first`));
+  assert.throws(
+    () => store.readAll([missing]),
+    new RegExp(`no result for run ${missing.id} \\(\\{"a":1\\}, seed 11\\) in .*exp: run the grid first`),
+  );
 });

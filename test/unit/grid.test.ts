@@ -7,20 +7,53 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { claimLock, releaseLock, staleAfterMs } from "../../lib/grid/locks";
 import "../../lib/experiments"; // registers the grid experiments
-import { GridSpec, ResultStore, ResultsDb, expandGrid, gridExperiment, gridExperiments, registerExperiment, makeCell, progressLine, runCells, shardCells, slurmScripts, stableHash, toDataFrame, verifyResultFile, SLURM_DEFAULTS } from "../../lib/grid";
+import {
+  GridSpec,
+  ResultStore,
+  ResultsDb,
+  expandGrid,
+  gridExperiment,
+  gridExperiments,
+  registerExperiment,
+  makeCell,
+  progressLine,
+  runCells,
+  shardCells,
+  slurmScripts,
+  stableHash,
+  toDataFrame,
+  verifyResultFile,
+  SLURM_DEFAULTS,
+} from "../../lib/grid";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "grid-"));
-const grid: GridSpec = { experiment: "crossbar-ir-drop", mode: "quick", axes: { size: [8, 12], segmentOhm: [0, 1, 5] }, seeds: [0, 1, 2], fixed: { inputs: 3, lowOhm: 1e3, highOhm: 1e5 } };
+const grid: GridSpec = {
+  experiment: "crossbar-ir-drop",
+  mode: "quick",
+  axes: { size: [8, 12], segmentOhm: [0, 1, 5] },
+  seeds: [0, 1, 2],
+  fixed: { inputs: 3, lowOhm: 1e3, highOhm: 1e5 },
+};
 
 test("cells: cartesian product × seeds, stable ids that change with every part of the identity", () => {
   const cells = expandGrid(grid, "1");
   assert.equal(cells.length, 2 * 3 * 3);
   assert.equal(new Set(cells.map((c) => c.id)).size, cells.length);
-  assert.deepEqual(expandGrid(grid, "1").map((c) => c.id), cells.map((c) => c.id));
+  assert.deepEqual(
+    expandGrid(grid, "1").map((c) => c.id),
+    cells.map((c) => c.id),
+  );
   const base = { experiment: "e", codeVersion: "1", mode: "quick" as const, seed: 0, params: { a: 1, b: "x" } };
   const id = makeCell(base).id;
   assert.equal(makeCell({ ...base, params: { b: "x", a: 1 } }).id, id, "key order must not matter");
-  for (const change of [{ seed: 1 }, { codeVersion: "2" }, { mode: "full" as const }, { params: { a: 2, b: "x" } }, { experiment: "f" }]) assert.notEqual(makeCell({ ...base, ...change }).id, id);
+  for (const change of [
+    { seed: 1 },
+    { codeVersion: "2" },
+    { mode: "full" as const },
+    { params: { a: 2, b: "x" } },
+    { experiment: "f" },
+  ])
+    assert.notEqual(makeCell({ ...base, ...change }).id, id);
   assert.equal(stableHash({ x: [1, 2] }), stableHash({ x: [1, 2] }));
   assert.throws(() => stableHash({ x: NaN }), /non-finite/);
 });
@@ -39,10 +72,15 @@ test("experiments register themselves: the grid package imports no experiment, n
   const gridDir = path.join(__dirname, "..", "..", "lib", "grid");
   for (const f of fs.readdirSync(gridDir).filter((x) => x.endsWith(".ts"))) {
     const src = fs.readFileSync(path.join(gridDir, f), "utf8");
-    assert.doesNotMatch(src, /from "\.\.\/experiments|require\("\.\.\/experiments/, `lib/grid/${f} imports an experiment`);
+    assert.doesNotMatch(
+      src,
+      /from "\.\.\/experiments|require\("\.\.\/experiments/,
+      `lib/grid/${f} imports an experiment`,
+    );
   }
   const names = gridExperiments().map((e) => e.name);
-  for (const n of ["crossbar-ir-drop", "drolet-transfer", "joksas", "joksas-robustness"]) assert.ok(names.includes(n), `${n} is registered`);
+  for (const n of ["crossbar-ir-drop", "drolet-transfer", "joksas", "joksas-robustness"])
+    assert.ok(names.includes(n), `${n} is registered`);
   for (const e of gridExperiments()) assert.ok(fs.existsSync(e.module), `${e.name}: its module ${e.module} exists`);
   const e = gridExperiment("crossbar-ir-drop");
   assert.equal(registerExperiment(e), e, "registering the same object again is a no-op");
@@ -58,7 +96,13 @@ test("experiments register themselves: the grid package imports no experiment, n
 test("shards are disjoint, cover the grid and stay balanced", () => {
   const cells = expandGrid(grid, "1");
   const shards = [0, 1, 2, 3].map((k) => shardCells(cells, k, 4));
-  assert.deepEqual(shards.flat().map((c) => c.id).sort(), cells.map((c) => c.id).sort());
+  assert.deepEqual(
+    shards
+      .flat()
+      .map((c) => c.id)
+      .sort(),
+    cells.map((c) => c.id).sort(),
+  );
   assert.ok(Math.max(...shards.map((s) => s.length)) - Math.min(...shards.map((s) => s.length)) <= 1);
   assert.throws(() => shardCells(cells, 4, 4), /shard index/);
   assert.throws(() => shardCells(cells, 0, 0), /shard count/);
@@ -72,7 +116,11 @@ test("store: atomic immutable writes; truncated, tampered and misplaced files ar
   const r = store.write(a, { metrics: { err: 0.25 } }, t);
   assert.equal(r.wallSeconds, 1.5);
   assert.equal(store.check(a).state, "ok");
-  assert.deepEqual(fs.readdirSync(store.folder(a.experiment)).filter((f) => f.endsWith(".tmp")), [], "no temporary file left");
+  assert.deepEqual(
+    fs.readdirSync(store.folder(a.experiment)).filter((f) => f.endsWith(".tmp")),
+    [],
+    "no temporary file left",
+  );
   assert.throws(() => store.write(a, { metrics: { err: 0.3 } }, t), /immutable/);
   assert.throws(() => store.write(b, { metrics: { err: NaN } }, t), /metric "err" is NaN/);
   const f = store.file(a);
@@ -102,7 +150,7 @@ test("runCells in process: runs, resumes, re-runs corrupt results; DuckDB median
   const again = await runCells(cells, { store });
   assert.equal(again.skipped, cells.length);
   assert.equal(again.done, 0);
-  fs.writeFileSync(store.file(cells[3]), "{\"schema\":");
+  fs.writeFileSync(store.file(cells[3]), '{"schema":');
   const events: string[] = [];
   const third = await runCells(cells, { store, onEvent: (e) => events.push(e.type) });
   assert.equal(third.done, 1);
@@ -114,7 +162,10 @@ test("runCells in process: runs, resumes, re-runs corrupt results; DuckDB median
     const rows = await db.aggregate({ by: ["size", "segmentOhm"], metrics: ["maxRelativeError"] });
     assert.equal(rows.length, 6);
     for (const row of rows) {
-      const xs = results.filter((r) => r.params.size === row.size && r.params.segmentOhm === row.segmentOhm).map((r) => r.metrics.maxRelativeError as number).sort((p, q) => p - q);
+      const xs = results
+        .filter((r) => r.params.size === row.size && r.params.segmentOhm === row.segmentOhm)
+        .map((r) => r.metrics.maxRelativeError as number)
+        .sort((p, q) => p - q);
       assert.equal(row.n, 3);
       assert.ok(Math.abs((row.maxRelativeError_median as number) - xs[1]) <= 1e-15 * Math.max(1, xs[1]));
       assert.ok(Math.abs((row.maxRelativeError_q1 as number) - (xs[0] + xs[1]) / 2) <= 1e-12);
@@ -149,7 +200,16 @@ test("a failing run is reported with its error and leaves no result", async () =
 });
 
 test("Slurm scripts: array over shards, dependent aggregate, options checked", () => {
-  const s = slurmScripts(grid, 18, "/repo", "/shared/results", { ...SLURM_DEFAULTS, partition: "cpu", tasks: 5, maxParallel: 2, time: "02:00:00", memPerTask: "8G", cpusPerTask: 2, setup: ["module load nodejs"] });
+  const s = slurmScripts(grid, 18, "/repo", "/shared/results", {
+    ...SLURM_DEFAULTS,
+    partition: "cpu",
+    tasks: 5,
+    maxParallel: 2,
+    time: "02:00:00",
+    memPerTask: "8G",
+    cpusPerTask: 2,
+    setup: ["module load nodejs"],
+  });
   assert.match(s.array, /#SBATCH --array=0-4%2/);
   assert.match(s.array, /#SBATCH --partition=cpu/);
   assert.match(s.array, /#SBATCH --cpus-per-task=2/);
@@ -160,14 +220,16 @@ test("Slurm scripts: array over shards, dependent aggregate, options checked", (
   assert.equal(slurmScripts(grid, 3, "/r", "/s", { ...SLURM_DEFAULTS, tasks: 10 }).tasks, 3);
   assert.throws(() => slurmScripts(grid, 3, "/r", "/s", { ...SLURM_DEFAULTS, time: "soon" }), /not a Slurm time/);
   assert.throws(() => slurmScripts(grid, 3, "/r", "/s", { ...SLURM_DEFAULTS, memPerTask: "lots" }), /not a Slurm size/);
-  assert.throws(() => slurmScripts(grid, 3, "/r", "/s", { ...SLURM_DEFAULTS, partition: "a;rm -rf" }), /not a valid partition/);
+  assert.throws(
+    () => slurmScripts(grid, 3, "/r", "/s", { ...SLURM_DEFAULTS, partition: "a;rm -rf" }),
+    /not a valid partition/,
+  );
 });
 
 test("progress line: counts and ETA", () => {
   const l = progressLine({ total: 10, skipped: 2, done: 3, failed: 1, running: 2, elapsedSeconds: 8 }, 10);
   assert.match(l, /^\[######\.\.\.\.\] 6\/10 \(3 run, 2 skipped, 1 failed, 2 running\), ETA 8 s$/);
 });
-
 
 test("cell locks: exclusive, released by their holder, taken over when the holder is gone", () => {
   const dir = tmp();
@@ -179,7 +241,10 @@ test("cell locks: exclusive, released by their holder, taken over when the holde
   assert.ok(!fs.existsSync(a.file));
   // a lock of a process that has exited (same host) is stale
   const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid!;
-  fs.writeFileSync(path.join(dir, "cell2.lock"), JSON.stringify({ host: os.hostname(), pid: dead, startedAt: "earlier" }));
+  fs.writeFileSync(
+    path.join(dir, "cell2.lock"),
+    JSON.stringify({ host: os.hostname(), pid: dead, startedAt: "earlier" }),
+  );
   const c = claimLock(dir, "cell2");
   assert.ok(c.claimed && c.tookOver && c.tookOver !== "unreadable" && c.tookOver.pid === dead);
   // another host's lock: kept while fresh, taken over once older than the stale limit
@@ -199,12 +264,23 @@ test("cell locks: exclusive, released by their holder, taken over when the holde
 
 test("runCells skips a cell another process holds (not failed) and one finished meanwhile", async () => {
   const store = new ResultStore(tmp());
-  const cells = expandGrid({ ...grid, axes: { size: [8], segmentOhm: [0, 1, 5] }, seeds: [0] }, gridExperiment(grid.experiment).version);
+  const cells = expandGrid(
+    { ...grid, axes: { size: [8], segmentOhm: [0, 1, 5] }, seeds: [0] },
+    gridExperiment(grid.experiment).version,
+  );
   const lockDir = path.join(store.folder(grid.experiment), "locks");
   fs.mkdirSync(lockDir, { recursive: true });
-  fs.writeFileSync(path.join(lockDir, `${cells[0].id}.lock`), JSON.stringify({ host: "other-node", pid: 1, startedAt: "now" }));
+  fs.writeFileSync(
+    path.join(lockDir, `${cells[0].id}.lock`),
+    JSON.stringify({ host: "other-node", pid: 1, startedAt: "now" }),
+  );
   const events: string[] = [];
-  const s = await runCells(cells, { store, onEvent: (e) => { if (e.type === "run-skip") events.push(e.reason); } });
+  const s = await runCells(cells, {
+    store,
+    onEvent: (e) => {
+      if (e.type === "run-skip") events.push(e.reason);
+    },
+  });
   assert.equal(s.done, 2);
   assert.equal(s.failed.length, 0);
   assert.equal(s.busyElsewhere, 1);
@@ -219,13 +295,23 @@ test("runCells skips a cell another process holds (not failed) and one finished 
 
 test("runCells with thread: true runs cells in a worker thread; an abort ends the run in progress, which is neither done nor failed", async () => {
   const store = new ResultStore(tmp());
-  const cells = expandGrid({ ...grid, axes: { size: [8], segmentOhm: [1] }, seeds: [0, 1] }, gridExperiment(grid.experiment).version);
+  const cells = expandGrid(
+    { ...grid, axes: { size: [8], segmentOhm: [1] }, seeds: [0, 1] },
+    gridExperiment(grid.experiment).version,
+  );
   const ok = await runCells(cells.slice(0, 1), { store, thread: true });
   assert.deepEqual([ok.done, ok.failed.length], [1, 0]);
   assert.equal(store.check(cells[0]).state, "ok");
   const ac = new AbortController();
   const t0 = Date.now();
-  const pending = runCells(cells.slice(1), { store, thread: true, signal: ac.signal, onEvent: (e) => { if (e.type === "run-start") ac.abort(); } });
+  const pending = runCells(cells.slice(1), {
+    store,
+    thread: true,
+    signal: ac.signal,
+    onEvent: (e) => {
+      if (e.type === "run-start") ac.abort();
+    },
+  });
   const s = await pending;
   assert.ok(s.interrupted);
   assert.deepEqual([s.done, s.failed.length], [0, 0]);

@@ -23,33 +23,75 @@ before(async () => {
 
 const DIR = path.join(__dirname, "..", "fixtures", "onnx");
 const FIXTURES = ["fashion-mlp", "fashion-cnn", "ops", "global-pool", "helper"];
-const IDEAL: CrossbarLayerConfig = { gOffSiemens: 1e-6, gOnSiemens: 1e-4, readVoltageVolt: 0.2, wordSegmentOhm: 0, bitSegmentOhm: 0, tileRows: 64, tileCols: 8 };
+const IDEAL: CrossbarLayerConfig = {
+  gOffSiemens: 1e-6,
+  gOnSiemens: 1e-4,
+  readVoltageVolt: 0.2,
+  wordSegmentOhm: 0,
+  bitSegmentOhm: 0,
+  tileRows: 64,
+  tileCols: 8,
+};
 
-interface Reference { inputs: number[]; inputShape: number[]; outputs: number[]; outputShape: number[]; ops: string[] }
-const reference = (dir: string, n: string): Reference => JSON.parse(fs.readFileSync(path.join(dir, `${n}.json`), "utf8"));
+interface Reference {
+  inputs: number[];
+  inputShape: number[];
+  outputs: number[];
+  outputShape: number[];
+  ops: string[];
+}
+const reference = (dir: string, n: string): Reference =>
+  JSON.parse(fs.readFileSync(path.join(dir, `${n}.json`), "utf8"));
 
 /** Largest |a − b| relative to the largest |b| (float32 outputs of a few layers: ~1e-6). */
 function relMax(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
-  let d = 0, m = 0;
-  for (let k = 0; k < b.length; k++) ((d = Math.max(d, Math.abs(a[k] - b[k]))), (m = Math.max(m, Math.abs(b[k]))));
+  let d = 0,
+    m = 0;
+  for (let k = 0; k < b.length; k++) {
+    d = Math.max(d, Math.abs(a[k] - b[k]));
+    m = Math.max(m, Math.abs(b[k]));
+  }
   return d / Math.max(m, 1e-12);
 }
 
 for (const n of FIXTURES) {
   test(`ONNX ${n}: digital execution and ideal tiles match the reference outputs`, () => {
-    const ref = reference(DIR, n), g = loadOnnx(path.join(DIR, `${n}.onnx`));
+    const ref = reference(DIR, n),
+      g = loadOnnx(path.join(DIR, `${n}.onnx`));
     assert.ok(relMax(runDigital(g, ref.inputs, ref.inputShape[0]), ref.outputs) < 2e-6, "digital");
-    for (const rule of ["min-G", "avg", "double"] as const) for (const bias of ["digital", "row"] as const) for (const exact of [true, false]) {
-      const a = toAnalog(g, { ...IDEAL, rule }, { bias, exact });
-      assert.ok(relMax(analogForward(a, ref.inputs, ref.inputShape[0]).y, ref.outputs) < 2e-6, `${rule}, ${bias} bias, exact ${exact}`);
-    }
+    for (const rule of ["min-G", "avg", "double"] as const)
+      for (const bias of ["digital", "row"] as const)
+        for (const exact of [true, false]) {
+          const a = toAnalog(g, { ...IDEAL, rule }, { bias, exact });
+          assert.ok(
+            relMax(analogForward(a, ref.inputs, ref.inputShape[0]).y, ref.outputs) < 2e-6,
+            `${rule}, ${bias} bias, exact ${exact}`,
+          );
+        }
   });
 }
 
 test("ONNX: every op of the fixtures is one the importer states it reads", () => {
   const seen = new Set(FIXTURES.flatMap((n) => reference(DIR, n).ops));
-  for (const op of ["Gemm", "MatMul", "Add", "Conv", "BatchNormalization", "Relu", "Sigmoid", "Tanh", "Softmax", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Identity", "Dropout"]) {
+  for (const op of [
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Conv",
+    "BatchNormalization",
+    "Relu",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Flatten",
+    "Reshape",
+    "Identity",
+    "Dropout",
+  ]) {
     assert.ok(seen.has(op), `${op} is exercised by a fixture`);
   }
 });
@@ -64,15 +106,28 @@ const torchAvailable = (() => {
 })();
 const requireTorch = process.env.CROSSBAR_LAB_REQUIRE_TORCH === "1";
 
-test("ONNX: a live PyTorch export agrees too", { skip: !torchAvailable && !requireTorch ? "python3-torch and python3-onnx are not installed (apt-get install python3-torch python3-onnx)" : false }, () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "onnx-live-"));
-  execFileSync("/usr/bin/python3", [path.join(DIR, "generate.py"), "--out", out, "--untrained"], { stdio: "ignore" });
-  for (const n of ["ops", "global-pool", "helper"]) {
-    const ref = reference(out, n), g = loadOnnx(path.join(out, `${n}.onnx`));
-    assert.ok(relMax(runDigital(g, ref.inputs, ref.inputShape[0]), ref.outputs) < 2e-6, n);
-    assert.ok(relMax(analogForward(toAnalog(g, IDEAL, { exact: true }), ref.inputs, ref.inputShape[0]).y, ref.outputs) < 2e-6, `${n} on tiles`);
-  }
-});
+test(
+  "ONNX: a live PyTorch export agrees too",
+  {
+    skip:
+      !torchAvailable && !requireTorch
+        ? "python3-torch and python3-onnx are not installed (apt-get install python3-torch python3-onnx)"
+        : false,
+  },
+  () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "onnx-live-"));
+    execFileSync("/usr/bin/python3", [path.join(DIR, "generate.py"), "--out", out, "--untrained"], { stdio: "ignore" });
+    for (const n of ["ops", "global-pool", "helper"]) {
+      const ref = reference(out, n),
+        g = loadOnnx(path.join(out, `${n}.onnx`));
+      assert.ok(relMax(runDigital(g, ref.inputs, ref.inputShape[0]), ref.outputs) < 2e-6, n);
+      assert.ok(
+        relMax(analogForward(toAnalog(g, IDEAL, { exact: true }), ref.inputs, ref.inputShape[0]).y, ref.outputs) < 2e-6,
+        `${n} on tiles`,
+      );
+    }
+  },
+);
 
 /** A fixture decoded, edited, and encoded again. */
 function edited(n: string, edit: (m: onnx.ModelProto) => void): Uint8Array {
@@ -82,9 +137,15 @@ function edited(n: string, edit: (m: onnx.ModelProto) => void): Uint8Array {
 }
 
 test("ONNX: bad models give errors that name the node, initializer or input", () => {
-  assert.throws(() => loadOnnx(path.join(DIR, "unsupported-op.onnx")), /node "leaky" \(LeakyRelu\): op LeakyRelu is not supported/);
+  assert.throws(
+    () => loadOnnx(path.join(DIR, "unsupported-op.onnx")),
+    /node "leaky" \(LeakyRelu\): op LeakyRelu is not supported/,
+  );
   const bytes = fs.readFileSync(path.join(DIR, "fashion-mlp.onnx"));
-  assert.throws(() => parseOnnx(bytes.subarray(0, bytes.length >> 1), "half.onnx"), /half\.onnx is not a readable ONNX model \(truncated or not ONNX\)/);
+  assert.throws(
+    () => parseOnnx(bytes.subarray(0, bytes.length >> 1), "half.onnx"),
+    /half\.onnx is not a readable ONNX model \(truncated or not ONNX\)/,
+  );
   assert.throws(() => loadOnnx(path.join(DIR, "missing.onnx")), /missing\.onnx not found/);
   const dynamic = edited("helper", (m) => {
     const d = m.graph!.input![0].type!.tensorType!.shape!.dim![1];

@@ -4,8 +4,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  IvCurve, PF_HIGH, PF_LOW, PF_RESIDUAL_CALIBRATION, PF_RESIDUAL_COVARIANCE_ASSUMED_2026, SIOX_V1_NONLINEARITY,
-  calibrateResidualCovariance, extractPooleFrenkel, nonlinearitySpread, pooleFrenkelCurrent, residualCholesky, tiedResidualCovariance, tiedResidualSlope,
+  IvCurve,
+  PF_HIGH,
+  PF_LOW,
+  PF_RESIDUAL_CALIBRATION,
+  PF_RESIDUAL_COVARIANCE_ASSUMED_2026,
+  SIOX_V1_NONLINEARITY,
+  calibrateResidualCovariance,
+  extractPooleFrenkel,
+  nonlinearitySpread,
+  pooleFrenkelCurrent,
+  residualCholesky,
+  tiedResidualCovariance,
+  tiedResidualSlope,
 } from "../../lib/devices";
 import { rng } from "../../lib/runtime/random";
 import { normalsFloat32 } from "../../lib/kernels";
@@ -43,12 +54,18 @@ test("tied covariance is rank one with correlation +1; bad arguments are named",
 });
 
 test("calibration reproduces the stored defaults and the paper's v1 nonlinearity spread; its mean n (not fitted) matches v1 too", () => {
-  for (const [name, model, window] of [["high", PF_HIGH, HIGH], ["low", PF_LOW, LOW]] as const) {
+  for (const [name, model, window] of [
+    ["high", PF_HIGH, HIGH],
+    ["low", PF_LOW, LOW],
+  ] as const) {
     const target = SIOX_V1_NONLINEARITY[name];
     const cal = calibrateResidualCovariance(model, window, target.nStd);
     const stored = PF_RESIDUAL_CALIBRATION[name];
     assert.ok(Math.abs(cal.beta / stored.beta - 1) < 5e-4, `${name}: β ${cal.beta} vs stored ${stored.beta}`);
-    assert.ok(Math.abs(cal.sigmaLnDEps / stored.sigmaLnDEps - 1) < 2e-3, `${name}: σ ${cal.sigmaLnDEps} vs stored ${stored.sigmaLnDEps}`);
+    assert.ok(
+      Math.abs(cal.sigmaLnDEps / stored.sigmaLnDEps - 1) < 2e-3,
+      `${name}: σ ${cal.sigmaLnDEps} vs stored ${stored.sigmaLnDEps}`,
+    );
     const s = nonlinearitySpread(model, window); // the preset's own covariance
     assert.ok(Math.abs(s.nStd / target.nStd - 1) < 0.01, `${name}: std n ${s.nStd} vs v1 ${target.nStd}`);
     assert.ok(Math.abs(s.nMean / target.nMean - 1) < 0.02, `${name}: mean n ${s.nMean} vs v1 ${target.nMean}`);
@@ -64,14 +81,19 @@ test("with the calibrated covariance the conductance at the 0.1 V read point har
     const { l11, l21, l22 } = residualCholesky(cov);
     const x: number[] = [];
     for (let k = 0; k < 4000; k++) {
-      const G = HIGH.gOffSiemens + (HIGH.gOnSiemens - HIGH.gOffSiemens) * r.next(), lnR = -Math.log(G), z1 = r.normal(), z2 = r.normal();
-      const c = Math.exp(PF_HIGH.lnC.slope * lnR + PF_HIGH.lnC.intercept + l11 * z1), d = Math.exp(PF_HIGH.lnDEps.slope * lnR + PF_HIGH.lnDEps.intercept + l21 * z1 + l22 * z2);
+      const G = HIGH.gOffSiemens + (HIGH.gOnSiemens - HIGH.gOffSiemens) * r.next(),
+        lnR = -Math.log(G),
+        z1 = r.normal(),
+        z2 = r.normal();
+      const c = Math.exp(PF_HIGH.lnC.slope * lnR + PF_HIGH.lnC.intercept + l11 * z1),
+        d = Math.exp(PF_HIGH.lnDEps.slope * lnR + PF_HIGH.lnDEps.intercept + l21 * z1 + l22 * z2);
       x.push(Math.log(pooleFrenkelCurrent(0.1, c, d) / (0.1 * G)));
     }
     const m = x.reduce((a, b) => a + b, 0) / x.length;
     return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length);
   };
-  const calibrated = spreadAt01(PF_HIGH.residualCovariance), old = spreadAt01(PF_RESIDUAL_COVARIANCE_ASSUMED_2026);
+  const calibrated = spreadAt01(PF_HIGH.residualCovariance),
+    old = spreadAt01(PF_RESIDUAL_COVARIANCE_ASSUMED_2026);
   assert.ok(calibrated < 0.06, `sd of ln(G_0.1V / G) ${calibrated}`);
   assert.ok(old > 0.2, `old assumption: sd ${old}`);
 });
@@ -82,14 +104,19 @@ test("bulk float32 normals (lib/kernels): right mean, std and tails, reproducibl
   let m = 0;
   for (const v of x) m += v;
   m /= n;
-  let v2 = 0, tail = 0;
-  for (const v of x) ((v2 += (v - m) ** 2), (tail += Math.abs(v) > 3 ? 1 : 0));
+  let v2 = 0,
+    tail = 0;
+  for (const v of x) {
+    v2 += (v - m) ** 2;
+    tail += Math.abs(v) > 3 ? 1 : 0;
+  }
   const sd = Math.sqrt(v2 / (n - 1));
   assert.ok(Math.abs(m) < 5 / Math.sqrt(n), `mean ${m}`);
   assert.ok(Math.abs(sd - 1) < 0.01, `sd ${sd}`);
   assert.ok(Math.abs(tail / n - 0.0027) < 0.0006, `P(|z| > 3) ${tail / n}`);
   assert.deepEqual(normalsFloat32(7, rng(3)), normalsFloat32(7, rng(3)));
-  const a = rng(9), b = rng(9);
+  const a = rng(9),
+    b = rng(9);
   normalsFloat32(1000, a);
   for (let k = 0; k < 16; k++) b.next();
   assert.equal(a.next(), b.next());

@@ -8,7 +8,11 @@ import { findChromium } from "../../lib/plot/render";
 import { saveFigure } from "../../lib/plot/show";
 
 const prov = provenance("unit-test", { a: 1 }, 7);
-const fig = figure([{ type: "scatter", x: [1, 2], y: [3, 4] }], { title: { text: "t</script>" }, width: 300, height: 200 }, { provenance: prov });
+const fig = figure(
+  [{ type: "scatter", x: [1, 2], y: [3, 4] }],
+  { title: { text: "t</script>" }, width: 300, height: 200 },
+  { provenance: prov },
+);
 
 test("figure specs are validated", () => {
   assert.throws(() => figure({} as never), /data must be an array/);
@@ -42,7 +46,10 @@ test("standalone HTML embeds plotly.js, the figure and its provenance", () => {
 
 test("PNG tEXt and SVG metadata round trip", () => {
   // 1x1 PNG
-  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+    "base64",
+  );
   const out = pngWithText(png, [["crossbar-lab:seed", "7"]]);
   assert.equal(pngText(out)["crossbar-lab:seed"], "7");
   assert.throws(() => pngText(Buffer.from("nope")), /not a PNG/);
@@ -52,7 +59,10 @@ test("PNG tEXt and SVG metadata round trip", () => {
 });
 
 test("missing Chromium and bad names give clear errors", async () => {
-  assert.throws(() => findChromium({ CROSSBAR_LAB_CHROMIUM: "/nonexistent/chrome" }), /No Chromium found.*apt-get install chromium/s);
+  assert.throws(
+    () => findChromium({ CROSSBAR_LAB_CHROMIUM: "/nonexistent/chrome" }),
+    /No Chromium found.*apt-get install chromium/s,
+  );
   await assert.rejects(saveFigure(fig, "bad name/x", { formats: ["html"] }), /must be letters, digits/);
   await assert.rejects(saveFigure(fig, "ok", { formats: ["gif" as never] }), /unknown figure format "gif"/);
 });

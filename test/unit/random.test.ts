@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { rng } from "../../lib/runtime/random";
 
 test("the same seed gives the same stream; different seeds differ", () => {
-  const a = rng(42), b = rng(42), c = rng(43);
+  const a = rng(42),
+    b = rng(42),
+    c = rng(43);
   const xa = [a.next(), a.normal(), a.uniform(2, 3), a.int(10)];
   const xb = [b.next(), b.normal(), b.uniform(2, 3), b.int(10)];
   assert.deepEqual(xa, xb);
@@ -38,14 +40,16 @@ test("uniform, bernoulli and choice follow their laws", () => {
 });
 
 test("fork gives reproducible, independent child streams", () => {
-  const a = rng(5).fork("x"), b = rng(5).fork("x");
+  const a = rng(5).fork("x"),
+    b = rng(5).fork("x");
   assert.equal(a.next(), b.next());
   const p = rng(5);
   assert.notEqual(p.fork("x").next(), p.fork("x").next());
 });
 
 test("derive names a stream by its label alone and leaves the parent untouched", () => {
-  const p = rng(5), q = rng(5);
+  const p = rng(5),
+    q = rng(5);
   const first = p.derive("x").next();
   q.next();
   assert.equal(q.derive("x").next(), first, "what the parent drew does not matter");
@@ -56,7 +60,8 @@ test("derive names a stream by its label alone and leaves the parent untouched",
 test("tfSeed makes tfjs random ops reproducible", async () => {
   const tf = await import("@tensorflow/tfjs");
   await tf.setBackend("cpu");
-  const s1 = rng(9).tfSeed(), s2 = rng(9).tfSeed();
+  const s1 = rng(9).tfSeed(),
+    s2 = rng(9).tfSeed();
   const a = tf.randomNormal([4], 0, 1, "float32", s1).arraySync();
   const b = tf.randomNormal([4], 0, 1, "float32", s2).arraySync();
   assert.deepEqual(a, b);

@@ -1,13 +1,21 @@
 /**
  * One Monte Carlo "transfer" of network parameters onto TiO2 crossbars (Drolet et al. 2023, spec
  * §3.2–§3.8): per tensor, map weights to conductances with the tile's mapping (single- or
- * double-column), perturb every device (tuning offset → tuning noise → biasing drift → stuck
- * failure), map back.
+ * double-column), program the devices in word-line order (each device's drift key counts the devices
+ * programmed after it), perturb each (devices/tio2-transfer.ts), map back.
  */
 import type { Rng } from "../runtime/random";
-import { sampleDrift } from "./drift-table";
-import { driftTableOf, TiO2DeviceConfig, validateDevice } from "./tio2";
-import { conductanceScale, maxAbs, offsetPairConductances, pairWeights, singleConductances, singleMapping, singleWeights } from "../tile/mapping";
+import { TiO2DeviceConfig, validateDevice } from "../devices/tio2";
+import { perturbConductances } from "../devices/tio2-transfer";
+import {
+  conductanceScale,
+  maxAbs,
+  offsetPairConductances,
+  pairWeights,
+  singleConductances,
+  singleMapping,
+  singleWeights,
+} from "./mapping";
 
 export type MappingScheme = "exact" | "single" | "double";
 
@@ -59,82 +67,13 @@ export function driftKeys(shape: readonly number[]): Int32Array {
 /** The mapping scheme for a tensor: exact (1 element), single-column (one sign), double-column (mixed). */
 export function mappingScheme(values: ArrayLike<number>): MappingScheme {
   if (values.length === 1) return "exact";
-  let pos = false, neg = false;
+  let pos = false,
+    neg = false;
   for (let i = 0; i < values.length; i++) {
     if (values[i] > 0) pos = true;
     else if (values[i] < 0) neg = true;
   }
   return pos && neg ? "double" : "single";
-}
-
-/** One device after a transfer: its conductance, whether it failed, its tuning variance, and dG'/dG. */
-export interface PerturbedDevice {
-  /** G' (S). */
-  readonly g: number;
-  readonly failed: boolean;
-  /** Variance of the tuning step (S²), for the KL term's σ. */
-  readonly tuneVar: number;
-  /** dG'/dG for these draws: the tuning's slope (drift adds a constant), 0 for a stuck device. */
-  readonly slope: number;
-}
-
-/**
- * Perturb one device conductance (siemens): CTI offset → CTI noise → drift (key 0: none) → SAF.
- * `offsetSign` is +1 for double-column tensors and −1 for single-column ones (the authors' code).
- */
-export function perturbConductance(g: number, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, key: number, rng: Rng): PerturbedDevice {
-  let tuneVar = 0, slope = 1;
-  if (cfg.tuning.enabled) {
-    const t = cfg.tuning;
-    const o = rng.normal(t.offsetMeanPercent, t.offsetStdPercent);
-    const offsetStd = (t.offsetStdPercent * g) / 100;
-    g += (offsetSign * o * g) / 100;
-    slope *= 1 + (offsetSign * o) / 100;
-    // s(G) = σ_rel(G)·G with σ_rel = (a·G + b)/100: ds/dG = (2a·G + b)/100
-    const s = ((t.relStdSlopePercentPerSiemens * g + t.relStdInterceptPercent) / 100) * g;
-    const z = rng.normal();
-    slope *= 1 + (z * (2 * t.relStdSlopePercentPerSiemens * g + t.relStdInterceptPercent)) / 100;
-    g += s * z;
-    tuneVar = s * s + offsetStd * offsetStd;
-  }
-  if (cfg.drift.enabled && key > 0) g += sampleDrift(driftTableOf(cfg), key, rng);
-  let failed = false;
-  const f = cfg.failures;
-  if (f.enabled) {
-    const u1 = rng.next(), u2 = rng.next();
-    const pFail = f.pStuckLrs + f.pStuckHrs;
-    if (u2 < pFail) {
-      failed = true;
-      slope = 0;
-      g = u1 < f.pStuckHrs / pFail ? rng.uniform(f.hrsMinSiemens, f.hrsMaxSiemens) : rng.normal(f.lrsMeanSiemens, f.lrsStdSiemens);
-    }
-  }
-  return { g, failed, tuneVar, slope };
-}
-
-/** Devices of an array after a transfer, in the array's order. */
-export interface PerturbedArray {
-  readonly gSiemens: Float64Array;
-  /** dG'/dG per device (0 where stuck). */
-  readonly jacobian: Float64Array;
-  readonly tuneVariance: Float64Array;
-  /** 0 working, 1 stuck in the HRS range, 2 stuck at LRS. */
-  readonly stuck: Int8Array;
-}
-
-/** Perturb devices g (S) programmed in index order, device d with drift key keys[d] (`perturbConductance` each). */
-export function perturbConductances(g: ArrayLike<number>, keys: ArrayLike<number>, cfg: TiO2DeviceConfig, offsetSign: 1 | -1, rng: Rng): PerturbedArray {
-  if (keys.length !== g.length) throw new RangeError(`transfer: ${keys.length} drift keys for ${g.length} devices`);
-  const n = g.length;
-  const out = { gSiemens: new Float64Array(n), jacobian: new Float64Array(n), tuneVariance: new Float64Array(n), stuck: new Int8Array(n) };
-  for (let d = 0; d < n; d++) {
-    const p = perturbConductance(g[d], cfg, offsetSign, keys[d], rng);
-    out.gSiemens[d] = p.g;
-    out.jacobian[d] = p.slope;
-    out.tuneVariance[d] = p.tuneVar;
-    if (p.failed) out.stuck[d] = p.g <= cfg.failures.hrsMaxSiemens ? 1 : 2;
-  }
-  return out;
 }
 
 /**
@@ -154,12 +93,17 @@ function keysPerDevice(weightKeys: Int32Array, perWeight: number): Int32Array {
 
 /** Drift keys of `devices` conductances held as pairs [n][2], programmed in order. */
 export function pairDriftKeys(devices: number): Int32Array {
-  if (!Number.isInteger(devices) || devices < 2 || devices % 2 !== 0) throw new RangeError(`transfer: pairs need an even number of devices >= 2, got ${devices}`);
+  if (!Number.isInteger(devices) || devices < 2 || devices % 2 !== 0)
+    throw new RangeError(`transfer: pairs need an even number of devices >= 2, got ${devices}`);
   return keysPerDevice(driftKeys([devices / 2]), 2);
 }
 
 /** One realisation of a TiO₂ transfer on pairs g [n][2] (S): G' and dG'/dG per device. */
-export function transferPairs(g: ArrayLike<number>, t: TiO2Transfer, rng: Rng): { gSiemens: Float64Array; jacobian: Float64Array } {
+export function transferPairs(
+  g: ArrayLike<number>,
+  t: TiO2Transfer,
+  rng: Rng,
+): { gSiemens: Float64Array; jacobian: Float64Array } {
   validateDevice(t.device);
   const p = perturbConductances(g, pairDriftKeys(g.length), t.device, 1, rng);
   return { gSiemens: p.gSiemens, jacobian: p.jacobian };
@@ -199,13 +143,26 @@ export function mapTensor(values: ArrayLike<number>, cfg: TiO2DeviceConfig): Map
  * Transfer one tensor: map, perturb every device, map back. `withSigma` also returns the
  * hardware weight std (spec §5.3 (b)) for the optional KL term.
  */
-export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, opts: { withSigma?: boolean } = {}): TensorTransfer {
+export function transferTensor(
+  t: ParamTensor,
+  cfg: TiO2DeviceConfig,
+  rng: Rng,
+  opts: { withSigma?: boolean } = {},
+): TensorTransfer {
   const n = sizeOf(t.shape);
-  if (t.values.length !== n) throw new RangeError(`tensor has ${t.values.length} values for shape [${t.shape.join(", ")}]`);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(t.values[i])) throw new RangeError(`parameter value ${i} is ${t.values[i]}`);
+  if (t.values.length !== n)
+    throw new RangeError(`tensor has ${t.values.length} values for shape [${t.shape.join(", ")}]`);
+  for (let i = 0; i < n; i++)
+    if (!Number.isFinite(t.values[i])) throw new RangeError(`parameter value ${i} is ${t.values[i]}`);
   const mapped = mapTensor(t.values, cfg);
   const failed = new Uint8Array(n);
-  if (mapped.scheme === "exact") return { values: Float64Array.from(t.values), failed, scheme: "exact", ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}) };
+  if (mapped.scheme === "exact")
+    return {
+      values: Float64Array.from(t.values),
+      failed,
+      scheme: "exact",
+      ...(opts.withSigma ? { sigma: new Float64Array(n) } : {}),
+    };
   const perWeight = mapped.scheme === "double" ? 2 : 1;
   const sign: 1 | -1 = mapped.scheme === "double" ? 1 : -1; // the authors' SC offset sign is opposite (spec §3.3)
   const p = perturbConductances(mapped.gSiemens, keysPerDevice(driftKeys(t.shape), perWeight), cfg, sign, rng);
@@ -221,8 +178,12 @@ export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, 
   const pairs = perWeight === 2;
   let sigma: Float64Array | undefined;
   if (opts.withSigma) {
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < n; i++) ((lo = Math.min(lo, t.values[i])), (hi = Math.max(hi, t.values[i])));
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, t.values[i]);
+      hi = Math.max(hi, t.values[i]);
+    }
     const perMicro = (hi - lo) / 400; // weight units per µS, as in the authors' code (spec §5.3)
     sigma = Float64Array.from(varSum, (v, i) => {
       const both = pairs ? failType[2 * i] !== 0 && failType[2 * i] === failType[2 * i + 1] : failType[2 * i] !== 0;
@@ -234,7 +195,12 @@ export function transferTensor(t: ParamTensor, cfg: TiO2DeviceConfig, rng: Rng, 
 }
 
 /** Transfer every tensor of a network (one independent sample for all of them). */
-export function transferNetwork(params: readonly ParamTensor[], cfg: TiO2DeviceConfig, rng: Rng, opts: { withSigma?: boolean } = {}): TensorTransfer[] {
+export function transferNetwork(
+  params: readonly ParamTensor[],
+  cfg: TiO2DeviceConfig,
+  rng: Rng,
+  opts: { withSigma?: boolean } = {},
+): TensorTransfer[] {
   validateDevice(cfg);
   return params.map((p) => transferTensor(p, cfg, rng, opts));
 }
