@@ -20,13 +20,20 @@ export function installKernel(): string {
     // glibc's huge-page tunable for the kernel's large arrays (lib/runtime/huge-pages.ts)
     env: hugePagesEnv(),
   };
-  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  // written whole or not at all (a temporary file, then a rename): test files install it concurrently
+  writeWhole(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   // plotly.js where the classic Notebook serves it ({base}/nbextensions/crossbar-lab/), so a figure
   // shown after a page reload loads it instead of waiting for the session's first figure
   const ext = path.join(JUPYTER_PREFIX, "share", "jupyter", PLOTLY_NBEXTENSION_PATH);
   fs.mkdirSync(path.dirname(ext), { recursive: true });
-  fs.copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), ext);
+  writeWhole(ext, fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js")));
   return dir;
+}
+
+function writeWhole(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
 }
 
 /** The kernelspec's environment: GLIBC_TUNABLES with the huge-page tunable, unless CROSSBAR_LAB_HUGE_PAGES=0 at install. */

@@ -5,13 +5,14 @@
  * figures/claims.json, figures/index.html and figures/notebooks/*.html (lib/notebook/report.ts).
  * Stops at the first failing cell.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CellExecutionError, runNotebook } from "../lib/notebook/runner";
 import { notebookErrors, readNotebook, retargetDistImport, writeNotebook } from "../lib/notebook/nbformat";
 import { findChromium } from "../lib/plot/render";
 import { claimsText, writeReport } from "../lib/notebook/report";
+import { notebookAfter, schedule } from "../lib/notebook/schedule";
 import { installKernel, jupyterEnv, ROOT } from "./jupyter-env";
 
 const USAGE = `usage: npm run reproduce -- [options]
@@ -24,6 +25,8 @@ const USAGE = `usage: npm run reproduce -- [options]
   --figures DIR        where figure files go (default figures)
   --no-static          skip PNG/SVG rendering (HTML figures only); without a Chromium this is what happens
   --strict             a missing optional tool (Chromium for PNG/SVG and thumbnails) is an error (CI)
+  --jobs N             notebooks run at a time (default 1); each waits for the notebooks whose results it
+                       reuses (metadata crossbar_lab.after), and every output line names its notebook
   --cell-timeout S     seconds allowed per cell (default 3600)
   --list               list the notebooks and exit
   -h, --help           this help`;
@@ -36,6 +39,7 @@ interface Args {
   figures: string;
   static: boolean;
   strict: boolean;
+  jobs: number;
   cellTimeoutS: number;
   list: boolean;
 }
@@ -54,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     figures: path.join(ROOT, "figures"),
     static: true,
     strict: false,
+    jobs: 1,
     cellTimeoutS: 3600,
     list: false,
   };
@@ -89,6 +94,12 @@ function parseArgs(argv: string[]): Args {
       case "--no-static":
         a.static = false;
         break;
+      case "--jobs": {
+        const j = Number(value());
+        if (!Number.isInteger(j) || j < 1) fail("--jobs must be a whole number of notebooks >= 1");
+        a.jobs = j;
+        break;
+      }
       case "--strict":
         a.strict = true;
         break;
@@ -159,6 +170,25 @@ function optionalToolNotes(args: Args): string[] {
   return notes;
 }
 
+/** `jupyter nbconvert --execute` for one notebook, its output shown as it comes; rejects when it fails. */
+function nbconvertExecute(file: string, name: string, args: Args, env: NodeJS.ProcessEnv): Promise<void> {
+  const timeout = `--ExecutePreprocessor.timeout=${Math.round(args.cellTimeoutS)}`;
+  const argv = ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", timeout];
+  argv.push("--output-dir", args.out, "--output", name, file);
+  return new Promise((resolve, reject) => {
+    const child = spawn("jupyter", argv, { stdio: "inherit", env });
+    child.on("error", (e) => {
+      const how = "apt-get install jupyter-nbconvert python3-nbclient, or pip install nbconvert nbclient";
+      reject(
+        new Error(`could not start jupyter (${e.message}). Install it (${how}) or use --engine node.`, { cause: e }),
+      );
+    });
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`FAILED in ${name} (jupyter nbconvert exit ${code})`)),
+    );
+  });
+}
+
 /** Bytes in a folder, recursively (0 when it does not exist). */
 function folderBytes(dir: string): number {
   if (!fs.existsSync(dir)) return 0;
@@ -197,70 +227,52 @@ async function main(): Promise<void> {
     CROSSBAR_LAB_STATIC: args.static && notes.length === 0 ? "1" : "0",
   };
   const t0 = Date.now();
-  for (const [k, file] of files.entries()) {
-    const name = path.basename(file, ".ipynb");
+  const names = files.map((f) => path.basename(f, ".ipynb"));
+  const byName = new Map(files.map((f, k) => [names[k], { file: f, k }]));
+  // with several jobs, every line says which notebook it comes from
+  const tag = (name: string) => (args.jobs > 1 ? `[${name.slice(0, 2)}] ` : "");
+  const runOne = async (name: string): Promise<void> => {
+    const { file, k } = byName.get(name)!;
     const outFile = path.join(args.out, `${name}.ipynb`);
-    console.log(`\n[${k + 1}/${files.length}] ${name} (${args.mode})`);
+    const t = tag(name);
+    console.log(`\n${t}[${k + 1}/${files.length}] ${name} (${args.mode})`);
     const tn = Date.now();
     if (args.engine === "node") {
       try {
         const executed = await runNotebook(file, {
           env,
           cellTimeoutS: args.cellTimeoutS,
-          onCellStart: (e) => process.stdout.write(`  cell ${e.codeCellNumber}/${e.codeCells} (#${e.index}) … \n`),
-          onStream: (_n, text) => process.stdout.write(indent(text, "    │ ") + "\n"),
+          onCellStart: (e) => console.log(`${t}  cell ${e.codeCellNumber}/${e.codeCells} (#${e.index}) …`),
+          onStream: (_n, text) => console.log(indent(text, `${t}    │ `)),
           onCellEnd: (e) =>
-            console.log(`  cell ${e.codeCellNumber}/${e.codeCells} ${e.status} in ${e.seconds!.toFixed(1)} s`),
+            console.log(`${t}  cell ${e.codeCellNumber}/${e.codeCells} ${e.status} in ${e.seconds!.toFixed(1)} s`),
         });
         writeNotebook(outFile, retargetDistImport(executed, args.out, path.join(ROOT, "dist")));
       } catch (e) {
-        if (e instanceof CellExecutionError) {
-          writeNotebook(outFile, retargetDistImport(e.executed, args.out, path.join(ROOT, "dist")));
-          console.error(
-            `\nreproduce: FAILED in ${name}, cell ${e.cellIndex} (partial output in ${path.relative(ROOT, outFile)})\n${e.message}`,
-          );
-        } else {
-          console.error(`\nreproduce: FAILED in ${name}: ${(e as Error).stack ?? e}`);
-        }
-        process.exit(1);
+        if (!(e instanceof CellExecutionError))
+          throw new Error(`FAILED in ${name}: ${(e as Error).stack ?? e}`, { cause: e });
+        writeNotebook(outFile, retargetDistImport(e.executed, args.out, path.join(ROOT, "dist")));
+        const where = `partial output in ${path.relative(ROOT, outFile)}`;
+        throw new Error(`FAILED in ${name}, cell ${e.cellIndex} (${where})\n${e.message}`, { cause: e });
       }
     } else {
       installKernel();
-      const r = spawnSync(
-        "jupyter",
-        [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.kernel_name=tslab",
-          `--ExecutePreprocessor.timeout=${Math.round(args.cellTimeoutS)}`,
-          "--output-dir",
-          args.out,
-          "--output",
-          name,
-          file,
-        ],
-        { stdio: "inherit", env: jupyterEnv({ ...process.env, ...env }) },
-      );
-      if (r.error) {
-        console.error(
-          `reproduce: could not start jupyter (${r.error.message}). Install it (Debian/Ubuntu: apt-get install jupyter-nbconvert python3-nbclient; pip: pip install nbconvert nbclient) or use --engine node.`,
-        );
-        process.exit(1);
-      }
-      if (r.status !== 0) {
-        console.error(`\nreproduce: FAILED in ${name} (jupyter nbconvert exit ${r.status})`);
-        process.exit(1);
-      }
+      await nbconvertExecute(file, name, args, jupyterEnv({ ...process.env, ...env }));
       writeNotebook(outFile, retargetDistImport(readNotebook(outFile), args.out, path.join(ROOT, "dist")));
       const errs = notebookErrors(readNotebook(outFile));
-      if (errs.length) {
-        console.error(`reproduce: ${name} has error output in cell ${errs[0].cell}: ${errs[0].text}`);
-        process.exit(1);
-      }
+      if (errs.length) throw new Error(`${name} has error output in cell ${errs[0].cell}: ${errs[0].text}`);
     }
-    console.log(`  done in ${((Date.now() - tn) / 1000).toFixed(1)} s → ${path.relative(ROOT, outFile)}`);
+    console.log(`${t}  done in ${((Date.now() - tn) / 1000).toFixed(1)} s → ${path.relative(ROOT, outFile)}`);
+  };
+  const runs = schedule(names, (n) => notebookAfter(byName.get(n)!.file), args.jobs, runOne);
+  for (const n of names) {
+    try {
+      await runs.get(n);
+    } catch (e) {
+      console.error(`\nreproduce: ${(e as Error).message}`);
+      await Promise.allSettled(runs.values());
+      process.exit(1);
+    }
   }
   console.log(
     `\nAll ${files.length} notebook(s) ran in ${((Date.now() - t0) / 1000).toFixed(1)} s. Executed notebooks: ${path.relative(ROOT, args.out)}/, figures: ${path.relative(ROOT, args.figures) || "."}/`,

@@ -1,8 +1,9 @@
 // Every notebook in notebooks/ runs in quick mode through real Jupyter (nbconvert + tslab kernel)
-// with no error output; the Node-only runner executes notebooks too and reports failing cells.
+// with no error output, two at a time (each after the notebooks whose results it reuses: metadata
+// crossbar_lab.after); the Node-only runner executes notebooks too and reports failing cells.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +13,7 @@ import { installKernel, jupyterEnv, ROOT } from "../../scripts/jupyter-env";
 import { hasCifar10 } from "../../lib/data/cifar10";
 import { writeReport } from "../../lib/notebook/report";
 import { checkReport } from "../../lib/notebook/report-check";
+import { notebookAfter, schedule } from "../../lib/notebook/schedule";
 import { both, chromium, nbconvert } from "../support/optional-tools";
 
 const NB_DIR = path.join(ROOT, "notebooks");
@@ -39,10 +41,40 @@ function needsData(file: string): { name: string; present: boolean; howTo: RegEx
   throw new Error(`${file}: unknown needs_data "${meta}"`);
 }
 
+/** One notebook through `jupyter nbconvert --execute`; rejects with the end of its stderr when it fails. */
+function nbconvertRun(name: string): Promise<void> {
+  const args = ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab"];
+  args.push(
+    "--ExecutePreprocessor.timeout=1800",
+    "--output-dir",
+    out,
+    "--output",
+    name,
+    path.join(NB_DIR, `${name}.ipynb`),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn("jupyter", args, {
+      env: jupyterEnv({ ...process.env, ...env }),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+    child.on("error", (e) => reject(new Error(`jupyter could not start: ${e.message}`, { cause: e })));
+    child.on("close", (status) =>
+      status === 0 ? resolve() : reject(new Error(`nbconvert failed (exit ${status}):\n${stderr.slice(-4000)}`)),
+    );
+  });
+}
+
+let runs = new Map<string, Promise<void>>();
+
 before(() => {
+  // lib/ and its kernels were built by npm test before any test file started
+  assert.ok(fs.existsSync(path.join(ROOT, "dist", "index.js")), "dist/ is missing: run npm run build first");
+  if (nbconvert.skip) return;
   installKernel();
-  const r = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(r.status, 0, `building lib/ and its kernels (npm run build) failed:\n${r.stdout}${r.stderr}`);
+  const names = notebooks.map((f) => path.basename(f, ".ipynb"));
+  runs = schedule(names, (n) => notebookAfter(path.join(NB_DIR, `${n}.ipynb`)), 2, nbconvertRun);
 });
 
 test("there are notebooks to run", () => {
@@ -50,27 +82,9 @@ test("there are notebooks to run", () => {
 });
 
 for (const nb of notebooks) {
-  test(`jupyter nbconvert executes ${nb} (quick) without errors`, { skip: nbconvert.skip }, () => {
+  test(`jupyter nbconvert executes ${nb} (quick) without errors`, { skip: nbconvert.skip }, async () => {
     const name = path.basename(nb, ".ipynb");
-    const r = spawnSync(
-      "jupyter",
-      [
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--ExecutePreprocessor.kernel_name=tslab",
-        "--ExecutePreprocessor.timeout=1800",
-        "--output-dir",
-        out,
-        "--output",
-        name,
-        path.join(NB_DIR, nb),
-      ],
-      { env: jupyterEnv({ ...process.env, ...env }), encoding: "utf8" },
-    );
-    assert.equal(r.error, undefined, `jupyter could not start: ${r.error?.message}`);
-    assert.equal(r.status, 0, `nbconvert failed:\n${r.stderr.slice(-4000)}`);
+    await runs.get(name)!;
     const executed = readNotebook(path.join(out, `${name}.ipynb`));
     assert.deepEqual(notebookErrors(executed), []);
     const code = executed.cells.filter((c) => c.cell_type === "code");
