@@ -12,7 +12,9 @@ export function notebookAfter(file: string): string[] {
   const after = meta.crossbar_lab?.after;
   if (after === undefined) return [];
   if (!Array.isArray(after) || !after.every((a) => typeof a === "string")) {
-    throw new Error(`${file}: metadata crossbar_lab.after must be a list of notebook names, got ${JSON.stringify(after)}`);
+    throw new Error(
+      `${file}: metadata crossbar_lab.after must be a list of notebook names, got ${JSON.stringify(after)}`,
+    );
   }
   return after;
 }
@@ -88,7 +90,8 @@ function checkAcyclic(names: readonly string[], deps: Map<string, string[]>): vo
   const mark = new Map<string, "visiting" | "done">();
   const visit = (n: string, path: string[]): void => {
     if (mark.get(n) === "done") return;
-    if (mark.get(n) === "visiting") throw new Error(`notebooks come after each other in a cycle: ${[...path, n].join(" → ")}`);
+    if (mark.get(n) === "visiting")
+      throw new Error(`notebooks come after each other in a cycle: ${[...path, n].join(" → ")}`);
     mark.set(n, "visiting");
     for (const d of deps.get(n) ?? []) visit(d, [...path, n]);
     mark.set(n, "done");
