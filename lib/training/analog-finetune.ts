@@ -13,7 +13,7 @@ import { Conv2dOp, DenseOp, NetworkGraph, matrixShape, shapes, withWeights } fro
 import { inputTensor, runOp } from "../models/digital";
 import type { Rng } from "../runtime/random";
 import { CrossbarDenseLayer } from "../tile/layer";
-import { AnalogNetwork, AnalogStage, im2col, layerMatrix, makeStage, stageWeights } from "./analog-model";
+import { AnalogNetwork, AnalogStage, im2col, layerMatrix, walkPatches, makeStage, stageWeights } from "./analog-model";
 
 export interface FineTuneConfig {
   readonly epochs: number;
@@ -95,31 +95,13 @@ function weightGradient(
   return { dw, dbRow: Float32Array.from({ length: cols }, (_, o) => at(rows, o)) };
 }
 
-/** col2im: patch gradients [n·h_o·w_o][k_h·k_w·c] summed back onto the NHWC input. */
+/** col2im: patch gradients [n·h_o·w_o][k_h·k_w·c] summed back onto the NHWC input (the adjoint of im2col). */
 function col2im(dp: Float64Array, n: number, shape: readonly number[], op: Conv2dOp): Float32Array {
   const [h, w, c] = shape,
-    [kh, kw] = op.kernel,
-    [sh, sw] = op.strides,
-    [pt, pl, pb, pr] = op.pads;
-  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
-    wo = Math.floor((w + pl + pr - kw) / sw) + 1,
     dx = new Float32Array(n * h * w * c);
-  let q = 0;
-  for (let b = 0; b < n; b++)
-    for (let yo = 0; yo < ho; yo++)
-      for (let xo = 0; xo < wo; xo++)
-        for (let dy = 0; dy < kh; dy++) {
-          const y = yo * sh + dy - pt;
-          for (let dxk = 0; dxk < kw; dxk++) {
-            const xi = xo * sw + dxk - pl;
-            if (y < 0 || y >= h || xi < 0 || xi >= w) {
-              q += c;
-              continue;
-            }
-            const base = ((b * h + y) * w + xi) * c;
-            for (let ch = 0; ch < c; ch++) dx[base + ch] += dp[q++];
-          }
-        }
+  walkPatches(n, shape, op, (q, base) => {
+    for (let ch = 0; ch < c; ch++) dx[base + ch] += dp[q + ch];
+  });
   return dx;
 }
 

@@ -197,6 +197,37 @@ export function mappingReport(net: AnalogNetwork): MappingRow[] {
   return rows;
 }
 
+/**
+ * Walk the patches of a convolution over a batch of NHWC images: for every kernel tap that falls inside
+ * the image, `visit(q, base)` with q the tap's first entry in the patch matrix [n·h_o·w_o][k_h·k_w·c]
+ * and base the pixel's first channel in the input (taps in the zero padding are skipped).
+ */
+export function walkPatches(
+  n: number,
+  shape: readonly number[],
+  op: Conv2dOp,
+  visit: (q: number, base: number) => void,
+): { ho: number; wo: number } {
+  const [h, w, c] = shape,
+    [kh, kw] = op.kernel,
+    [sh, sw] = op.strides,
+    [pt, pl, pb, pr] = op.pads;
+  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
+    wo = Math.floor((w + pl + pr - kw) / sw) + 1;
+  let q = 0;
+  for (let b = 0; b < n; b++)
+    for (let yo = 0; yo < ho; yo++)
+      for (let xo = 0; xo < wo; xo++)
+        for (let dy = 0; dy < kh; dy++) {
+          const y = yo * sh + dy - pt;
+          for (let dx = 0; dx < kw; dx++, q += c) {
+            const xi = xo * sw + dx - pl;
+            if (y >= 0 && y < h && xi >= 0 && xi < w) visit(q, ((b * h + y) * w + xi) * c);
+          }
+        }
+  return { ho, wo };
+}
+
 /** Patches [n·h_o·w_o][k_h·k_w·c] of a batch of NHWC images for a convolution (zero padding). */
 export function im2col(
   x: Float32Array,
@@ -209,26 +240,11 @@ export function im2col(
     [sh, sw] = op.strides,
     [pt, pl, pb, pr] = op.pads;
   const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
-    wo = Math.floor((w + pl + pr - kw) / sw) + 1,
-    k = kh * kw * c;
-  const patches = new Float64Array(n * ho * wo * k);
-  let q = 0;
-  for (let b = 0; b < n; b++)
-    for (let yo = 0; yo < ho; yo++)
-      for (let xo = 0; xo < wo; xo++) {
-        for (let dy = 0; dy < kh; dy++) {
-          const y = yo * sh + dy - pt;
-          for (let dx = 0; dx < kw; dx++) {
-            const xi = xo * sw + dx - pl;
-            if (y < 0 || y >= h || xi < 0 || xi >= w) {
-              q += c;
-              continue;
-            }
-            const base = ((b * h + y) * w + xi) * c;
-            for (let ch = 0; ch < c; ch++) patches[q++] = x[base + ch];
-          }
-        }
-      }
+    wo = Math.floor((w + pl + pr - kw) / sw) + 1;
+  const patches = new Float64Array(n * ho * wo * kh * kw * c);
+  walkPatches(n, shape, op, (q, base) => {
+    for (let ch = 0; ch < c; ch++) patches[q + ch] = x[base + ch];
+  });
   return { patches, ho, wo };
 }
 
