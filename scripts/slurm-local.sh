@@ -9,10 +9,20 @@ CMD="${1:-start}"
 DIR="${CROSSBAR_SLURM_DIR:-/tmp/crossbar-slurm}"
 CONF="$DIR/slurm.conf"
 
+# kill a daemon by its pid file and wait (up to 5 s) until it is gone
+kill_pidfile() {
+  [ -f "$1" ] || return 0
+  local pid; pid="$(cat "$1")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$1"
+}
+
+# everything this script started: slurmd, slurmctld, and munged when it was not already running
 stop() {
-  for p in slurmd slurmctld; do
-    if [ -f "$DIR/$p.pid" ]; then kill "$(cat "$DIR/$p.pid")" 2>/dev/null || true; rm -f "$DIR/$p.pid"; fi
-  done
+  kill_pidfile "$DIR/slurmd.pid"
+  kill_pidfile "$DIR/slurmctld.pid"
+  if [ -f "$DIR/munged.ours" ]; then kill_pidfile /run/munge/munged.pid; rm -f "$DIR/munged.ours"; fi
 }
 
 if [ "$CMD" = "stop" ]; then stop; exit 0; fi
@@ -33,6 +43,7 @@ mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log"
 mkdir -p /run/munge && chown munge:munge /run/munge 2>/dev/null || true
 if ! munge -n >/dev/null 2>&1; then
   if id munge >/dev/null 2>&1; then su -s /bin/sh munge -c "munged" || munged --force; else munged --force; fi
+  touch "$DIR/munged.ours"  # started here, so stopped here
   for _ in $(seq 50); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 munge -n | unmunge >/dev/null || { echo "slurm-local: munge does not work" >&2; exit 1; }

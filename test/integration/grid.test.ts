@@ -325,6 +325,18 @@ test(
   },
   async () => {
     assert.ok(haveSlurm, "CROSSBAR_LAB_REQUIRE_SLURM=1 but sbatch/slurmctld/munged are missing or not root");
+    // a live process of that name (zombies, which an init that never reaps may keep, do not count)
+    const running = (name: string) =>
+      fs.readdirSync("/proc").some((pid) => {
+        if (!/^\d+$/.test(pid)) return false;
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+          return stat.includes(`(${name}) `) && !/\) Z /.test(stat);
+        } catch {
+          return false;
+        }
+      });
+    const before = new Map(["munged", "slurmctld", "slurmd"].map((d) => [d, running(d)]));
     const slurmDir = tmp();
     const start = spawnSync(path.join(ROOT, "scripts", "slurm-local.sh"), ["start"], {
       encoding: "utf8",
@@ -376,6 +388,10 @@ test(
       spawnSync(path.join(ROOT, "scripts", "slurm-local.sh"), ["stop"], {
         env: { ...process.env, CROSSBAR_SLURM_DIR: slurmDir },
       });
+    }
+    // nothing the test started is left running
+    for (const [daemon, wasRunning] of before) {
+      if (!wasRunning) assert.ok(!running(daemon), `${daemon} is still running after slurm-local.sh stop`);
     }
   },
 );
