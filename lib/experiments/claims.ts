@@ -63,6 +63,8 @@ export interface ClaimResult extends Claim {
   /** Independent networks (or seeds) behind the measured values; 0 when not tested. */
   readonly n: number;
   readonly seeds: readonly (number | string)[];
+  /** Networks each seed trains, when more than one (n ≤ seeds × perSeed). */
+  readonly perSeed?: number;
   readonly verdict: Verdict;
   /** Why a claim was not tested, or what limits the verdict. */
   readonly note?: string;
@@ -73,20 +75,65 @@ export function claim(c: Claim): Claim {
     throw new Error(`claim id "${c.id}" must start with a capital letter (letters, digits, '.', '-')`);
   if (!(c.paper in PAPERS)) throw new Error(`claim ${c.id}: unknown paper "${c.paper}"`);
   if (c.paperNumbers.some((x) => !Number.isFinite(x))) throw new Error(`claim ${c.id}: paper numbers must be finite`);
+  for (const field of ["statement", "source", "paperValue", "measuredAs", "rule"] as const) {
+    if (typeof c[field] !== "string" || c[field].trim() === "")
+      throw new Error(`claim ${c.id}: ${field} must be said (a non-empty text), got ${JSON.stringify(c[field])}`);
+  }
   return Object.freeze({ ...c, paperNumbers: Object.freeze([...c.paperNumbers]) });
+}
+
+function checkSeeds(id: string, seeds: readonly (number | string)[]): void {
+  if (!Array.isArray(seeds)) throw new Error(`claim ${id}: seeds must be a list, got ${JSON.stringify(seeds)}`);
+  if (new Set(seeds).size !== seeds.length)
+    throw new Error(`claim ${id}: a seed is listed twice in [${seeds.join(", ")}]`);
+}
+
+/**
+ * n and the seeds agree. With seeds, n is one network per seed, or, where each seed trains several
+ * networks (`perSeed`, e.g. one per model), at most seeds × perSeed (those a measurement could use).
+ * Without seeds (deterministic inputs), n counts what was measured.
+ */
+function checkCount(id: string, n: number, seeds: readonly (number | string)[], perSeed = 1): void {
+  checkSeeds(id, seeds);
+  if (!Number.isInteger(perSeed) || perSeed < 1)
+    throw new Error(`claim ${id}: perSeed must be a whole number of networks >= 1, got ${perSeed}`);
+  if (seeds.length === 0) return;
+  if (perSeed === 1 && n !== seeds.length)
+    throw new Error(
+      `claim ${id}: n = ${n} but ${seeds.length} seed(s) [${seeds.join(", ")}]: n counts one network per seed ` +
+        `unless perSeed says how many each seed trains`,
+    );
+  if (n > seeds.length * perSeed)
+    throw new Error(`claim ${id}: n = ${n} is more than ${seeds.length} seed(s) × ${perSeed} networks each`);
 }
 
 /** A measured claim: `reproduced` is the rule's outcome on the measured values. */
 export function measuredClaim(
   c: Claim,
-  m: { measured: string; n: number; seeds: readonly (number | string)[]; reproduced: boolean; note?: string },
+  m: {
+    measured: string;
+    n: number;
+    seeds: readonly (number | string)[];
+    /** Networks each seed trains (one per model, say); 1 when omitted. */
+    perSeed?: number;
+    reproduced: boolean;
+    note?: string;
+  },
 ): ClaimResult {
   if (!(Number.isInteger(m.n) && m.n > 0)) throw new Error(`claim ${c.id}: n must be a positive integer, got ${m.n}`);
+  checkCount(c.id, m.n, m.seeds, m.perSeed);
+  if (typeof m.reproduced !== "boolean")
+    throw new Error(
+      `claim ${c.id}: reproduced must be the rule's outcome, true or false, got ${JSON.stringify(m.reproduced)}`,
+    );
+  if (typeof m.measured !== "string" || m.measured.trim() === "" || m.measured === "—")
+    throw new Error(`claim ${c.id}: measured must state the measured value, got ${JSON.stringify(m.measured)}`);
   return Object.freeze({
     ...c,
     measured: m.measured,
     n: m.n,
     seeds: Object.freeze([...m.seeds]),
+    ...(m.perSeed !== undefined && m.perSeed !== 1 ? { perSeed: m.perSeed } : {}),
     verdict: m.reproduced ? "reproduced" : "not reproduced",
     ...(m.note ? { note: m.note } : {}),
   });
@@ -94,7 +141,7 @@ export function measuredClaim(
 
 /** A claim this run cannot test (data missing, mode too short): says why, claims nothing. */
 export function notTested(c: Claim, reason: string): ClaimResult {
-  if (!reason) throw new Error(`claim ${c.id}: say why it is not tested`);
+  if (typeof reason !== "string" || reason.trim() === "") throw new Error(`claim ${c.id}: say why it is not tested`);
   return Object.freeze({ ...c, measured: "—", n: 0, seeds: Object.freeze([]), verdict: "not tested", note: reason });
 }
 
@@ -142,6 +189,14 @@ export function reportClaims(
   results: readonly ClaimResult[],
   context: { mode: RunMode; seeds: readonly (number | string)[]; backend: string; dir?: string; caption?: string },
 ): void {
+  checkExperimentName(experiment);
+  checkMode(context.mode, `reportClaims(${experiment})`);
+  if (typeof context.backend !== "string" || context.backend === "")
+    throw new Error(
+      `reportClaims(${experiment}): backend must name the compute backend, got ${JSON.stringify(context.backend)}`,
+    );
+  checkSeeds(experiment, context.seeds);
+  results.forEach((r) => checkResult(r, `reportClaims(${experiment})`));
   const ids = results.map((r) => r.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`claim ${dup} is reported twice`);
@@ -169,7 +224,45 @@ export function reportClaims(
   console.log(`claims: ${counts.join(", ")}`);
 }
 
-/** Read a claims record written by `reportClaims`, checking its shape. */
+/** An experiment name becomes a folder under the figures folder: one safe path segment. */
+function checkExperimentName(experiment: unknown): void {
+  if (typeof experiment !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(experiment) || experiment.includes(".."))
+    throw new Error(
+      `experiment name ${JSON.stringify(experiment)} must be letters, digits, '.', '_' or '-' (it names a folder)`,
+    );
+}
+
+const MODES: readonly RunMode[] = ["quick", "full"];
+
+function checkMode(mode: unknown, where: string): void {
+  if (!MODES.includes(mode as RunMode))
+    throw new Error(`${where}: mode must be one of ${MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+}
+
+const VERDICTS: readonly Verdict[] = ["reproduced", "not reproduced", "not tested"];
+
+/** A claim result holds together: known verdict, n > 0 exactly when tested, a reason when not tested. */
+function checkResult(c: ClaimResult, where: string): void {
+  const id = JSON.stringify(c?.id);
+  if (!c || typeof c.id !== "string") throw new Error(`${where}: a claim without an id`);
+  if (!VERDICTS.includes(c.verdict))
+    throw new Error(`${where}: claim ${id} has no valid verdict (${JSON.stringify(c.verdict)})`);
+  if (!(c.paper in PAPERS)) throw new Error(`${where}: claim ${id} names an unknown paper ${JSON.stringify(c.paper)}`);
+  for (const field of ["statement", "source", "paperValue", "rule", "measured"] as const) {
+    if (typeof c[field] !== "string" || c[field] === "") throw new Error(`${where}: claim ${id} has no ${field}`);
+  }
+  if (!Number.isInteger(c.n) || c.n < 0)
+    throw new Error(`${where}: claim ${id}: n must be an integer >= 0, got ${c.n}`);
+  checkCount(c.id, c.n, c.seeds, c.perSeed ?? 1);
+  if (c.verdict === "not tested") {
+    if (c.n !== 0 || c.seeds.length !== 0 || !c.note)
+      throw new Error(`${where}: claim ${id} is not tested, so it has n = 0, no seeds and a reason (got n = ${c.n})`);
+  } else if (c.n === 0) {
+    throw new Error(`${where}: claim ${id} is "${c.verdict}" with n = 0: a verdict needs measured networks`);
+  }
+}
+
+/** Read a claims record written by `reportClaims`, checking every field. */
 export function readClaims(file: string): ClaimsRecord {
   let raw: unknown;
   try {
@@ -178,11 +271,18 @@ export function readClaims(file: string): ClaimsRecord {
     throw new Error(`${file}: cannot read claims (${(e as Error).message})`, { cause: e });
   }
   const r = raw as ClaimsRecord;
-  if (!r || typeof r.experiment !== "string" || !Array.isArray(r.claims))
-    throw new Error(`${file}: not a claims record`);
-  for (const c of r.claims) {
-    if (typeof c.id !== "string" || !["reproduced", "not reproduced", "not tested"].includes(c.verdict))
-      throw new Error(`${file}: claim ${JSON.stringify(c.id)} has no valid verdict`);
+  if (!r || typeof r !== "object" || !Array.isArray(r.claims)) throw new Error(`${file}: not a claims record`);
+  try {
+    checkExperimentName(r.experiment);
+    checkMode(r.mode, "the record");
+    checkSeeds(r.experiment, r.seeds);
+    for (const field of ["backend", "gitCommit", "date"] as const) {
+      if (typeof r[field] !== "string" || r[field] === "") throw new Error(`the record has no ${field}`);
+    }
+    if (Number.isNaN(Date.parse(r.date))) throw new Error(`date ${JSON.stringify(r.date)} is not a date`);
+    r.claims.forEach((c) => checkResult(c, "the record"));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
   }
   return r;
 }

@@ -406,6 +406,7 @@ export function yourNetworkClaims(
       measured: models.map((m, i) => `${m} ${pct(idealDiff[i])}`).join(", ") + " points",
       n: models.length,
       seeds: [seeds[0]],
+      perSeed: models.length,
       reproduced: idealDiff.every((d) => Math.abs(d) <= 0.1),
     }),
   ];
@@ -436,6 +437,7 @@ export function yourNetworkClaims(
           measured: `recovered share ${formatMeanSd(meanSd(shares), 2)}`,
           n: shares.length,
           seeds,
+          perSeed: models.length,
           reproduced: meanSd(shares).mean >= 0.5,
         })
       : notTested(CLAIMS.Y3, "no accuracy was lost on the devices"),
@@ -451,6 +453,7 @@ export function yourNetworkClaims(
           measured: models.map((m, i) => `${m} ${pct(adc[i])}`).join(", ") + " points",
           n: models.length,
           seeds: [seeds[0]],
+          perSeed: models.length,
           reproduced: adc.every((d) => d >= -1),
         })
       : notTested(CLAIMS.Y4, "8 bits not in this run's sweep"),
@@ -467,6 +470,7 @@ export function yourNetworkClaims(
         models.map((m, i) => `${m} ${pct(gain[i])}`).join(", ") + ` points at ${(tEnd / 86400).toFixed(0)} days`,
       n: models.length * seeds.length,
       seeds,
+      perSeed: models.length,
       reproduced: gain.every((g) => g > 0),
     }),
   );

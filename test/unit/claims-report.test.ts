@@ -251,3 +251,65 @@ test("figures with an overlaid second y-axis get their own round ticks, no secon
   const plain = { title: { text: "one axis" } };
   assert.equal(figure([], plain).layout, plain, "figures without a second axis are left alone");
 });
+
+test("claims refuse inconsistent records: empty texts, n against seeds, a verdict passed as text", () => {
+  const c = DROLET_CLAIMS.levels;
+  for (const field of ["statement", "rule", "source", "paperValue", "measuredAs"] as const) {
+    assert.throws(() => claim({ ...c, [field]: " " }), new RegExp(`${field} must be said`));
+  }
+  const ok = { measured: "1 → 2", n: 3, seeds: [0, 1, 2], reproduced: true };
+  assert.equal(measuredClaim(c, ok).verdict, "reproduced");
+  assert.equal(measuredClaim(c, { ...ok, n: 12, perSeed: 4 }).n, 12, "four networks per seed");
+  assert.equal(
+    measuredClaim(c, { ...ok, n: 11, perSeed: 4 }).perSeed,
+    4,
+    "one (model, seed) pair had nothing to measure",
+  );
+  assert.throws(() => measuredClaim(c, { ...ok, n: 13, perSeed: 4 }), /more than 3 seed\(s\) × 4/);
+  assert.throws(() => measuredClaim(c, { ...ok, perSeed: 0 }), /perSeed must be/);
+  assert.throws(() => measuredClaim(c, { ...ok, seeds: [0] }), /n = 3 but 1 seed\(s\) \[0\]/);
+  assert.throws(() => measuredClaim(c, { ...ok, n: 4 }), /n = 4 but 3 seed/);
+  assert.throws(() => measuredClaim(c, { ...ok, seeds: [0, 0, 1] }), /listed twice/);
+  assert.throws(() => measuredClaim(c, { ...ok, reproduced: "false" as never }), /true or false, got "false"/);
+  assert.throws(() => measuredClaim(c, { ...ok, measured: "" }), /measured must state/);
+  assert.throws(() => notTested(c, "  "), /say why/);
+});
+
+test("reportClaims writes only inside the figures folder, for a known mode; readClaims checks every field", (t) => {
+  quiet(t);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claims-check-"));
+  const r = measuredClaim(DROLET_CLAIMS.levels, { measured: "x", n: 2, seeds: [0, 1], reproduced: false });
+  const ctx = { mode: "quick" as const, seeds: [0, 1], backend: "wasm", dir };
+  for (const bad of ["../x", "a/b", "..", ""]) {
+    assert.throws(() => reportClaims(bad, [r], ctx), /must be letters, digits/);
+  }
+  assert.ok(!fs.existsSync(path.join(dir, "..", "x")), "nothing written outside the folder");
+  assert.throws(
+    () => reportClaims("e", [r], { ...ctx, mode: "fast" as never }),
+    /mode must be one of quick, full, got "fast"/,
+  );
+  assert.throws(() => reportClaims("e", [r], { ...ctx, backend: "" }), /backend must name/);
+  assert.throws(() => reportClaims("e", [{ ...r, verdict: "maybe" as never }], ctx), /no valid verdict/);
+  reportClaims("e", [r, notTested(DROLET_CLAIMS.contrast, "no data")], ctx);
+  const file = path.join(dir, "e", "claims.json");
+  const good = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> & {
+    claims: Record<string, unknown>[];
+  };
+  assert.equal(readClaims(file).claims.length, 2);
+  const tamper = (change: (rec: typeof good) => void, message: RegExp) => {
+    const rec = structuredClone(good);
+    change(rec);
+    const f = path.join(dir, "tampered.json");
+    fs.writeFileSync(f, JSON.stringify(rec));
+    assert.throws(() => readClaims(f), message);
+  };
+  tamper((rec) => delete rec.mode, /mode must be one of/);
+  tamper((rec) => delete rec.date, /no date/);
+  tamper((rec) => (rec.date = "yesterday"), /is not a date/);
+  tamper((rec) => (rec.experiment = "../up"), /must be letters, digits/);
+  tamper((rec) => Object.assign(rec.claims[0], { n: 0, seeds: [] }), /"reproduced"|"not reproduced" with n = 0/);
+  tamper((rec) => Object.assign(rec.claims[1], { n: 3 }), /is not tested, so it has n = 0/);
+  tamper((rec) => Object.assign(rec.claims[0], { n: 3 }), /n = 3 but 2 seed/);
+  tamper((rec) => Object.assign(rec.claims[0], { verdict: "yes" }), /no valid verdict/);
+  tamper((rec) => Object.assign(rec.claims[0], { rule: "" }), /has no rule/);
+});
