@@ -26,6 +26,7 @@ import { AxisValue, GridSpec, expandGrid, shardCells, validateGrid } from "../li
 import { gridExperiment, gridExperiments } from "../lib/grid/registry";
 import "../lib/experiments"; // registers this project's grid experiments
 import { ResultStore } from "../lib/grid/store";
+import { heldLocks } from "../lib/grid/locks";
 import { progressLine, runCells } from "../lib/grid/runner";
 import { ResultsDb, numericMetrics } from "../lib/grid/query";
 import { SLURM_DEFAULTS, SlurmOptions, slurmScripts, submitSlurm, waitForSlurmJobs } from "../lib/grid/slurm";
@@ -194,6 +195,14 @@ async function main(): Promise<number> {
         `${tag} in ${store.folder(grid.experiment)}: ${done.length} done, ${todo.length - corrupt.length} missing, ${corrupt.length} corrupt`,
       );
       for (const c of corrupt) console.log(`  corrupt ${store.file(c.cell)}: ${c.reason}`);
+      for (const l of heldLocks(path.join(store.folder(grid.experiment), "locks"))) {
+        const who = l.holder ? `host ${l.holder.host}, pid ${l.holder.pid}` : "unreadable";
+        const age =
+          l.ageSecond < 3600 ? `${(l.ageSecond / 60).toFixed(1)} min` : `${(l.ageSecond / 3600).toFixed(1)} h`;
+        console.log(
+          `  locked ${l.id} (${who}, untouched for ${age}${l.stale ? "; stale: the next run takes it over" : ""}): ${l.file}`,
+        );
+      }
       if (o["--check"] && todo.length) code = 1;
     }
     if (o["--aggregate"] || o["--export"]) {
@@ -218,6 +227,13 @@ async function main(): Promise<number> {
     return code;
   };
   if (o["--status"] || o["--check"]) return report();
+
+  // a results folder that cannot be written is one clear line, before any run starts
+  const unwritable = writeProblem(store.folder(grid.experiment));
+  if (unwritable) {
+    console.error(`grid: ${unwritable}; choose another with --results DIR, or make it writable`);
+    return 2;
+  }
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -299,6 +315,20 @@ async function main(): Promise<number> {
   }
   const code = await report();
   return summary.failed.length ? 1 : code;
+}
+
+/** Why `folder` (and its locks/ subfolder) cannot take files, or null when it can: tried by writing one. */
+function writeProblem(folder: string): string | null {
+  try {
+    fs.mkdirSync(path.join(folder, "locks"), { recursive: true });
+    const probe = path.join(folder, "locks", `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, "");
+    fs.rmSync(probe);
+    return null;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return `the results folder ${folder} cannot be written (${err.code ?? "error"}: ${err.message})`;
+  }
 }
 
 main().then(

@@ -5,7 +5,8 @@
  * (two shells, or Slurm array tasks on a shared file system) never compute a cell twice.
  *
  * A lock is stale, and taken over, when its process is gone: on the same host when its pid no longer
- * exists; on another host (a remote pid cannot be probed) when the lock file has not been touched for
+ * exists, or now names another process (the lock records the machine's boot id and the process's start
+ * time, so a reused pid or a reboot does not keep a cell locked); on another host (a remote pid cannot be probed) when the lock file has not been touched for
  * `staleAfterMs` (default 7 days, `CROSSBAR_LAB_LOCK_STALE_HOURS`). Grid processes with workers touch
  * their locks every minute while runs go on.
  */
@@ -17,6 +18,40 @@ export interface LockInfo {
   readonly host: string;
   readonly pid: number;
   readonly startedAt: string;
+  /** The kernel's boot id when the lock was made (Linux), to tell a lock from before a reboot. */
+  readonly bootId?: string;
+  /** The holder's start time in clock ticks after boot (Linux /proc), to tell a reused pid. */
+  readonly processStart?: string;
+}
+
+/** This machine's boot id (Linux), or undefined elsewhere. */
+export function bootId(): string | undefined {
+  try {
+    return fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When process `pid` started, in clock ticks after boot (field 22 of /proc/<pid>/stat), or undefined. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the command name (field 2) may hold spaces and parentheses: count fields after its last ')'
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the holder recorded in a same-host lock is still that process (same boot, same start). */
+function holderAlive(info: LockInfo): boolean {
+  if (!pidAlive(info.pid)) return false;
+  const boot = bootId();
+  if (info.bootId !== undefined && boot !== undefined && info.bootId !== boot) return false;
+  const start = processStart(info.pid);
+  if (info.processStart !== undefined && start !== undefined && info.processStart !== start) return false;
+  return true;
 }
 
 export type ClaimResult =
@@ -67,7 +102,7 @@ export function isStale(
   }
   const old = (opts.now ?? Date.now()) - mtime > (opts.staleAfterMs ?? staleAfterMs());
   if (info === null) return old || (opts.now ?? Date.now()) - mtime > 60e3; // a half-written lock older than a minute
-  if (info.host === os.hostname()) return !pidAlive(info.pid) || old;
+  if (info.host === os.hostname()) return !holderAlive(info) || old;
   return old;
 }
 
@@ -75,7 +110,13 @@ export function isStale(
 export function claimLock(dir: string, id: string, opts: { staleAfterMs?: number } = {}): ClaimResult {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${id}.lock`);
-  const me: LockInfo = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const me: LockInfo = {
+    host: os.hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ...(bootId() !== undefined ? { bootId: bootId() } : {}),
+    ...(processStart(process.pid) !== undefined ? { processStart: processStart(process.pid) } : {}),
+  };
   let tookOver: LockInfo | "unreadable" | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -122,4 +163,40 @@ export function touchLock(file: string): void {
   } catch {
     // gone: released or taken over; the result file's atomic write still guards the store
   }
+}
+
+/** A lock file found in a locks folder, with who holds it and for how long (s), or why it is stale. */
+export interface HeldLock {
+  readonly id: string;
+  readonly file: string;
+  readonly holder: LockInfo | null;
+  readonly ageSecond: number;
+  readonly stale: boolean;
+}
+
+/** Every lock in `dir` (a `<store>/<experiment>/locks` folder): what `--status` lists. */
+export function heldLocks(dir: string, opts: { staleAfterMs?: number; now?: number } = {}): HeldLock[] {
+  if (!fs.existsSync(dir)) return [];
+  const now = opts.now ?? Date.now();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".lock"))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f),
+        holder = readLock(file);
+      let mtime = now;
+      try {
+        mtime = fs.statSync(file).mtimeMs;
+      } catch {
+        // removed meanwhile
+      }
+      return {
+        id: f.replace(/\.lock$/, ""),
+        file,
+        holder,
+        ageSecond: (now - mtime) / 1000,
+        stale: isStale(file, holder, opts),
+      };
+    });
 }

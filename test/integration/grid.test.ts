@@ -306,6 +306,13 @@ test("CLI errors name the problem", () => {
     cli(["crossbar-ir-drop", "--aggregate", "--by", "nosuch"]).stderr,
     /--by: nosuch is not a parameter of this grid; use size, segmentOhm/,
   );
+  // a results folder that cannot take files: one line naming it, exit 2, no stack trace
+  const notADir = path.join(tmp(), "file");
+  fs.writeFileSync(notADir, "");
+  const ro = cli(["crossbar-ir-drop", "--results", path.join(notADir, "results"), "--seeds", "0"]);
+  assert.equal(ro.status, 2);
+  assert.match(ro.stderr, /the results folder .* cannot be written \(ENOTDIR/);
+  assert.doesNotMatch(ro.stderr, /\n\s+at /, "no stack trace");
   assert.equal(cli(["--help"]).status, 0);
   const dry = cli(["crossbar-ir-drop", "--slurm", "--dry-run", "--tasks", "4", "--partition", "short"]);
   assert.equal(dry.status, 0, dry.stderr);

@@ -6,7 +6,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { DEFAULT_STALE_HOURS, claimLock, isStale, releaseLock, staleAfterMs, touchLock } from "../../lib/grid/locks";
+import {
+  DEFAULT_STALE_HOURS,
+  bootId,
+  claimLock,
+  heldLocks,
+  isStale,
+  processStart,
+  releaseLock,
+  staleAfterMs,
+  touchLock,
+} from "../../lib/grid/locks";
 import { RESULT_SCHEMA, ResultStore, verifyResultFile } from "../../lib/grid/store";
 import { makeCell } from "../../lib/grid/grid";
 import { stableHash } from "../../lib/grid/hash";
@@ -253,4 +263,52 @@ test("verifyResultFile names each kind of damage; readAll says which run is miss
     () => store.readAll([missing]),
     new RegExp(`no result for run ${missing.id} \\(\\{"a":1\\}, seed 11\\) in .*exp: run the grid first`),
   );
+});
+
+test("a lock survives pid reuse and reboots: a live but different process, or another boot, does not hold it", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locks-reuse-"));
+  const file = path.join(dir, "c.lock");
+  const write = (info: object) => fs.writeFileSync(file, JSON.stringify(info));
+  const me = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const start = processStart(process.pid);
+  assert.ok(start !== undefined && /^\d+$/.test(start), `process start ${start}`);
+  write({ ...me, bootId: bootId(), processStart: start });
+  assert.equal(isStale(file, JSON.parse(fs.readFileSync(file, "utf8"))), false, "this very process holds it");
+  // the same pid, alive, but a process that started at another time: the pid was reused
+  write({ ...me, bootId: bootId(), processStart: String(Number(start) + 1) });
+  assert.equal(isStale(file, JSON.parse(fs.readFileSync(file, "utf8"))), true, "a reused pid holds nothing");
+  write({ ...me, bootId: "00000000-0000-0000-0000-000000000000", processStart: start });
+  assert.equal(isStale(file, JSON.parse(fs.readFileSync(file, "utf8"))), true, "a lock from before a reboot");
+  // an older lock without the new fields keeps the pid rule
+  write(me);
+  assert.equal(isStale(file, JSON.parse(fs.readFileSync(file, "utf8"))), false);
+  // claimLock records both, and takes a reused-pid lock over
+  write({ ...me, pid: process.ppid, bootId: bootId(), processStart: "1" });
+  const c = claimLock(dir, "c");
+  assert.equal(c.claimed, true);
+  const held = JSON.parse(fs.readFileSync(file, "utf8")) as { bootId?: string; processStart?: string };
+  assert.equal(held.processStart, start);
+  assert.equal(held.bootId, bootId());
+});
+
+test("heldLocks lists each lock with holder, age and whether it is stale (what --status prints)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locks-held-"));
+  assert.deepEqual(heldLocks(path.join(dir, "none")), []);
+  claimLock(dir, "live");
+  fs.writeFileSync(
+    path.join(dir, "dead.lock"),
+    JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 7, startedAt: "x" }),
+  );
+  const old = new Date(Date.now() - 3600e3);
+  fs.utimesSync(path.join(dir, "dead.lock"), old, old);
+  const locks = heldLocks(dir);
+  assert.deepEqual(
+    locks.map((l) => [l.id, l.stale]),
+    [
+      ["dead", true],
+      ["live", false],
+    ],
+  );
+  assert.equal(locks[1].holder?.pid, process.pid);
+  assert.ok(locks[0].ageSecond > 3500 && locks[0].ageSecond < 3700, `${locks[0].ageSecond} s`);
 });
