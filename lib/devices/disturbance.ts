@@ -7,6 +7,7 @@
  * need (0 for a stuck device).
  */
 import type { Rng } from "../runtime/random";
+import { checkDisturbance } from "./disturbance-check";
 import { DisturbanceDraws, disturbanceDraws, unpadded } from "./draws";
 import type { ConductanceDisturbance } from "./joksas";
 
@@ -31,6 +32,7 @@ export function disturbConductances(
 ): DisturbedConductances {
   if (g.length !== rows * cols)
     throw new RangeError(`disturbance: ${g.length} conductances for a ${rows}×${cols} array`);
+  checkDisturbance(d);
   const { gOffSiemens: gOff, gOnSiemens: gOn } = window;
   if (!(gOff > 0 && gOn > gOff && Number.isFinite(gOn)))
     throw new RangeError(`disturbance: the window needs 0 < G_off < G_on (finite), got ${gOff} S and ${gOn} S`);

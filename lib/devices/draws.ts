@@ -11,6 +11,7 @@ import type { Rng } from "../runtime/random";
 import { normalCdf, normalQuantile } from "../runtime/normal";
 import { normalsFloat32, pad4, uniformsFloat32 } from "../kernels";
 import type { ConductanceDisturbance, PooleFrenkelModel } from "./joksas";
+import { checkDisturbance } from "./disturbance-check";
 import { residualCholesky } from "./pf-residuals";
 import { BOLTZMANN_JOULE_PER_KELVIN, ELEMENTARY_CHARGE_COULOMB } from "./poole-frenkel";
 
@@ -40,6 +41,7 @@ export function disturbanceDraws(
   rng: Rng,
   draw: Draw = freshDraw,
 ): DisturbanceDraws {
+  checkDisturbance(d, "disturbance draws");
   const n = rows * pad4(cols);
   switch (d.kind) {
     case "stuck":

@@ -9,4 +9,5 @@ export * from "./draws";
 export * from "./current-law";
 export * from "./expression-law";
 export * from "./disturbance";
+export * from "./disturbance-check";
 export * from "./time";

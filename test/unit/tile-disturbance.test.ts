@@ -280,3 +280,53 @@ test("a TiOâ‚‚ transfer on a dense layer: outputs from the perturbed devices; âˆ
   );
   assert.throws(() => new CrossbarDenseLayer(w, inDim, outDim, cfg), /a tio2-transfer disturbance needs devices.rng/);
 });
+
+test("the tile's disturbances are checked where they are used: probabilities, KDE widths and centres, spreads", () => {
+  const cfg: CrossbarLayerConfig = {
+    ...WINDOW,
+    readVoltageVolt: 0.2,
+    wordSegmentOhm: 0,
+    bitSegmentOhm: 0,
+    tileRows: 4,
+    tileCols: 4,
+  };
+  const w = new Float64Array(3 * 2).fill(0.5);
+  const layer = (d: ConductanceDisturbance) =>
+    new CrossbarDenseLayer(w, 2, 2, { ...cfg, disturbance: d }, { rng: rng(0) });
+  for (const p of [NaN, -0.5, 1.5]) {
+    assert.throws(
+      () => layer({ kind: "stuck", at: "gOff", probability: p }),
+      /stuck probability must be in \[0, 1\], got/,
+    );
+  }
+  const kde = {
+    kind: "stuck-distribution",
+    probability: 0.1,
+    centresSiemens: [2e-6],
+    bandwidthSiemens: 1e-7,
+    centresSource: "t",
+  } as const;
+  assert.throws(
+    () => layer({ ...kde, bandwidthSiemens: -1e-7 }),
+    /bandwidthSiemens must be a finite conductance > 0 S, got -1e-7/,
+  );
+  assert.throws(() => layer({ ...kde, centresSiemens: [] }), /must list at least one stuck conductance/);
+  assert.throws(
+    () => layer({ ...kde, centresSiemens: [1e-6, NaN] }),
+    /centresSiemens\[1\] must be a finite conductance/,
+  );
+  assert.throws(
+    () => layer({ kind: "d2d-lognormal", sigmaOn: -0.1, sigmaOff: 0.2 }),
+    /sigmaOn must be a finite spread >= 0/,
+  );
+  assert.throws(
+    () => layer({ kind: "stuck", at: "middle" as never, probability: 0.1 }),
+    /stuck at must be "gOff" or "gOn"/,
+  );
+  assert.throws(
+    () => disturbConductances(new Float64Array(4).fill(2e-6), 2, 2, { ...kde, bandwidthSiemens: 0 }, WINDOW, rng(0)),
+    /bandwidthSiemens must be/,
+  );
+  // a valid KDE layer still builds, every stuck device inside what the kernel allows
+  assert.ok(layer(kde).deviceConductancesSiemens.every((g) => g >= 0));
+});
