@@ -46,6 +46,8 @@ export interface TilePower {
 }
 
 export interface TileForward {
+  /** The tile that made this pass: `power` and `backward` take only their own tile's passes. */
+  readonly tile: CircuitTile;
   readonly batch: number;
   readonly voltages: Float64Array;
   /** Output currents [batch][cols] (A). */
@@ -134,6 +136,7 @@ export class CircuitTile {
       let solved: CrossbarSolution | undefined;
       const system = this.system;
       return {
+        tile: this,
         batch,
         voltages,
         currents,
@@ -145,11 +148,22 @@ export class CircuitTile {
     const solution = this.law
       ? solveNonlinear(this.topology, this.law, drive, { engine })
       : this.system.solve(drive, { engine });
-    return { batch, voltages, currents: solution.outputCurrents, solution };
+    return { tile: this, batch, voltages, currents: solution.outputCurrents, solution };
+  }
+
+  /** A pass made by another tile (another array, perhaps of another shape) is refused, never used. */
+  private own(f: TileForward, what: string): void {
+    if (f?.tile !== this)
+      throw new Error(
+        `tile ${what}: this forward pass was made by another tile` +
+          (f?.tile ? ` (${f.tile.rows} × ${f.tile.cols}; this one is ${this.rows} × ${this.cols})` : "") +
+          `: pass the result of this tile's own forward`,
+      );
   }
 
   /** Power per input of a forward pass, wire and driver losses included. */
   power(f: TileForward): TilePower {
+    this.own(f, "power");
     if (this.idealOhmic) {
       const { rows: m, cols: n } = this,
         g = this.conductancesSiemens,
@@ -190,6 +204,7 @@ export class CircuitTile {
     dCurrents: Float64Array,
     sensitivity?: (v: Float64Array, out: Float64Array) => void,
   ): { dConductances: Float64Array; dVoltages: Float64Array } {
+    this.own(f, "backward");
     const { rows: m, cols: n } = this;
     const N = m * n,
       batch = f.batch;

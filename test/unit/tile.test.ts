@@ -519,3 +519,19 @@ test("dense layer with a device law in G: G·V is the ohmic layer; a Poole–Fre
     /"G" is the mapped conductance of each device/,
   );
 });
+
+test("a tile takes only its own forward passes: another tile's, even of another shape, is refused", () => {
+  const circuit = { wordSegmentOhm: 1, bitSegmentOhm: 1 };
+  const a = new CircuitTile(new Float64Array(9).fill(1e-5), 3, 3, circuit);
+  const b = new CircuitTile(new Float64Array(4).fill(1e-5), 2, 2, circuit);
+  const fa = a.forward(new Float64Array(3).fill(0.1), 1);
+  assert.throws(
+    () => b.power(fa),
+    /tile power: this forward pass was made by another tile \(3 × 3; this one is 2 × 2\)/,
+  );
+  assert.throws(() => b.backward(fa, new Float64Array(2)), /tile backward: this forward pass was made by another tile/);
+  const twin = new CircuitTile(new Float64Array(9).fill(1e-5), 3, 3, circuit);
+  assert.throws(() => twin.power(fa), /made by another tile/, "same shape and values, still another array");
+  assert.ok(a.power(fa).wiresWatt[0] > 0);
+  assert.equal(a.backward(fa, new Float64Array(3).fill(1)).dVoltages.length, 3);
+});
