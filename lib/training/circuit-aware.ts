@@ -82,6 +82,7 @@ export function pointsOf(
   data: LabelledData,
   idx: ArrayLike<number>,
   features: number,
+  classes?: number,
 ): { x: Float64Array; labels: Int32Array } {
   const B = idx.length,
     x = new Float64Array(B * features),
@@ -92,16 +93,29 @@ export function pointsOf(
     const j = idx[k];
     if ("labels" in data) {
       for (let i = 0; i < features; i++) x[k * features + i] = data.x[j * features + i];
-      labels[k] = data.labels[j];
+      labels[k] = checkedLabel(data.labels[j], j, classes);
     } else {
       const row = data.x[j];
       if (row.length !== features)
         throw new RangeError(`point ${j} has ${row.length} features, the network expects ${features}`);
       for (let i = 0; i < features; i++) x[k * features + i] = row[i];
-      labels[k] = data.y[j];
+      labels[k] = checkedLabel(data.y[j], j, classes);
     }
   }
   return { x, labels };
+}
+
+/** A label as stored: a whole class number (0/1 for one output), never coerced from 0.5 or NaN. */
+function checkedLabel(t: number, point: number, classes?: number): number {
+  const limit = classes === undefined ? Infinity : Math.max(classes, 2);
+  if (!(Number.isInteger(t) && t >= 0 && t < limit))
+    throw new RangeError(
+      `label ${t} of point ${point} is not a class` +
+        (classes === undefined
+          ? " (a whole number >= 0)"
+          : ` of a network with ${classes} output${classes === 1 ? " (labels 0/1)" : "s"}`),
+    );
+  return t;
 }
 
 /**
@@ -191,7 +205,7 @@ export function circuitLossAndGrads(
 ): { loss: number; grads: Float64Array[]; dAdcRangeAmpere: Float64Array; dReadVoltageVolt: Float64Array } {
   const B = idx.length,
     K = net.sizes[net.sizes.length - 1];
-  const { x, labels } = pointsOf(data, idx, net.sizes[0]);
+  const { x, labels } = pointsOf(data, idx, net.sizes[0], K);
   const layers = circuitLayers(net, layer, devices);
   const { logits, passes } = circuitForward(layers, x, B, { rng: devices });
   const { loss, dz } = logitLoss(logits, labels, K);
@@ -359,7 +373,7 @@ export function classifyWithLayers(
   const correct = new Uint8Array(n);
   for (let s = 0; s < n; s += EVALUATION_CHUNK) {
     const idx = Array.from({ length: Math.min(EVALUATION_CHUNK, n - s) }, (_, i) => s + i);
-    const { x, labels } = pointsOf(data, idx, features);
+    const { x, labels } = pointsOf(data, idx, features, K);
     const { logits, passes } = circuitForward(layers, x, idx.length, opts);
     for (let k = 0; k < idx.length; k++) {
       let best = 0;

@@ -237,3 +237,16 @@ test("transfer study cells: every training is judged on the same transfers; the 
     ],
   );
 });
+
+test("labels are classes, never coerced: 0.5, −0.7, NaN and a class the network does not have are refused", () => {
+  const data = makeMoons(8, 0.2, rng(1));
+  const net = createMlp([2, 4, 1], rng(2));
+  const idx = Array.from({ length: 8 }, (_, i) => i);
+  for (const bad of [0.5, -0.7, NaN, 2]) {
+    const y = data.y.slice();
+    y[3] = bad;
+    const d = { ...data, y };
+    assert.throws(() => circuitLossAndGrads(net, d, idx, LAYER), new RegExp(`label ${bad} of point 3 is not a class`));
+    assert.throws(() => evaluateOnCircuit(net, d, LAYER), /label .* of point 3 is not a class/);
+  }
+});
