@@ -197,6 +197,15 @@ export function mappingReport(net: AnalogNetwork): MappingRow[] {
   return rows;
 }
 
+/** Output height and width of a convolution over images of `shape` [h, w, c]. */
+export function convOutputSize(shape: readonly number[], op: Conv2dOp): { ho: number; wo: number } {
+  const [h, w] = shape,
+    [kh, kw] = op.kernel,
+    [sh, sw] = op.strides,
+    [pt, pl, pb, pr] = op.pads;
+  return { ho: Math.floor((h + pt + pb - kh) / sh) + 1, wo: Math.floor((w + pl + pr - kw) / sw) + 1 };
+}
+
 /**
  * Walk the patches of a convolution over a batch of NHWC images: for every kernel tap that falls inside
  * the image, `visit(q, base)` with q the tap's first entry in the patch matrix [n·h_o·w_o][k_h·k_w·c]
@@ -211,9 +220,8 @@ export function walkPatches(
   const [h, w, c] = shape,
     [kh, kw] = op.kernel,
     [sh, sw] = op.strides,
-    [pt, pl, pb, pr] = op.pads;
-  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
-    wo = Math.floor((w + pl + pr - kw) / sw) + 1;
+    [pt, pl] = op.pads;
+  const { ho, wo } = convOutputSize(shape, op);
   let q = 0;
   for (let b = 0; b < n; b++)
     for (let yo = 0; yo < ho; yo++)
@@ -235,12 +243,9 @@ export function im2col(
   shape: readonly number[],
   op: Conv2dOp,
 ): { patches: Float64Array; ho: number; wo: number } {
-  const [h, w, c] = shape,
-    [kh, kw] = op.kernel,
-    [sh, sw] = op.strides,
-    [pt, pl, pb, pr] = op.pads;
-  const ho = Math.floor((h + pt + pb - kh) / sh) + 1,
-    wo = Math.floor((w + pl + pr - kw) / sw) + 1;
+  const c = shape[2],
+    [kh, kw] = op.kernel;
+  const { ho, wo } = convOutputSize(shape, op);
   const patches = new Float64Array(n * ho * wo * kh * kw * c);
   walkPatches(n, shape, op, (q, base) => {
     for (let ch = 0; ch < c; ch++) patches[q + ch] = x[base + ch];
