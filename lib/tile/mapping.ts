@@ -94,7 +94,22 @@ export function pairConductances(
   kG: number,
   rule: PairRule,
 ): Float64Array {
-  return coefficientPairs(weights, rows, cols, pairCoefficients(rule, window, kG));
+  if (kG < 0) throw new RangeError(`pair mapping: the scale k_G must be >= 0, got ${kG} S per weight unit`);
+  const g = coefficientPairs(weights, rows, cols, pairCoefficients(rule, window, kG));
+  // every device inside its window: a k_G too large for the weights (or weights past the mapping's
+  // largest) would otherwise give conductances no device has; float32 scales are allowed their rounding
+  const slack = 1e-6 * window.gOnSiemens;
+  for (let k = 0; k < g.length; k++) {
+    if (g[k] < window.gOffSiemens - slack || g[k] > window.gOnSiemens + slack) {
+      const w = weights[k >> 1];
+      throw new RangeError(
+        `pair mapping (${rule}): weight ${w} at entry ${k >> 1} maps to ${g[k]} S, outside the window ` +
+          `[${window.gOffSiemens}, ${window.gOnSiemens}] S: k_G = ${kG} S per weight unit is too large for it ` +
+          `(at most (G_on − G_off)/max|w|${rule === "avg" ? ", as the avg rule also needs" : ""})`,
+      );
+    }
+  }
+  return g;
 }
 
 /** Pairs [rows][2·cols] of weights [rows][cols]: G± = base + linear·(±w) + rectified·max(±w, 0). */
@@ -173,7 +188,10 @@ export function singleConductances(
   window: ConductanceWindow,
   m: SingleMapping,
 ): Float64Array {
-  return Float64Array.from(weights, (w) => window.gOffSiemens + m.kG * (w - m.lowestWeight));
+  return Float64Array.from(weights, (w, i) => {
+    if (!Number.isFinite(w)) throw new RangeError(`single-column mapping: weight ${i} is ${w}, not a finite number`);
+    return window.gOffSiemens + m.kG * (w - m.lowestWeight);
+  });
 }
 
 /** Weights read back from (possibly disturbed) single-column conductances: w = lowest + (G − G_off)/k_G. */

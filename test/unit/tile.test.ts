@@ -535,3 +535,21 @@ test("a tile takes only its own forward passes: another tile's, even of another 
   assert.ok(a.power(fa).wiresWatt[0] > 0);
   assert.equal(a.backward(fa, new Float64Array(3).fill(1)).dVoltages.length, 3);
 });
+
+test("pair and single mappings never leave the window quietly: k_G too large or negative, weights past the maximum, NaN", () => {
+  const win = { gOffSiemens: 1e-6, gOnSiemens: 1e-5 };
+  const w = [0.5, -1, 0.25];
+  const kG = conductanceScale(win, 1);
+  for (const rule of ["min-G", "avg"] as const) {
+    const g = pairConductances(w, 1, 3, win, kG, rule);
+    assert.ok(
+      g.every((x) => x >= win.gOffSiemens * (1 - 1e-12) && x <= win.gOnSiemens * (1 + 1e-12)),
+      rule,
+    );
+    assert.throws(() => pairConductances(w, 1, 3, win, 2 * kG, rule), /maps to .* S, outside the window .* too large/);
+    assert.throws(() => pairConductances([0.5, -2, 0], 1, 3, win, kG, rule), /weight -2 at entry 1 maps to/);
+    assert.throws(() => pairConductances(w, 1, 3, win, -kG, rule), /k_G must be >= 0, got -/);
+  }
+  const m = singleMapping([0, 1], win);
+  assert.throws(() => singleConductances([0.5, NaN], win, m), /weight 1 is NaN, not a finite number/);
+});
