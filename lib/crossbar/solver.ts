@@ -14,7 +14,7 @@ import { checkDrive, CrossbarDrive, CrossbarTopology, LineEnd, validateTopology 
 
 export type Engine = "direct" | "gauss-seidel";
 
-/** Largest KCL residual, relative to the largest terminal current, that a returned solution may have. */
+/** Largest relative KCL residual (see kclResidualRelative) that a returned solution may have. */
 export const KCL_RELATIVE_LIMIT = 1e-6;
 
 export interface SolveOptions {
@@ -60,7 +60,10 @@ export interface CrossbarSolution {
   readonly bitTopCurrents: Float64Array;
   /** Output currents: into the bottom terminal of each bit line, [input][col]. */
   readonly outputCurrents: Float64Array;
-  /** Largest KCL residual over all solved nodes (A), and relative to the largest terminal current. */
+  /**
+   * Largest KCL residual over all solved nodes (A), and relative to the largest terminal current (where
+   * almost no current reaches a terminal, to 1e-6 of the natural current V_max·G_max); never above KCL_RELATIVE_LIMIT.
+   */
   readonly kclResidualAmp: number;
   readonly kclResidualRelative: number;
   readonly engine: Engine | "closed-form" | "line";
@@ -561,9 +564,11 @@ export class CrossbarSystem {
     } else {
       maxRes = branches(new Float64Array(N), new Float64Array(N), new Float64Array(N), false, false);
     }
-    const relative = scale > 0 ? maxRes / scale : 0;
-    // currents at rounding level (no current flows: open devices) are no violation: compare with the circuit's natural scale too
-    if (!(relative <= KCL_RELATIVE_LIMIT) && !(maxRes <= 1e-12 * this.naturalCurrent([VL, VR, VB, VT]))) {
+    // the reference current: the largest terminal current, or, where (almost) none flows (open ends, a uniform
+    // drive), 1e-6 of the circuit's natural current V_max·G_max, so that residuals at rounding level are no violation
+    const reference = Math.max(scale, KCL_RELATIVE_LIMIT * this.naturalCurrent([VL, VR, VB, VT]));
+    const relative = reference > 0 ? maxRes / reference : maxRes > 0 ? Infinity : 0;
+    if (!(relative <= KCL_RELATIVE_LIMIT)) {
       throw new RangeError(
         `the ${used} solution violates Kirchhoff's current law by ${relative.toExponential(2)} of the largest terminal current (limit ${KCL_RELATIVE_LIMIT.toExponential(0)}): a Gauss–Seidel tolerance looser than that limit stops too early, or the circuit is beyond what float64 resolves (conductances spanning too many decades: devices, 1/segment and 1/source resistances); rescale it, or treat near-shorts and near-opens as ideal`,
       );

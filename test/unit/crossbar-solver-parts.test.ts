@@ -8,6 +8,7 @@ import {
   CrossbarSolution,
   CrossbarSystem,
   gridOf,
+  KCL_RELATIVE_LIMIT,
   overRelaxation,
   solveCrossbar,
   untilConverged,
@@ -618,6 +619,24 @@ test("a Gauss–Seidel solve stopped too early is refused by the KCL check rathe
     /the gauss-seidel solution violates Kirchhoff's current law by [0-9.e+-]+ of the largest terminal current \(limit 1e-6\): a Gauss–Seidel tolerance looser than that limit stops too early/,
   );
   assert.ok(solveCrossbar(t, drive, { engine: "gauss-seidel" }).kclResidualRelative < 1e-9);
+});
+
+test("open bit lines under a uniform drive: no current flows, and the relative residual stays within the limit", () => {
+  // bit lines with both ends open float at the word lines' common voltage; the terminal currents are at rounding
+  // level, so the residual is measured against the circuit's natural current instead of against them
+  const g = Float64Array.from({ length: 12 }, (_, i) => 1e-5 * (1 + i));
+  for (const engine of ["direct", "gauss-seidel"] as const)
+    for (const sourceOhm of [0, 10]) {
+      const t = {
+        ...topologyFromConductances(g, 3, 4, { wordSegmentOhm: 1, bitSegmentOhm: 1, sourceOhm }),
+        bitBottom: Array.from({ length: 4 }, () => null),
+        bitTop: Array.from({ length: 4 }, () => null),
+      };
+      const s = solveCrossbar(t, { wordLeftVolt: [[0.5, 0.5, 0.5]] }, { engine });
+      assert.ok(s.kclResidualRelative <= KCL_RELATIVE_LIMIT, `${engine}, ${sourceOhm} Ω: ${s.kclResidualRelative}`);
+      for (const v of s.bitVoltages) assert.ok(Math.abs(v - 0.5) < 1e-9, `bit node at ${v} V`);
+      for (const i of s.outputCurrents) assert.equal(i, 0);
+    }
 });
 
 test("a floating network with many lines lists the first eight and the count", () => {
