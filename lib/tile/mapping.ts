@@ -37,9 +37,19 @@ export function checkWindow(w: ConductanceWindow, where = "conductance window"):
   }
 }
 
-/** k_G (S per weight unit) for weights whose largest magnitude is maxAbs; 0 for all-zero weights. */
+/**
+ * k_G = (G_on − G_off)/max|W| (S per weight unit). All-zero weights have no scale (k_G would be infinite,
+ * and the output's gradient would vanish with it): they are refused, as in every engine, and so is a
+ * largest magnitude so small that k_G overflows.
+ */
 export function conductanceScale(window: ConductanceWindow, maxAbs: number): number {
-  return maxAbs > 0 ? (window.gOnSiemens - window.gOffSiemens) / maxAbs : 0;
+  const kG = (window.gOnSiemens - window.gOffSiemens) / maxAbs;
+  if (!(maxAbs > 0 && Number.isFinite(kG)))
+    throw new RangeError(
+      `k_G = (G_on − G_off)/max|W| is ${kG} S per weight unit for a largest |weight| of ${maxAbs}: ` +
+        "weights that are all 0 (or all below ~1e-300) cannot be mapped to conductances",
+    );
+  return kG;
 }
 
 export function maxAbs(w: ArrayLike<number>): number {
@@ -188,15 +198,29 @@ export function singleConductances(
   window: ConductanceWindow,
   m: SingleMapping,
 ): Float64Array {
+  checkWindow(window);
+  checkSingleMapping(m, "single-column mapping");
   return Float64Array.from(weights, (w, i) => {
     if (!Number.isFinite(w)) throw new RangeError(`single-column mapping: weight ${i} is ${w}, not a finite number`);
     return window.gOffSiemens + m.kG * (w - m.lowestWeight);
   });
 }
 
+function checkSingleMapping(m: SingleMapping, where: string): void {
+  if (!(m.kG > 0 && Number.isFinite(m.kG)))
+    throw new RangeError(`${where}: the scale k_G must be finite and > 0, got ${m.kG} S per weight unit`);
+  if (!Number.isFinite(m.lowestWeight))
+    throw new RangeError(`${where}: the lowest weight must be finite, got ${m.lowestWeight}`);
+}
+
 /** Weights read back from (possibly disturbed) single-column conductances: w = lowest + (G − G_off)/k_G. */
 export function singleWeights(g: ArrayLike<number>, window: ConductanceWindow, m: SingleMapping): Float64Array {
-  return Float64Array.from(g, (gi) => m.lowestWeight + (gi - window.gOffSiemens) / m.kG);
+  checkWindow(window);
+  checkSingleMapping(m, "single-column weights");
+  return Float64Array.from(g, (gi, i) => {
+    if (!Number.isFinite(gi)) throw new RangeError(`single-column weights: conductance ${i} is ${gi} S, not finite`);
+    return m.lowestWeight + (gi - window.gOffSiemens) / m.kG;
+  });
 }
 
 /**

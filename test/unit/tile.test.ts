@@ -109,11 +109,7 @@ test("scale gradient: with k_G = (G_on − G_off)/max|W|, pairConductancesBackwa
   assert.throws(() => doubleConductances([0, -0.5], WINDOW, 1), /entry 1 is -0.5; each must be a finite number ≥ 0/);
   assert.throws(() => doubleConductances([0, NaN], WINDOW, 1), /entry 1 is NaN/);
   assert.throws(() => doubleConductances([1], WINDOW, -1), /k_G must be finite and ≥ 0, got -1/);
-  assert.deepEqual(
-    Array.from(doubleConductances([0, 0], WINDOW, conductanceScale(WINDOW, 0))),
-    [1e-5, 1e-5],
-    "all-zero weights: every device at G_off",
-  );
+  assert.deepEqual(Array.from(doubleConductances([0, 0], WINDOW, 0)), [1e-5, 1e-5], "k_G = 0: every device at G_off");
   assert.throws(() => doubleScaleGradient([1, 2], [1]), /dG has 1 entries for 2 double weights/);
 });
 
@@ -162,6 +158,16 @@ test("per-tensor mappings: min-G pairs with any offset, weights read back from p
   assert.throws(() => singleMapping([], WINDOW), /no weights/);
   assert.throws(() => singleMapping([1, Infinity], WINDOW), /entry 1 is Infinity/);
   assert.throws(() => singleMapping([1, 2], { gOffSiemens: 0, gOnSiemens: 1e-4 }), /need 0 < gOffSiemens < gOnSiemens/);
+  // a given mapping whose scale is 0 or not finite is refused both ways (before: NaN/∞ weights, or all at G_off)
+  for (const kG of [0, -1e-4, NaN, Infinity]) {
+    assert.throws(() => singleWeights([1e-5], WINDOW, { lowestWeight: 0, kG }), /single-column weights: the scale k_G/);
+    assert.throws(
+      () => singleConductances([1], WINDOW, { lowestWeight: 0, kG }),
+      /single-column mapping: the scale k_G/,
+    );
+  }
+  assert.throws(() => singleWeights([1e-5], WINDOW, { lowestWeight: NaN, kG: 1 }), /the lowest weight must be finite/);
+  assert.throws(() => singleWeights([NaN], WINDOW, m), /single-column weights: conductance 0 is NaN S/);
 });
 
 test("mapping helpers with worked numbers: ∂L/∂W of each rule (at w = 0 min-G takes the mean of its one-sided slopes), the [out][in] → [in][out] transpose, the scale of all-zero weights, window and entry checks", () => {
@@ -207,7 +213,13 @@ test("mapping helpers with worked numbers: ∂L/∂W of each rule (at w = 0 min-
   assert.throws(() => pairConductances([1], 1, 1, WINDOW, Infinity, "avg"), /k_G must be finite, got Infinity/);
   assert.deepEqual(Array.from(fromOutIn([1, 2, 3, 4, 5, 6], 2, 3)), [1, 4, 2, 5, 3, 6]);
   assert.throws(() => fromOutIn([1, 2, 3], 2, 3), /weights have 3 entries, expected 2×3/);
-  assert.equal(conductanceScale(WINDOW, 0), 0, "all-zero weights: no scale");
+  // all-zero weights have no scale: refused (as the tfjs and fused Joksas engines refuse them), not k_G = 0
+  assert.throws(() => conductanceScale(WINDOW, 0), /k_G = \(G_on − G_off\)\/max\|W\| is Infinity .* of 0: .* all 0/);
+  assert.throws(
+    () => conductanceScale(WINDOW, 1e-320),
+    /is Infinity S per weight unit for a largest \|weight\| of 1e-320/,
+  );
+  assert.equal(conductanceScale(WINDOW, 1e-300), (WINDOW.gOnSiemens - WINDOW.gOffSiemens) / 1e-300);
   assert.equal(maxAbs([-3, 2]), 3);
   assert.throws(() => maxAbs([1, NaN]), /entry 1 is NaN, not a finite number/);
   assert.throws(() => checkWindow({ gOffSiemens: 1e-5, gOnSiemens: 1e-5 }), /need 0 < gOffSiemens < gOnSiemens/);
@@ -449,6 +461,33 @@ test("dense layer on tiles: ideal wires give [x, 1]·W exactly for any tiling; �
     /expected \(in \+ 1\) × out = 18 \(the last row is the bias\)/,
   );
   assert.throws(() => ideal.forward(Float64Array.from([NaN, 0, 0, 0, 0]), 1), /input \[0\]\[0\] is NaN/);
+});
+
+test("a dense layer's scale at W → 0: a tiny largest weight keeps the true gradient xᵀ·dy, all-zero weights are refused", () => {
+  const inDim = 2,
+    outDim = 2,
+    batch = 1;
+  const cfg: CrossbarLayerConfig = {
+    ...WINDOW,
+    readVoltageVolt: 0.2,
+    wordSegmentOhm: 0,
+    bitSegmentOhm: 0,
+    tileRows: 8,
+    tileCols: 8,
+  };
+  const x = [0.3, -0.7],
+    dy = [1, -2];
+  const tiny = new Float64Array((inDim + 1) * outDim);
+  tiny[0] = 1e-300;
+  const layer = new CrossbarDenseLayer(tiny, inDim, outDim, cfg);
+  const dW = layer.backward(layer.forward(x, batch), dy).dWeights;
+  const want = [x[0] * dy[0], x[0] * dy[1], x[1] * dy[0], x[1] * dy[1], dy[0], dy[1]];
+  dW.forEach((g, q) => assertClose(g, want[q], 1e-9, `∂L/∂W[${q}] at W ≈ 0`));
+  // before, all-zero weights took k_G = 0 and returned ∂L/∂W = 0 everywhere: the gradient jumped at W = 0
+  assert.throws(
+    () => new CrossbarDenseLayer(new Float64Array((inDim + 1) * outDim), inDim, outDim, cfg),
+    /k_G = \(G_on − G_off\)\/max\|W\| is Infinity S per weight unit for a largest \|weight\| of 0/,
+  );
 });
 
 test("dense layer with a device law in G: G·V is the ohmic layer; a Poole–Frenkel-like law gives ∂L/∂W and ∂L/∂x through ∂I/∂G that match finite differences across tiles", () => {
