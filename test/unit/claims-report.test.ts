@@ -49,6 +49,19 @@ test("Drolet claims: the contrast and level rules decide the verdict", () => {
   assert.equal(c1.verdict, "not reproduced"); // +20 points < 0.75 × 61
   assert.equal(c2.verdict, "not reproduced");
   assert.throws(() => evaluateDroletClaims({ seeds: [0], regular: [18.5], aware: [0.8] }), /fractions/);
+  // D2 needs both shares inside: one inside and one outside is not reproduced, either way round
+  const d2Of = (regular: number, aware: number) =>
+    evaluateDroletClaims({ seeds: [0, 1], regular: [regular, regular], aware: [aware, aware] })[1].verdict;
+  assert.equal(d2Of(0.185, 0.6), "not reproduced", "regular at the paper's, aware 19.5 points below");
+  assert.equal(d2Of(0.4, 0.795), "not reproduced", "aware at the paper's, regular 21.5 points above");
+  // with no spread the sd floor of 2 points sets the band: 2 × 2 = 4 points either side of the paper's value
+  assert.equal(d2Of(0.145, 0.835), "reproduced", "both exactly 4 points off");
+  assert.equal(d2Of(0.144, 0.795), "not reproduced", "regular 4.1 points off");
+  assert.equal(d2Of(0.185, 0.754), "not reproduced", "aware 4.1 points off");
+  // D1's rule: a contrast of at least 0.75 × 61 = 45.75 points
+  const d1Of = (aware: number) => evaluateDroletClaims({ seeds: [0], regular: [0.2], aware: [aware] })[0].verdict;
+  assert.equal(d1Of(0.6575), "reproduced");
+  assert.equal(d1Of(0.657), "not reproduced");
 });
 
 const summary = (

@@ -5,7 +5,7 @@ import { rng, Rng } from "../../lib/runtime/random";
 import { CrossbarTopology, nodalSystem, readTopology, topologyFromConductances } from "../../lib/crossbar/circuit";
 import { CrossbarSystem, solveCrossbar } from "../../lib/crossbar/solver";
 import { idealCurrents } from "../../lib/crossbar/ideal";
-import { biasCell, readMargin } from "../../lib/crossbar/biasing";
+import { biasCell, biasCircuit, readMargin } from "../../lib/crossbar/biasing";
 import { ohmicLaw, pooleFrenkelLaw, solveNonlinear } from "../../lib/crossbar/nonlinear";
 import { denseOnCrossbar } from "../../lib/tile/network";
 import { pooleFrenkelCurrent } from "../../lib/devices/poole-frenkel";
@@ -314,6 +314,35 @@ test("biasing with wires: floating lines, both-end drive, read margin falls with
       biasCell(g, 16, 16, { scheme: "floating", row: 0, col: 0, voltageVolt: 1, wordSegmentOhm: 0, bitSegmentOhm: 1 }),
     /word line 1: with zero segment resistance a line must be driven/,
   );
+});
+
+test("biasing power: the sources deliver Σ V·I over their terminals, which the devices, wires and source resistors dissipate", () => {
+  const r = rng(8);
+  const m = 5,
+    n = 6;
+  const g = Float64Array.from({ length: m * n }, () => r.uniform(1e-5, 1e-3));
+  for (const scheme of ["V/2", "V/3"] as const) {
+    const b = { scheme, row: 1, col: 4, voltageVolt: 1.1, wordSegmentOhm: 2, bitSegmentOhm: 3, sourceOhm: 10 };
+    const both = { ...b, wordDrive: "both", bitDrive: "both" } as const;
+    const res = biasCell(g, m, n, both, { engine: "direct" });
+    const { topology, drive } = biasCircuit(g, m, n, both);
+    const s = res.solution;
+    // the power each source delivers is its voltage times the current it drives into its line end
+    let delivered = 0;
+    for (let i = 0; i < m; i++)
+      delivered +=
+        drive.wordLeftVolt[0][i] * s.wordLeftCurrents[i] - drive.wordRightVolt![0][i] * s.wordRightCurrents[i];
+    for (let j = 0; j < n; j++)
+      delivered -= drive.bitBottomVolt![0][j] * s.outputCurrents[j] + drive.bitTopVolt![0][j] * s.bitTopCurrents[j];
+    const pw = new CrossbarSystem(topology).power(s, drive)[0];
+    assert.ok(
+      Math.abs(res.sourcePowerWatt - delivered) <= 1e-12 * delivered,
+      `${scheme}: ${res.sourcePowerWatt} vs ${delivered} W`,
+    );
+    const dissipated = pw.devicesWatt + pw.wiresWatt + pw.sourceResistorsWatt;
+    assert.ok(Math.abs(dissipated - delivered) <= 1e-9 * delivered, `${scheme}: dissipated ${dissipated} W`);
+    assert.ok(pw.sourceResistorsWatt > 1e-3 * delivered, `${scheme}: 10 Ω sources take a visible share`);
+  }
 });
 
 test("nonlinear solver: ohmic law reproduces the linear solution; Poole–Frenkel converges with small residuals", () => {
