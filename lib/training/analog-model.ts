@@ -144,7 +144,12 @@ export function toAnalog(graph: NetworkGraph, config: CrossbarLayerConfig, opts:
     const cfg = choice ?? config;
     const { rows, cols } = matrixShape(op);
     const devices = cfg.disturbance ? { rng: requireRng(opts.devices, op.name, cfg) } : undefined;
-    const layer = new CrossbarDenseLayer(layerMatrix(op, bias, cfg.rule), rows, cols, cfg, devices);
+    let layer: CrossbarDenseLayer;
+    try {
+      layer = new CrossbarDenseLayer(layerMatrix(op, bias, cfg.rule), rows, cols, cfg, devices);
+    } catch (e) {
+      throw new RangeError(`toAnalog: layer "${op.name}" (${op.kind}): ${(e as Error).message}`);
+    }
     return makeStage(op, layer, bias, null, opts.exact);
   });
   return { graph: g, stages, bias, exact: !!opts.exact };

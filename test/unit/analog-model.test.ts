@@ -57,6 +57,18 @@ function relMax(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.max(m, 1e-12);
 }
 
+test("a layer that cannot be mapped is named: all-zero weights have no conductance scale", () => {
+  const zero = {
+    ...cnn,
+    ops: cnn.ops.map((op) => (op.kind === "dense" ? { ...op, weight: new Float32Array(op.weight.length) } : op)),
+  };
+  const name = cnn.ops.find((op) => op.kind === "dense")!.name;
+  assert.throws(
+    () => toAnalog(zero, IDEAL),
+    new RegExp(`toAnalog: layer "${name}" \\(dense\\): k_G = .* largest \\|weight\\| of 0`),
+  );
+});
+
 test("mapping report: tiles, devices and window per layer; a hook keeps a layer digital", () => {
   const net = toAnalog(cnn, IDEAL, { layer: (op, i) => (i === 2 ? "digital" : undefined) });
   const rows = mappingReport(net);
