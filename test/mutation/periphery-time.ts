@@ -6,5 +6,6 @@ afterBackend(async () => {
   await import("../unit/tile-periphery.test");
   await import("../unit/device-time.test");
   await import("../unit/periphery-time.test");
+  await import("../unit/analog-inference.test");
   await import("../unit/joksas-periphery.test");
 });

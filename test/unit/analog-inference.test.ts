@@ -1,0 +1,160 @@
+// Analog inference of a trained network on tiles (lib/training/analog-inference.ts) against its
+// definitions: the tile weights, which configs it refuses, calibration layer by layer, the error and
+// clipped shares it reports, and the gains of each compensation at a read.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rng } from "../../lib/runtime/random";
+import { createMlp } from "../../lib/training/mlp";
+import { circuitForward, circuitLayers, classifyWithLayers, pointsOf } from "../../lib/training/circuit-aware";
+import {
+  calibrateLayers,
+  evaluateLayers,
+  programNetwork,
+  readNetworkAt,
+  tileLayers,
+  tileNetwork,
+} from "../../lib/training/analog-inference";
+import { CrossbarLayerConfig } from "../../lib/tile/layer";
+import { withBiasRow } from "../../lib/tile/network";
+import { powerLawModel } from "../../lib/devices/time";
+
+const LAYER: CrossbarLayerConfig = Object.freeze({
+  gOffSiemens: 1e-5,
+  gOnSiemens: 1e-4,
+  readVoltageVolt: 0.2,
+  wordSegmentOhm: 0,
+  bitSegmentOhm: 0,
+  tileRows: 16,
+  tileCols: 16,
+});
+
+function points(n: number, seed: number) {
+  const r = rng(seed);
+  const x = Array.from({ length: n }, () => [r.uniform(-1, 1), r.uniform(-1, 1)]);
+  return { x, y: x.map(([a, b]) => (a * b > 0 ? 1 : 0)) };
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+test("tileNetwork: an MLP's layers as [in + 1][out] tile weights, bias last; tileLayers refuses configs it cannot honour", () => {
+  const m = createMlp([2, 3, 1], rng(1));
+  const n = tileNetwork(m);
+  assert.deepEqual(n.sizes, [2, 3, 1]);
+  assert.equal(n.double, false);
+  assert.deepEqual(Array.from(n.weights[1]), Array.from(withBiasRow(m.params[2], m.params[3], 1, 3)));
+  const layers = tileLayers(n, LAYER);
+  assert.deepEqual(
+    layers.map((l) => [l.inDim, l.outDim]),
+    [
+      [2, 3],
+      [3, 1],
+    ],
+  );
+  assert.throws(
+    () => tileLayers(n, { ...LAYER, disturbance: { kind: "stuck", probability: 0.1, stuckAtSiemens: 1e-5 } as never }),
+    /tile layers: a disturbance draws devices per realisation; use circuitLayers/,
+  );
+  assert.throws(() => tileLayers(n, { ...LAYER, rule: "double" }), /the config asks for double weights/);
+  const double = { ...n, double: true, weights: n.weights.map((w, l) => new Float64Array(2 * w.length).fill(l + 1)) };
+  assert.throws(() => tileLayers(double, { ...LAYER, rule: "avg" }), /cannot map by the pair rule "avg"/);
+  assert.equal(tileLayers(double, LAYER)[0].config.rule, "double");
+  assert.equal(tileLayers(double, { ...LAYER, rule: "double" })[1].config.rule, "double");
+});
+
+test("calibrateLayers: each calibrated layer on what the layer before it passes on; other ranges untouched; points checked", () => {
+  const m = createMlp([2, 5, 1], rng(2));
+  const data = points(30, 3);
+  const cal: CrossbarLayerConfig = {
+    ...LAYER,
+    periphery: { adc: { bits: 6, range: { kind: "calibrated", percentile: 90 } } },
+  };
+  const layers = calibrateLayers(circuitLayers(m, cal), data, 20);
+  // by hand: layer 0 on the first 20 points, layer 1 on their sigmoid outputs through calibrated layer 0
+  const [a, b] = circuitLayers(m, cal);
+  const x = pointsOf(
+    data,
+    Array.from({ length: 20 }, (_, i) => i),
+    2,
+  ).x;
+  a.calibrate(x, 20);
+  b.calibrate(Float64Array.from(a.forward(x, 20).y, sigmoid), 20);
+  assert.deepEqual(layers[0].adcRangesAmpere, a.adcRangesAmpere);
+  assert.deepEqual(layers[1].adcRangesAmpere, b.adcRangesAmpere);
+  const fixed: CrossbarLayerConfig = {
+    ...LAYER,
+    periphery: { adc: { bits: 6, range: { kind: "fixed", rangeAmpere: 3e-6 } } },
+  };
+  const kept = calibrateLayers(circuitLayers(m, [fixed, cal]), data, 30);
+  assert.deepEqual(kept[0].adcRangesAmpere, circuitLayers(m, fixed)[0].adcRangesAmpere, "a fixed range stays");
+  assert.notDeepEqual(kept[1].adcRangesAmpere, layers[1].adcRangesAmpere, "30 points calibrate differently from 20");
+  for (const bad of [0, 31, 2.5])
+    assert.throws(
+      () => calibrateLayers(circuitLayers(m, cal), data, bad),
+      new RegExp(`calibration points must be a whole number from 1 to 30, got ${bad}`),
+    );
+  assert.ok(calibrateLayers(circuitLayers(m, cal), data, 30).length === 2);
+});
+
+test("evaluateLayers: the error is the share misclassified; the clipped shares are the layers' mean over the first 64 points", () => {
+  const m = createMlp([2, 6, 1], rng(4));
+  for (const n of [40, 100]) {
+    const data = points(n, 5);
+    const ideal = circuitLayers(m, LAYER);
+    const e = evaluateLayers(ideal, data);
+    const correct = classifyWithLayers(ideal, data).correct;
+    assert.equal(e.error, 1 - correct.reduce((s, c) => s + c, 0) / n);
+    assert.deepEqual([e.clippedInputs, e.clippedOutputs], [0, 0], "no converters: nothing clipped");
+    const tight: CrossbarLayerConfig = {
+      ...LAYER,
+      periphery: {
+        dac: { bits: 6, inputRangeVolt: 0.1 },
+        adc: { bits: 6, range: { kind: "fixed", rangeAmpere: 2e-6 } },
+      },
+    };
+    const layers = circuitLayers(m, tight);
+    const got = evaluateLayers(layers, data);
+    const k = Math.min(64, n);
+    const { passes } = circuitForward(
+      layers,
+      pointsOf(
+        data,
+        Array.from({ length: k }, (_, i) => i),
+        2,
+      ).x,
+      k,
+    );
+    const mean = (f: (p: (typeof passes)[number]) => number) => passes.reduce((s, p) => s + f(p), 0) / passes.length;
+    assert.equal(
+      got.clippedOutputs,
+      mean((p) => p.f.clipped.outputs),
+      `${n} points: outputs`,
+    );
+    assert.equal(
+      got.clippedInputs,
+      mean((p) => p.f.clipped.inputs),
+      `${n} points: inputs`,
+    );
+    assert.ok(got.clippedOutputs > 0 && got.clippedInputs > 0, `${n} points: the tight converters clip`);
+  }
+});
+
+test("readNetworkAt: no compensation asked reads nothing more; per-column gains have one entry per output", () => {
+  const m = createMlp([2, 4, 1], rng(6));
+  const drift = powerLawModel({ nuMean: 0.05, nuSd: 0 });
+  const prog = programNetwork(tileNetwork(m), LAYER, drift, rng(7));
+  assert.equal(prog.layers.length, 2);
+  assert.equal(prog.references.length, 2);
+  const none = readNetworkAt(prog, 1e4, [], rng(8));
+  assert.equal(none.gains.size, 0);
+  assert.equal(none.layers.length, 2);
+  const both = readNetworkAt(prog, 1e4, ["none", "per-column", "global"], rng(8));
+  assert.deepEqual(both.gains.get("none"), [null, null]);
+  assert.deepEqual(
+    both.gains.get("per-column")!.map((g) => g!.length),
+    [4, 1],
+  );
+  // uniform drift on ideal wires: every gain is (t/t0)^ν
+  for (const c of ["per-column", "global"] as const)
+    for (const g of both.gains.get(c)!)
+      for (const v of g!) assert.ok(Math.abs(v - (1e4 / drift.t0Second) ** 0.05) < 1e-9 * v, `${c}: gain ${v}`);
+});
