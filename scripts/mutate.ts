@@ -231,9 +231,11 @@ function main(): number {
       concurrency,
       reporters: ["json", "progress"],
       jsonReporter: { fileName: path.relative(ROOT, report) },
-      tempDirName: ".stryker-tmp",
+      // one folder per target, so that two targets can run side by side
+      tempDirName: `.stryker-tmp/${t.name}`,
       cleanTempDir: "always",
       ignorePatterns: [
+        ".stryker-tmp",
         "results",
         "figures",
         "notebooks/executed",
