@@ -123,6 +123,11 @@ test("claimLock: exclusive; a live holder is reported; stale, dead and unreadabl
   assert.equal(short.claimed, true);
   if (short.claimed) assert.deepEqual(short.tookOver, far);
   assert.throws(() => claimLock(dir, "sub/dir"), /cannot create lock .*sub\/dir\.lock/);
+  try {
+    claimLock(dir, "sub/dir");
+  } catch (e) {
+    assert.equal(((e as Error).cause as NodeJS.ErrnoException).code, "ENOENT", "the system error is kept as the cause");
+  }
 });
 
 test("releaseLock removes only this process's (or an unreadable) lock; touchLock refreshes the time and ignores a vanished lock", () => {
@@ -272,6 +277,11 @@ test("a lock survives pid reuse and reboots: a live but different process, or an
   const me = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const start = processStart(process.pid);
   assert.ok(start !== undefined && /^\d+$/.test(start), `process start ${start}`);
+  // field 22 of /proc/<pid>/stat, in clock ticks after boot: init started before this process, a gone pid has none
+  const init = processStart(1);
+  if (init !== undefined) assert.ok(Number(init) < Number(start), `init started at ${init}, this process at ${start}`);
+  assert.equal(processStart(deadPid), undefined);
+  assert.match(bootId() ?? "", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a boot id, trimmed");
   write({ ...me, bootId: bootId(), processStart: start });
   assert.equal(isStale(file, JSON.parse(fs.readFileSync(file, "utf8"))), false, "this very process holds it");
   // the same pid, alive, but a process that started at another time: the pid was reused
@@ -310,5 +320,13 @@ test("heldLocks lists each lock with holder, age and whether it is stale (what -
     ],
   );
   assert.equal(locks[1].holder?.pid, process.pid);
+  // only *.lock files are locks, and only the final ".lock" is cut from the id
+  fs.writeFileSync(path.join(dir, "notes.txt"), "x");
+  fs.writeFileSync(path.join(dir, "live.lock.stale-1-2"), "x");
+  fs.copyFileSync(path.join(dir, "live.lock"), path.join(dir, "v.locked.lock"));
+  assert.deepEqual(
+    heldLocks(dir).map((l) => l.id),
+    ["dead", "live", "v.locked"],
+  );
   assert.ok(locks[0].ageSecond > 3500 && locks[0].ageSecond < 3700, `${locks[0].ageSecond} s`);
 });
