@@ -17,6 +17,7 @@ import {
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
 import { withBiasRow } from "../../lib/tile/network";
 import { powerLawModel } from "../../lib/devices/time";
+import { MemristiveMlp } from "../../lib/training/memristive-mlp";
 
 const LAYER: CrossbarLayerConfig = Object.freeze({
   gOffSiemens: 1e-5,
@@ -157,4 +158,80 @@ test("readNetworkAt: no compensation asked reads nothing more; per-column gains 
   for (const c of ["per-column", "global"] as const)
     for (const g of both.gains.get(c)!)
       for (const v of g!) assert.ok(Math.abs(v - (1e4 / drift.t0Second) ** 0.05) < 1e-9 * v, `${c}: gain ${v}`);
+});
+
+test("tileNetwork of double weights keeps each sign's bias; tileLayers takes one config per layer", () => {
+  const model = new MemristiveMlp({ sizes: [3, 2, 2], weights: { kind: "double" }, engine: "tfjs" }, rng(9));
+  // distinct positive and negative biases, so that the bias row counts
+  const v = model.snapshot().map((a, q) => Float32Array.from(a, (x, i) => x + 0.1 * ((q % 4) + 1) + 0.01 * i));
+  model.restore(v);
+  const n = tileNetwork(model);
+  assert.equal(n.double, true);
+  const layers = tileLayers(n, LAYER);
+  const x = Float64Array.from([0.3, -0.6, 0.9]);
+  const y = layers[0].forward(x, 1).y;
+  const [wP, wM, bP, bM] = v.slice(0, 4);
+  for (let o = 0; o < 2; o++) {
+    let want = bP[o] - bM[o];
+    for (let i = 0; i < 3; i++) want += x[i] * (wP[i * 2 + o] - wM[i * 2 + o]);
+    assert.ok(Math.abs(y[o] - want) < 1e-6 * Math.max(1, Math.abs(want)), `y[${o}] ${y[o]} vs ${want}`);
+  }
+  model.dispose();
+  const m = createMlp([2, 3, 1], rng(10));
+  const per = tileLayers(tileNetwork(m), [LAYER, { ...LAYER, readVoltageVolt: 0.1 }]);
+  assert.deepEqual(
+    per.map((l) => l.config.readVoltageVolt),
+    [0.2, 0.1],
+  );
+});
+
+test("calibration and clipped shares with mixed periphery: layers without one are left alone, noise draws from the generator given", () => {
+  const m = createMlp([2, 4, 1], rng(11));
+  const data = points(70, 12);
+  const noisy: CrossbarLayerConfig = {
+    ...LAYER,
+    periphery: { outputNoiseAmpere: 1e-8, adc: { bits: 6, range: { kind: "calibrated", percentile: 99 } } },
+  };
+  const dacOnly: CrossbarLayerConfig = { ...LAYER, periphery: { dac: { bits: 6, inputRangeVolt: 0.1 } } };
+  // a noisy layer needs the generator in every pass the calibration makes
+  const cal = calibrateLayers(circuitLayers(m, [noisy, LAYER]), data, 1, rng(13));
+  assert.ok(
+    cal[0].adcRangesAmpere.every((r) => r > 0),
+    "one point calibrates",
+  );
+  calibrateLayers(circuitLayers(m, [dacOnly, noisy]), data, 70, rng(13));
+  assert.throws(() => calibrateLayers(circuitLayers(m, [noisy, LAYER]), data, 5), /generator|rng/i);
+  // only the first layer has converters: the shares are still the mean over both layers
+  const adcOnly: CrossbarLayerConfig = {
+    ...LAYER,
+    periphery: { outputNoiseAmpere: 1e-8, adc: { bits: 6, range: { kind: "fixed", rangeAmpere: 2e-6 } } },
+  };
+  const mixed = circuitLayers(m, [adcOnly, LAYER]);
+  const e = evaluateLayers(mixed, data, { rng: rng(14) });
+  const { passes } = circuitForward(
+    mixed,
+    pointsOf(
+      data,
+      Array.from({ length: 64 }, (_, i) => i),
+      2,
+    ).x,
+    64,
+    { rng: rng(15) },
+  );
+  assert.ok(e.clippedOutputs > 0, `ADC alone clips (${e.clippedOutputs})`);
+  assert.ok(Math.abs(e.clippedOutputs - (passes[0].f.clipped.outputs + 0) / 2) < 0.05, `${e.clippedOutputs}`);
+  assert.equal(e.clippedInputs, 0);
+});
+
+test("readNetworkAt: asking for no compensation draws nothing beyond the read itself", () => {
+  const m = createMlp([2, 4, 1], rng(16));
+  const noisy: CrossbarLayerConfig = { ...LAYER, periphery: { outputNoiseAmpere: 1e-8 } };
+  const prog = programNetwork(tileNetwork(m), noisy, powerLawModel({ nuMean: 0.05, nuSd: 0 }), rng(17));
+  const after = (c: readonly ("none" | "global")[]) => {
+    const r = rng(18);
+    readNetworkAt(prog, 1e3, c, r);
+    return r.next();
+  };
+  assert.equal(after(["none"]), after([]));
+  assert.notEqual(after(["global"]), after([]), "a compensation reads the layers once more");
 });
