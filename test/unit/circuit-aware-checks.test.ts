@@ -8,7 +8,9 @@ import {
   EVALUATION_CHUNK,
   circuitLayers,
   circuitLossAndGrads,
+  circuitForward,
   classifyOnCircuit,
+  classifyWithLayers,
   evaluateOnCircuit,
   layerConfigAt,
   logitLoss,
@@ -180,4 +182,72 @@ test("trainOnCircuit: its settings are checked, zero epochs return the network u
   const first = rng(0).shuffle([0, 1, 2]);
   const one = trainOnCircuit(net, data, { ...cfg, epochs: 1, batchSize: 3 }, rng(0)).lossCurve[0];
   assert.ok(Math.abs(one - circuitLossAndGrads(net, data, first, LAYER).loss) < 1e-12, "one batch: its loss");
+});
+
+test("label checks name the network's classes; one point is a data set; ties and a zero logit go to the lower class", () => {
+  const rows = { x: [[1, 2]], y: [0.5] };
+  assert.throws(() => pointsOf(rows, [0], 2), /label 0.5 of point 0 is not a class \(a whole number >= 0\)/);
+  assert.throws(
+    () => pointsOf({ x: [[1, 2]], y: [2] }, [0], 2, 1),
+    /label 2 of point 0 is not a class of a network with 1 output \(labels 0\/1\)/,
+  );
+  assert.throws(
+    () => pointsOf({ x: [[1, 2]], y: [3] }, [0], 2, 3),
+    /label 3 of point 0 is not a class of a network with 3 outputs/,
+  );
+  assert.throws(() => logitLoss(Float64Array.from([0, 0]), Int32Array.from([2]), 2), /label 2 of point 0 .* 2 outputs/);
+  assert.throws(() => logitLoss(Float64Array.from([0, 0]), Int32Array.from([-1]), 2), /label -1 of point 0/);
+  // a binary network whose logit is exactly 0: both hidden units equal, output weights +1 and −1, no bias
+  const flat: Mlp = {
+    sizes: [2, 2, 1],
+    params: [
+      Float64Array.from([0.5, -0.3, 0.5, -0.3]),
+      Float64Array.from([0.1, 0.1]),
+      Float64Array.from([1, -1]),
+      Float64Array.from([0]),
+    ],
+  };
+  const one = { x: [[0.4, 0.7]], y: [0] };
+  const z = circuitForward(circuitLayers(flat, LAYER), Float64Array.from([0.4, 0.7]), 1).logits[0];
+  assert.equal(z, 0, "the logit is exactly 0");
+  assert.deepEqual(Array.from(classifyOnCircuit(flat, one, LAYER).correct), [1], "a zero logit is class 0");
+  // a 3-class network whose first two logits tie: the first wins
+  const tied = threeClass();
+  tied.params[2].set([2, -1, 0.5, 2, -1, 0.5, -2, -1.5, -2]);
+  tied.params[3][1] = tied.params[3][0];
+  const zz = circuitForward(circuitLayers(tied, LAYER), Float64Array.from([0.4, 0.7]), 1).logits;
+  assert.ok(zz[0] === zz[1] && zz[0] > zz[2], `logits ${Array.from(zz).join(", ")}`);
+  assert.deepEqual(Array.from(classifyOnCircuit(tied, { x: [[0.4, 0.7]], y: [0] }, LAYER).correct), [1]);
+  const r = trainOnCircuit(
+    flat,
+    { x: [[0.4, 0.7]], y: [1] },
+    { epochs: 1, batchSize: 1, learningRate: 0.1, layer: LAYER },
+    rng(0),
+  );
+  assert.equal(r.lossCurve.length, 1, "one point, a batch of one");
+});
+
+test("gains scale each layer's outputs; power is per inference and only when asked; a noisy periphery draws from the devices' generator", () => {
+  const net = createMlp([2, 3, 1], rng(6));
+  const data = {
+    x: [
+      [0.2, -0.5],
+      [0.9, 0.1],
+      [-0.3, 0.8],
+    ],
+    y: [1, 0, 1],
+  };
+  const layers = circuitLayers(net, LAYER);
+  const plain = classifyWithLayers(layers, data).correct;
+  const flipped = classifyWithLayers(layers, data, { gains: [null, Float64Array.from([-1])] }).correct;
+  plain.forEach((c, k) => assert.equal(c + flipped[k], 1, `point ${k}: a gain of −1 flips the binary decision`));
+  assert.ok(!("power" in classifyOnCircuit(net, data, LAYER)), "no power unless asked");
+  const once = evaluateOnCircuit(net, { x: [data.x[0]], y: [1] }, LAYER);
+  const twice = evaluateOnCircuit(net, { x: [data.x[0], data.x[0]], y: [1, 1] }, LAYER);
+  assert.ok(Math.abs(twice.sourcesWatt - once.sourcesWatt) < 1e-12 * once.sourcesWatt, "the mean over points");
+  const noisy: CrossbarLayerConfig = { ...LAYER, periphery: { outputNoiseAmpere: 1e-9 } };
+  const a = circuitLossAndGrads(net, data, [0, 1, 2], noisy, rng(7)),
+    b = circuitLossAndGrads(net, data, [0, 1, 2], noisy, rng(7));
+  assert.equal(a.loss, b.loss, "the same generator, the same noise");
+  assert.notEqual(a.loss, circuitLossAndGrads(net, data, [0, 1, 2], noisy, rng(8)).loss);
 });
