@@ -290,7 +290,8 @@ test("claims refuse inconsistent records: empty texts, n against seeds, a verdic
 
 test("reportClaims writes only inside the figures folder, for a known mode; readClaims checks every field", (t) => {
   quiet(t);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claims-check-"));
+  // the figures folder inside a folder of this test's own, so that "outside" is checked where nothing else writes
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "claims-check-")), "figures");
   const r = measuredClaim(DROLET_CLAIMS.levels, { measured: "x", n: 2, seeds: [0, 1], reproduced: false });
   const ctx = { mode: "quick" as const, seeds: [0, 1], backend: "wasm", dir };
   for (const bad of ["../x", "a/b", "..", ""]) {
