@@ -148,7 +148,7 @@ export function toAnalog(graph: NetworkGraph, config: CrossbarLayerConfig, opts:
     try {
       layer = new CrossbarDenseLayer(layerMatrix(op, bias, cfg.rule), rows, cols, cfg, devices);
     } catch (e) {
-      throw new RangeError(`toAnalog: layer "${op.name}" (${op.kind}): ${(e as Error).message}`);
+      throw new RangeError(`toAnalog: layer "${op.name}" (${op.kind}): ${(e as Error).message}`, { cause: e });
     }
     return makeStage(op, layer, bias, null, opts.exact);
   });
