@@ -15,19 +15,12 @@ import {
   tileNetwork,
 } from "../../lib/training/analog-inference";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
+import { IDEAL_LAYER } from "../support/layers";
 import { withBiasRow } from "../../lib/tile/network";
 import { powerLawModel } from "../../lib/devices/time";
 import { MemristiveMlp } from "../../lib/training/memristive-mlp";
 
-const LAYER: CrossbarLayerConfig = Object.freeze({
-  gOffSiemens: 1e-5,
-  gOnSiemens: 1e-4,
-  readVoltageVolt: 0.2,
-  wordSegmentOhm: 0,
-  bitSegmentOhm: 0,
-  tileRows: 16,
-  tileCols: 16,
-});
+const LAYER = IDEAL_LAYER;
 
 function points(n: number, seed: number) {
   const r = rng(seed);

@@ -19,16 +19,9 @@ import {
   trainOnCircuit,
 } from "../../lib/training/circuit-aware";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
+import { IDEAL_LAYER } from "../support/layers";
 
-const LAYER: CrossbarLayerConfig = Object.freeze({
-  gOffSiemens: 1e-5,
-  gOnSiemens: 1e-4,
-  readVoltageVolt: 0.2,
-  wordSegmentOhm: 0,
-  bitSegmentOhm: 0,
-  tileRows: 16,
-  tileCols: 16,
-});
+const LAYER = IDEAL_LAYER;
 
 /** A 2-3-3 softmax network with given output weights (W [out][in]). */
 function threeClass(): Mlp {

@@ -14,6 +14,7 @@ import {
 } from "../../lib/training/analog-inference";
 import { circuitLayers } from "../../lib/training/circuit-aware";
 import { CrossbarLayerConfig } from "../../lib/tile/layer";
+import { IDEAL_LAYER } from "../support/layers";
 import { powerLawModel } from "../../lib/devices/time";
 import { peripheryTimeProtocol } from "../../lib/experiments/periphery-time";
 import {
@@ -24,15 +25,7 @@ import {
 } from "../../lib/experiments/periphery-time-study";
 import { gridExperiment } from "../../lib/grid/registry";
 
-const LAYER: CrossbarLayerConfig = Object.freeze({
-  gOffSiemens: 1e-5,
-  gOnSiemens: 1e-4,
-  readVoltageVolt: 0.2,
-  wordSegmentOhm: 0,
-  bitSegmentOhm: 0,
-  tileRows: 16,
-  tileCols: 16,
-});
+const LAYER = IDEAL_LAYER;
 
 function moons(n: number, seed: number) {
   const r = rng(seed),
