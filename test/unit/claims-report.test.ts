@@ -49,6 +49,16 @@ test("Drolet claims: the contrast and level rules decide the verdict", () => {
   assert.equal(c1.verdict, "not reproduced"); // +20 points < 0.75 × 61
   assert.equal(c2.verdict, "not reproduced");
   assert.throws(() => evaluateDroletClaims({ seeds: [0], regular: [18.5], aware: [0.8] }), /fractions/);
+  // one regular and one aware share per seed, each a fraction in [0, 1] (both ends allowed)
+  for (const bad of [
+    { seeds: [], regular: [], aware: [] },
+    { seeds: [0, 1], regular: [0.2], aware: [0.8, 0.8] },
+    { seeds: [0, 1], regular: [0.2, 0.2], aware: [0.8] },
+  ])
+    assert.throws(() => evaluateDroletClaims(bad), /need one regular and one aware share per seed/);
+  assert.equal(evaluateDroletClaims({ seeds: [0], regular: [0], aware: [1] })[0].verdict, "reproduced");
+  for (const share of [-0.01, 1.01, NaN])
+    assert.throws(() => evaluateDroletClaims({ seeds: [0], regular: [share], aware: [0.8] }), /fractions in \[0, 1\]/);
   // D2 needs both shares inside: one inside and one outside is not reproduced, either way round
   const d2Of = (regular: number, aware: number) =>
     evaluateDroletClaims({ seeds: [0, 1], regular: [regular, regular], aware: [aware, aware] })[1].verdict;
