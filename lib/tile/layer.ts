@@ -417,7 +417,7 @@ export class CrossbarDenseLayer {
       clippedOut += d.clipped;
       converters += d.converters;
       for (let k = 0; k < batch; k++) {
-        const scale = this.kG > 0 ? 1 / (inputs.unitVolt[k] * this.kG) : 0;
+        const scale = 1 / (inputs.unitVolt[k] * this.kG);
         for (let o = 0; o < pl.outs; o++) y[k * outDim + pl.o0 + o] += scale * d.differenceAmpere[k * pl.outs + o];
       }
       arrays.push(array);
@@ -506,7 +506,7 @@ export class CrossbarDenseLayer {
         d = f.outputs[t];
       const dI = new Float64Array(batch * tc);
       for (let k = 0; k < batch; k++) {
-        const scale = this.kG > 0 ? 1 / (unitVolt[k] * this.kG) : 0;
+        const scale = 1 / (unitVolt[k] * this.kG);
         for (let o = 0; o < pl.outs; o++) {
           const g = scale * dy[k * outDim + pl.o0 + o],
             j = k * pl.outs + o;
